@@ -1,0 +1,75 @@
+"""trt-actors: the command line. The only entry point of the product.
+
+    python main.py --help
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _not_built(name: str, issue: str) -> Command:
+    def command(args: argparse.Namespace) -> int:
+        print(
+            f"`python main.py {name}` is not built yet ({issue}); nothing was done.",
+            file=sys.stderr,
+        )
+        return 2
+
+    return command
+
+
+def _registry(args: argparse.Namespace) -> int:
+    from registry.cli import main as registry_main
+
+    return registry_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python main.py",
+        description="trt-actors: a Telegram bot that sells KIE.ai generations for credits.",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    def add(name: str, help: str, handler: Command) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    add("run", "run the bot against Telegram and KIE (needs TELEGRAM_BOT_TOKEN, KIE_API_KEY)",
+        _not_built("run", "the conversation issue"))
+    add("demo", "run the whole bot locally against the Telegram and KIE emulators and show what happened",
+        _not_built("demo", "the conversation issue"))
+    trace = add("trace", "show the whole chain of events of one update (its cid)",
+                _not_built("trace", "the trace read model"))
+    trace.add_argument("cid")
+    replay = add("replay", "re-run one cid offline from the log and show any difference",
+                 _not_built("replay", "the replay read model"))
+    replay.add_argument("cid")
+    add("audit", "tie every credit movement to its cause", _not_built("audit", "the ledger issue"))
+    add("tail", "follow the live event feed over WebSocket", _not_built("tail", "the telemetry issue"))
+    show_chat = add("show-chat", "show one chat's session state and recent events",
+                    _not_built("show-chat", "the conversation issue"))
+    show_chat.add_argument("chat_id", type=int)
+
+    registry = add("registry", "validate, sync and compare the model registry", _registry)
+    from registry.cli import add_arguments as add_registry_arguments
+
+    add_registry_arguments(registry)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Command = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

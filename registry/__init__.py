@@ -1,0 +1,1 @@
+"""The model catalogue: the single source of truth for models, their inputs and their prices."""

@@ -1,0 +1,202 @@
+"""Settings: one typed, validated object read from the environment.
+
+Every setting the project uses is named here, read from ``os.environ`` (and,
+optionally, a ``.env`` file whose values never override the real environment),
+and checked once at start-up. A bad value stops the program with a sentence
+that says what to do. Secrets are wrapped in :class:`Secret`, whose ``repr``
+and ``str`` never show the value.
+
+Example::
+
+    settings = Settings.from_env(require_telegram=True)
+    client = TelegramClient(settings.telegram_api_base, settings.telegram_bot_token)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+__all__ = ["ConfigError", "Secret", "Settings", "read_dotenv"]
+
+DEFAULT_TELEGRAM_API_BASE = "https://api.telegram.org"
+DEFAULT_KIE_API_BASE = "https://api.kie.ai"
+DEFAULT_KIE_UPLOAD_BASE = "https://kieai.redpandaai.co"
+DEFAULT_DB = "./trt.sqlite3"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed. The message says which and how to fix it."""
+
+
+class Secret:
+    """A string that never shows itself in logs, reprs or tracebacks.
+
+    >>> s = Secret("123:abc")
+    >>> s
+    Secret('***')
+    >>> s.reveal()
+    '123:abc'
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a ``.env`` file: ``KEY=value`` lines, ``#`` comments, optional quotes."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :].lstrip()
+        key, sep, value = line.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier():
+            raise ConfigError(f"{path}:{number} is not a KEY=value line: fix or remove it.")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def _url(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL such as https://example.org, not {value!r}.")
+    return value.rstrip("/")
+
+
+def _port(name: str, value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a port number (0-65535), not {value!r}.") from None
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"{name} must be a port number (0-65535), not {port}.")
+    return port
+
+
+def _ids(name: str, value: str) -> frozenset[int]:
+    ids: set[int] = set()
+    for part in value.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            ids.add(int(part))
+        except ValueError:
+            raise ConfigError(
+                f"{name} must be a comma-separated list of Telegram user ids, but {part!r} is not a number."
+            ) from None
+    return frozenset(ids)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, validated. Build it with :meth:`from_env`."""
+
+    telegram_bot_token: Secret = field(default_factory=lambda: Secret(""))
+    telegram_api_base: str = DEFAULT_TELEGRAM_API_BASE
+    kie_api_key: Secret = field(default_factory=lambda: Secret(""))
+    kie_api_base: str = DEFAULT_KIE_API_BASE
+    kie_upload_base: str = DEFAULT_KIE_UPLOAD_BASE
+    db_path: Path = Path(DEFAULT_DB)
+    admin_ids: frozenset[int] = frozenset()
+    webhook_url: str | None = None
+    webhook_secret: Secret = field(default_factory=lambda: Secret(""))
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        dotenv: Path | None = Path(".env"),
+        require_telegram: bool = False,
+        require_kie: bool = False,
+    ) -> Settings:
+        """Read and validate the settings; raise :class:`ConfigError` on the first problem.
+
+        ``environ`` defaults to ``os.environ``. Values in ``dotenv`` fill in only
+        what the environment does not set.
+        """
+        env: dict[str, str] = read_dotenv(dotenv) if dotenv is not None else {}
+        env.update(os.environ if environ is None else environ)
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        token = get("TELEGRAM_BOT_TOKEN")
+        if require_telegram and token is None:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set: export it, or run `python main.py demo` to try the bot locally."
+            )
+        if token is not None and (":" not in token or not token.split(":", 1)[0].isdigit()):
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then the secret): "
+                "copy it again from @BotFather."
+            )
+        kie_key = get("KIE_API_KEY")
+        if require_kie and kie_key is None:
+            raise ConfigError(
+                "KIE_API_KEY is not set: export it, or run `python main.py demo` to try the bot locally."
+            )
+        webhook_url = get("WEBHOOK_URL")
+        if webhook_url is not None:
+            webhook_url = _url("WEBHOOK_URL", webhook_url)
+            if not webhook_url.startswith("https://"):
+                raise ConfigError("WEBHOOK_URL must start with https://: Telegram delivers webhooks only over TLS.")
+        secret = get("WEBHOOK_SECRET")
+        if secret is not None and not (
+            1 <= len(secret) <= 256 and all(c.isalnum() or c in "_-" for c in secret)
+        ):
+            raise ConfigError(
+                "WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)."
+            )
+        if webhook_url is not None and secret is None:
+            raise ConfigError(
+                "WEBHOOK_URL is set but WEBHOOK_SECRET is not: set a secret so forged webhook calls are refused."
+            )
+        return cls(
+            telegram_bot_token=Secret(token or ""),
+            telegram_api_base=_url("TELEGRAM_API_BASE", get("TELEGRAM_API_BASE") or DEFAULT_TELEGRAM_API_BASE),
+            kie_api_key=Secret(kie_key or ""),
+            kie_api_base=_url("KIE_API_BASE", get("KIE_API_BASE") or DEFAULT_KIE_API_BASE),
+            kie_upload_base=_url("KIE_UPLOAD_BASE", get("KIE_UPLOAD_BASE") or DEFAULT_KIE_UPLOAD_BASE),
+            db_path=Path(get("TRT_DB") or DEFAULT_DB),
+            admin_ids=_ids("ADMIN_IDS", get("ADMIN_IDS") or ""),
+            webhook_url=webhook_url,
+            webhook_secret=Secret(secret or ""),
+            http_host=get("HTTP_HOST") or "127.0.0.1",
+            http_port=_port("HTTP_PORT", get("HTTP_PORT") or "8080"),
+        )
