@@ -1,0 +1,55 @@
+"""The event vocabulary: every fact the system records, one module per domain.
+
+``CODEC`` encodes and decodes all of them (with upcasters for older forms);
+``ALL_EVENTS`` lists the current types. Read the schema-evolution rules in
+:mod:`trt_actors.events.base` before changing an event.
+"""
+
+from __future__ import annotations
+
+from trt_actors.events.base import Event
+from trt_actors.events.callbacks import CallbackAccepted, CallbackReceived, CallbackRejected, CallbackRouted
+from trt_actors.events.codec import EventCodec, UnknownEventType, Upcaster
+from trt_actors.events.dispatch import DispatchFailed, DispatchOk, UiRendered
+from trt_actors.events.system import ActorCrashed, ActorEscalated, ActorRestarted
+from trt_actors.events.updates import UpdateDeclined, UpdateReceived, UpdateRejected
+
+__all__ = [
+    "ALL_EVENTS",
+    "CODEC",
+    "ActorCrashed",
+    "ActorEscalated",
+    "ActorRestarted",
+    "CallbackAccepted",
+    "CallbackReceived",
+    "CallbackRejected",
+    "CallbackRouted",
+    "DispatchFailed",
+    "DispatchOk",
+    "Event",
+    "EventCodec",
+    "UiRendered",
+    "UnknownEventType",
+    "UpdateDeclined",
+    "UpdateReceived",
+    "UpdateRejected",
+    "Upcaster",
+]
+
+ALL_EVENTS: tuple[type[Event], ...] = (
+    ActorCrashed,
+    ActorEscalated,
+    ActorRestarted,
+    CallbackAccepted,
+    CallbackReceived,
+    CallbackRejected,
+    CallbackRouted,
+    DispatchFailed,
+    DispatchOk,
+    UiRendered,
+    UpdateDeclined,
+    UpdateReceived,
+    UpdateRejected,
+)
+
+CODEC = EventCodec(ALL_EVENTS)
