@@ -27,7 +27,7 @@ class NewEvent(msgspec.Struct, frozen=True, kw_only=True):
     user_id: int | None = None
 
 
-class RecordedEvent(msgspec.Struct, frozen=True):
+class RecordedEvent(msgspec.Struct, frozen=True, gc=False):
     """An event as the log holds it: the envelope plus the decoded event."""
 
     seq: int

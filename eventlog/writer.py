@@ -21,7 +21,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import msgspec
 
@@ -41,20 +41,30 @@ _SQL_INSERT = (
 )
 
 
-@dataclass(eq=False)
+def _nothing() -> None:
+    pass
+
+
 class AppendRequest:
-    rows: Sequence[Row]
-    expected: Mapping[str, int] | None
-    positions: list[Position] = field(default_factory=list)
-    error: BaseException | None = None
-    release: Callable[[], None] = lambda: None
+    """One ``append`` call on its way through the writer. ``release`` wakes its caller."""
+
+    __slots__ = ("error", "expected", "positions", "release", "rows")
+
+    def __init__(self, rows: Sequence[Row], expected: Mapping[str, int] | None) -> None:
+        self.rows = rows
+        self.expected = expected
+        self.positions: list[Position] = []
+        self.error: BaseException | None = None
+        self.release: Callable[[], None] = _nothing
 
 
-@dataclass(eq=False)
 class SnapshotRequest:
-    snapshot: Snapshot
-    error: BaseException | None = None
-    release: Callable[[], None] = lambda: None
+    __slots__ = ("error", "release", "snapshot")
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.error: BaseException | None = None
+        self.release: Callable[[], None] = _nothing
 
 
 Request = AppendRequest | SnapshotRequest
@@ -169,81 +179,102 @@ class Writer:
         started = time.perf_counter()
         appends = [r for r in batch if isinstance(r, AppendRequest)]
         snapshots = [r for r in batch if isinstance(r, SnapshotRequest)]
-        next_seq_before = self._next_seq
         try:
-            self._conn.execute("BEGIN IMMEDIATE")
-            existing = self._existing([row[0] for r in appends for row in r.rows])
-            inserts: list[tuple[object, ...]] = []
-            for request in appends:
-                inserts.extend(self._plan(request, existing))
-            if inserts:
-                self._conn.executemany(_SQL_INSERT, inserts)
-            for snap in snapshots:
-                s = snap.snapshot
-                self._conn.execute(
-                    "INSERT INTO snapshots (stream, version, state, ts) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT(stream) DO UPDATE SET version = excluded.version,"
-                    " state = excluded.state, ts = excluded.ts WHERE excluded.version >= snapshots.version",
-                    (s.stream, s.version, s.state, s.ts),
-                )
-            self._conn.execute("COMMIT")
-        except Exception as exc:  # the whole batch failed: nothing of it is in the log
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
-            self._heads.clear()
-            self._next_seq = next_seq_before
             try:
-                self._next_seq = self._load_next_seq()
-            except sqlite3.Error:
-                pass
+                # Fast path: duplicates are rare (a retry, a redelivery), so insert without looking
+                # first and let the unique index object.
+                plans = self._write(appends, snapshots, existing={})
+            except sqlite3.IntegrityError:
+                self._rollback()
+                ids = [row[0] for r in appends for row in r.rows]
+                plans = self._write(appends, snapshots, existing=self._existing(ids))
+        except Exception as exc:  # the whole batch failed: nothing of it is in the log
+            self._rollback()
             self._failed += 1
             failure = CommitFailed(f"the event log could not commit a batch of {len(batch)} requests: {exc}")
             failure.__cause__ = exc
             for request in batch:
                 request.error = failure
-                if isinstance(request, AppendRequest):
-                    request.positions.clear()
             return
+        inserted = 0
+        for request, plan in zip(appends, plans):
+            request.positions, request.error = plan.positions, plan.error
+            inserted += plan.inserted
+            self._duplicates += len(plan.positions) - plan.inserted
+            self._conflicts += plan.error is not None
         self._batches += 1
-        count = len(inserts)
-        self._events += count
-        self._last = count
-        self._largest = max(self._largest, count)
+        self._events += inserted
+        self._last = inserted
+        self._largest = max(self._largest, inserted)
         self._last_commit_ms = (time.perf_counter() - started) * 1000
 
-    def _plan(self, request: AppendRequest, existing: dict[str, Position]) -> list[tuple[object, ...]]:
-        """Check one request against the heads and return its rows (with seq and version) to insert."""
+    def _rollback(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+        self._heads.clear()
+        self._next_seq = self._load_next_seq()
+
+    def _write(
+        self, appends: list[AppendRequest], snapshots: list[SnapshotRequest], existing: dict[str, Position]
+    ) -> list[_Plan]:
+        self._conn.execute("BEGIN IMMEDIATE")
+        plans = [self._plan(request, existing) for request in appends]
+        inserts = [row for plan in plans for row in plan.rows]
+        if inserts:
+            self._conn.executemany(_SQL_INSERT, inserts)
+        for snap in snapshots:
+            s = snap.snapshot
+            self._conn.execute(
+                "INSERT INTO snapshots (stream, version, state, ts) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(stream) DO UPDATE SET version = excluded.version,"
+                " state = excluded.state, ts = excluded.ts WHERE excluded.version >= snapshots.version",
+                (s.stream, s.version, s.state, s.ts),
+            )
+        self._conn.execute("COMMIT")
+        return plans
+
+    def _plan(self, request: AppendRequest, existing: dict[str, Position]) -> _Plan:
+        """Check one request against the stream heads; give its rows (with seq and version) to insert.
+
+        Advances the in-memory heads; :meth:`_rollback` resets them if the transaction fails.
+        """
         heads: dict[str, int] = {}
         positions: list[Position] = []
         rows: list[tuple[object, ...]] = []
-        seq = self._next_seq
         fresh: dict[str, Position] = {}
+        seq = self._next_seq
         for row in request.rows:
             event_id, stream = row[0], row[1]
-            old = existing.get(event_id) or fresh.get(event_id)
+            old = existing.get(event_id)
             if old is not None:
-                positions.append(old)
+                positions.append(old if old.duplicate else Position(old.seq, old.stream, old.version, event_id, True))
                 continue
-            if stream not in heads:
-                heads[stream] = self._head(stream)
-                if request.expected is not None and stream in request.expected:
-                    wanted = request.expected[stream]
-                    if wanted != heads[stream]:
-                        self._conflicts += 1
-                        request.error = VersionConflict(stream, wanted, heads[stream])
-                        return []
-            heads[stream] += 1
-            position = Position(seq, stream, heads[stream], event_id)
+            head = heads.get(stream)
+            if head is None:
+                head = self._head(stream)
+                if request.expected is not None and request.expected.get(stream, head) != head:
+                    return _Plan([], [], VersionConflict(stream, request.expected[stream], head))
+            head += 1
+            heads[stream] = head
+            position = Position(seq, stream, head, event_id)
             fresh[event_id] = position
             positions.append(position)
-            rows.append((seq, event_id, stream, heads[stream], *row[2:]))
+            rows.append((seq, event_id, stream, head, *row[2:]))
             seq += 1
         self._next_seq = seq
         self._heads.update(heads)
-        existing.update({k: Position(p.seq, p.stream, p.version, p.event_id, duplicate=True) for k, p in fresh.items()})
-        self._duplicates += len(positions) - len(rows)
-        request.positions = positions
-        return rows
+        existing.update(fresh)  # a later request of the same batch with these ids is a duplicate
+        return _Plan(rows, positions, None)
+
+
+class _Plan(NamedTuple):
+    rows: list[tuple[object, ...]]
+    positions: list[Position]
+    error: VersionConflict | None
+
+    @property
+    def inserted(self) -> int:
+        return len(self.rows)
 
 
 def check_rows(rows: Sequence[Row]) -> None:

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import trio
+
+from eventlog import RecordedEvent, SQLiteEventLog
+from tests.eventlog.conftest import new_event
+
+
+async def test_subscription_catches_up_then_follows_new_commits(log: SQLiteEventLog) -> None:
+    await log.append([new_event() for _ in range(5)])
+    received: list[RecordedEvent] = []
+
+    async def follow() -> None:
+        async for recorded in log.subscribe(from_seq=3, page=2):
+            received.append(recorded)
+            if len(received) == 3 + 4:
+                return
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(follow)
+        with trio.fail_after(10):
+            while len(received) < 3:
+                await trio.sleep(0.01)
+        for _ in range(4):
+            await log.append([new_event()])
+    assert [r.seq for r in received] == list(range(3, 10))
+
+
+async def test_subscription_ends_when_the_log_closes(tmp_path: Path) -> None:
+    async with SQLiteEventLog.open(tmp_path / "log.sqlite3") as log:
+        ended = trio.Event()
+
+        async def follow() -> None:
+            async for _ in log.subscribe():
+                pass
+            ended.set()
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(follow)
+            with trio.fail_after(5):
+                while log.statistics().subscribers != 1:  # caught up and waiting for a commit
+                    await trio.sleep(0.01)
+            await log.aclose()
+            with trio.fail_after(5):
+                await ended.wait()

@@ -1,0 +1,73 @@
+"""The golden file of event bytes: what this version writes, which every later version must read.
+
+``tests/fixtures/events-golden.jsonl`` holds one line per event type,
+``{"type": ..., "payload": "<the JSON bytes as text>"}``, written once when the
+type is introduced and never edited afterwards. When you add an event type,
+run ``python -m tests.events.golden`` to append a line for it (from the
+example below), and commit the file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from trt_actors.events import (
+    CODEC,
+    ActorCrashed,
+    ActorEscalated,
+    ActorRestarted,
+    CallbackAccepted,
+    CallbackReceived,
+    CallbackRejected,
+    CallbackRouted,
+    DispatchFailed,
+    DispatchOk,
+    Event,
+    UiRendered,
+    UpdateDeclined,
+    UpdateReceived,
+    UpdateRejected,
+)
+
+GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "events-golden.jsonl"
+
+EXAMPLES: list[Event] = [
+    ActorCrashed(actor="session:42", error_type="KeyError", error="'menu'", crashes=2, restart_in=0.4),
+    ActorEscalated(actor="outbox", crashes=5, error_type="OSError", error="disk full"),
+    ActorRestarted(actor="session:42", crashes=2),
+    CallbackAccepted(action="open_category"),
+    CallbackReceived(update_id=1001, callback_query_id="4382bfdwdsb323b2d9", data="v1|cat|img", message_id=77),
+    CallbackRejected(reason_code="stale_screen", data="v1|cat|img"),
+    CallbackRouted(target="session:42"),
+    DispatchFailed(
+        dispatch_id="d-1", method="sendMessage", attempts=1, error_code=429, description="Too Many Requests",
+        final=False, retry_after=3.0,
+    ),
+    DispatchOk(dispatch_id="d-1", method="sendMessage", attempts=2, message_id=78),
+    UiRendered(screen="main_menu", dispatch_id="d-1"),
+    UpdateDeclined(update_id=1002, reason="passive"),
+    UpdateReceived(update_id=1000, kind="message", body='{"update_id":1000,"message":{"text":"/start"}}'),
+    UpdateRejected(reason="malformed_json", detail="Expecting value at byte 0", size=12),
+]
+
+
+def read() -> list[tuple[str, bytes]]:
+    lines = GOLDEN.read_text(encoding="utf-8").splitlines() if GOLDEN.exists() else []
+    return [(d["type"], d["payload"].encode("utf-8")) for d in map(json.loads, lines)]
+
+
+def append_missing() -> list[str]:
+    have = {t for t, _ in read()}
+    added: list[str] = []
+    with GOLDEN.open("a", encoding="utf-8") as out:
+        for event in EXAMPLES:
+            name = CODEC.type_of(event)
+            if name not in have:
+                out.write(json.dumps({"type": name, "payload": CODEC.encode(event).decode("utf-8")}, ensure_ascii=False) + "\n")
+                added.append(name)
+    return added
+
+
+if __name__ == "__main__":
+    print("added:", ", ".join(append_missing()) or "nothing")

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from trt_actors.config import ConfigError, Secret, Settings
+
+TOKEN = "123456:AAH-secret-part"
+
+
+def test_defaults_need_nothing() -> None:
+    s = Settings.from_env({}, dotenv=None)
+    assert s.telegram_api_base == "https://api.telegram.org"
+    assert s.db_path == Path("./trt.sqlite3")
+    assert s.http_port == 8080 and not s.telegram_bot_token
+
+
+def test_everything_is_read_and_typed() -> None:
+    s = Settings.from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE": "http://127.0.0.1:9000/",
+            "KIE_API_KEY": "kie-secret",
+            "KIE_API_BASE": "http://127.0.0.1:9001",
+            "KIE_UPLOAD_BASE": "http://127.0.0.1:9002",
+            "TRT_DB": "/tmp/x.sqlite3",
+            "ADMIN_IDS": "1, 2;3",
+            "WEBHOOK_URL": "https://bot.example.org/telegram/webhook",
+            "WEBHOOK_SECRET": "s3cr3t_-",
+            "HTTP_HOST": "0.0.0.0",
+            "HTTP_PORT": "8443",
+        },
+        dotenv=None,
+    )
+    assert s.telegram_bot_token.reveal() == TOKEN
+    assert s.telegram_api_base == "http://127.0.0.1:9000"
+    assert s.admin_ids == frozenset({1, 2, 3})
+    assert s.http_port == 8443 and s.db_path == Path("/tmp/x.sqlite3")
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"TELEGRAM_BOT_TOKEN": "nonsense"}, "does not look like a bot token"),
+        ({"HTTP_PORT": "eighty"}, "HTTP_PORT must be a port number"),
+        ({"HTTP_PORT": "70000"}, "HTTP_PORT must be a port number"),
+        ({"ADMIN_IDS": "1,bob"}, "'bob' is not a number"),
+        ({"KIE_API_BASE": "api.kie.ai"}, "KIE_API_BASE must be an http(s) URL"),
+        ({"WEBHOOK_URL": "http://bot.example.org/hook", "WEBHOOK_SECRET": "x"}, "must start with https://"),
+        ({"WEBHOOK_URL": "https://bot.example.org/hook"}, "WEBHOOK_SECRET is not"),
+        ({"WEBHOOK_SECRET": "has space"}, "WEBHOOK_SECRET must be 1-256 characters"),
+    ],
+)
+def test_bad_values_stop_with_a_sentence(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(env, dotenv=None)
+    assert message in str(caught.value)
+
+
+def test_required_secrets_say_what_to_do() -> None:
+    with pytest.raises(ConfigError, match=r"export it, or run `python main.py demo`"):
+        Settings.from_env({}, dotenv=None, require_telegram=True)
+    with pytest.raises(ConfigError, match="KIE_API_KEY is not set"):
+        Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN}, dotenv=None, require_telegram=True, require_kie=True)
+
+
+def test_dotenv_fills_in_but_never_overrides(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text('# comment\nexport HTTP_PORT=9999\nTRT_DB="/data/trt.sqlite3"\n\nADMIN_IDS=5\n', encoding="utf-8")
+    s = Settings.from_env({"ADMIN_IDS": "6"}, dotenv=dotenv)
+    assert s.http_port == 9999 and s.db_path == Path("/data/trt.sqlite3") and s.admin_ids == {6}
+
+
+def test_a_broken_dotenv_line_is_named(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("GOOD=1\nthis is not a setting\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\.env:2 is not a KEY=value line"):
+        Settings.from_env({}, dotenv=dotenv)
+
+
+def test_secrets_never_show() -> None:
+    s = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "KIE_API_KEY": "kie-secret"}, dotenv=None)
+    for text in (repr(s), str(s), f"{s.telegram_bot_token}", repr(s.kie_api_key)):
+        assert "AAH-secret-part" not in text and "kie-secret" not in text
+    assert Secret("a") == Secret("a") and Secret("a") != Secret("b")
