@@ -154,7 +154,7 @@ def build_big_log(path: Path, total: int, per_cid: int) -> list[str]:
 
 def raw_rows_global(events: list[NewEvent], first_seq: int) -> list[tuple[object, ...]]:
     # Versions: event n is the (n // 50_000 + 1)-th event of stream chat:(n % 50_000).
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for i, e in enumerate(events):
         n = first_seq + i - 1
         rows.append(

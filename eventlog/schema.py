@@ -16,7 +16,7 @@ __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate"]
 
 
 def _events_and_snapshots(db: Database) -> None:
-    db["events"].create(
+    db.table("events").create(
         {
             "seq": int,
             "event_id": str,
@@ -34,12 +34,12 @@ def _events_and_snapshots(db: Database) -> None:
         not_null={"event_id", "stream", "version", "type", "ts", "cid", "payload"},
         if_not_exists=True,
     )
-    events = db["events"]
-    events.create_index(["event_id"], index_name="events_event_id", unique=True, if_not_exists=True)  # type: ignore[union-attr]
-    events.create_index(["stream", "version"], index_name="events_stream_version", unique=True, if_not_exists=True)  # type: ignore[union-attr]
-    events.create_index(["cid"], index_name="events_cid", if_not_exists=True)  # type: ignore[union-attr]
-    events.create_index(["type"], index_name="events_type", if_not_exists=True)  # type: ignore[union-attr]
-    db["snapshots"].create(
+    events = db.table("events")
+    events.create_index(["event_id"], index_name="events_event_id", unique=True, if_not_exists=True)
+    events.create_index(["stream", "version"], index_name="events_stream_version", unique=True, if_not_exists=True)
+    events.create_index(["cid"], index_name="events_cid", if_not_exists=True)
+    events.create_index(["type"], index_name="events_type", if_not_exists=True)
+    db.table("snapshots").create(
         {"stream": str, "version": int, "state": bytes, "ts": float},
         pk="stream",
         not_null={"version", "state", "ts"},
@@ -56,7 +56,7 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 def migrate(conn: sqlite3.Connection) -> list[int]:
     """Bring the schema up to date; return the migrations applied now."""
     db = Database(conn)
-    db["schema_migrations"].create(
+    db.table("schema_migrations").create(
         {"version": int, "name": str}, pk="version", not_null={"name"}, if_not_exists=True
     )
     done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}

@@ -9,7 +9,7 @@ import trio
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventlog import EventLogClosed, EventLogError, NewEvent, RecordedEvent, SQLiteEventLog, Snapshot, VersionConflict
+from eventlog import EventLogClosed, EventLogError, NewEvent, Position, RecordedEvent, SQLiteEventLog, Snapshot, VersionConflict
 from tests.eventlog.conftest import new_event
 from tests.strategies import any_event
 
@@ -70,7 +70,7 @@ async def test_reappending_is_idempotent_and_returns_the_original_positions(
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
         async with SQLiteEventLog.open(Path(folder) / "log.sqlite3") as log:
-            sent: list[tuple[list[NewEvent], list[object]]] = []
+            sent: list[tuple[list[NewEvent], list[Position]]] = []
             for b, batch in enumerate(spec):
                 events = [
                     NewEvent(event_id=f"b{b}-{i}", stream=s, cid=c, event=e, ts=0.0)  # type: ignore[arg-type]
@@ -80,7 +80,7 @@ async def test_reappending_is_idempotent_and_returns_the_original_positions(
             total = len(await log.read_from(1, 10_000))
             events, first = data.draw(st.sampled_from(sent))
             again = await log.append(events)
-            assert [(p.seq, p.stream, p.version) for p in again] == [(p.seq, p.stream, p.version) for p in first]  # type: ignore[attr-defined]
+            assert [(p.seq, p.stream, p.version) for p in again] == [(p.seq, p.stream, p.version) for p in first]
             assert all(p.duplicate for p in again)
             assert len(await log.read_from(1, 10_000)) == total
 

@@ -42,9 +42,9 @@ async def test_acknowledged_appends_survive_sigkill(tmp_path: Path, seed: int) -
     # Lines already written by the child before the kill were acknowledged too.
     rest = child.stdout.read()
     for line in rest.splitlines():
-        a, _, r = line.partition(" ")
-        if a.isdigit() and r.isdigit():
-            acknowledged.append((int(a), int(r)))
+        left, _, right = line.partition(" ")
+        if left.isdigit() and right.isdigit():
+            acknowledged.append((int(left), int(right)))
     child.wait()
     assert child.returncode == -signal.SIGKILL, child.stderr.read() if child.stderr else ""
     assert len(acknowledged) >= kill_after
