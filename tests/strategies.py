@@ -31,14 +31,21 @@ def for_type(info: msgspec.inspect.Type) -> st.SearchStrategy[Any]:
             return st.one_of(*(for_type(t) for t in types))
         case msgspec.inspect.ListType(item_type=item):
             return st.lists(for_type(item), max_size=4)
+        case msgspec.inspect.VarTupleType(item_type=item):
+            return st.lists(for_type(item), max_size=3).map(tuple)
+        case msgspec.inspect.DictType(key_type=key, value_type=value):
+            return st.dictionaries(for_type(key), for_type(value), max_size=3)
+        case msgspec.inspect.StructType(cls=cls, fields=fields):
+            return st.builds(cls, **{f.name: for_type(f.type) for f in fields})
+        case msgspec.inspect.LiteralType(values=values):
+            return st.sampled_from(values)
         case _:
             raise NotImplementedError(f"no strategy for {info!r}: extend tests/strategies.py")
 
 
 def event_of(cls: type[Event]) -> st.SearchStrategy[Event]:
-    info = msgspec.inspect.type_info(cls)
-    assert isinstance(info, msgspec.inspect.StructType)
-    return st.builds(cls, **{f.name: for_type(f.type) for f in info.fields})
+    strategy: st.SearchStrategy[Event] = for_type(msgspec.inspect.type_info(cls))
+    return strategy
 
 
 def any_event() -> st.SearchStrategy[Event]:

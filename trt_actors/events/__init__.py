@@ -10,7 +10,7 @@ from __future__ import annotations
 from trt_actors.events.base import Event
 from trt_actors.events.callbacks import CallbackAccepted, CallbackReceived, CallbackRejected, CallbackRouted
 from trt_actors.events.codec import EventCodec, UnknownEventType, Upcaster
-from trt_actors.events.dispatch import DispatchFailed, DispatchOk, UiRendered
+from trt_actors.events.dispatch import Button, DispatchFailed, DispatchOk, UiRendered
 from trt_actors.events.system import ActorCrashed, ActorEscalated, ActorRestarted
 from trt_actors.events.updates import UpdateDeclined, UpdateReceived, UpdateRejected
 
@@ -20,6 +20,7 @@ __all__ = [
     "ActorCrashed",
     "ActorEscalated",
     "ActorRestarted",
+    "Button",
     "CallbackAccepted",
     "CallbackReceived",
     "CallbackRejected",

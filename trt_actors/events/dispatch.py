@@ -1,18 +1,39 @@
-"""Events of what the bot showed and how each Telegram call ended."""
+"""Events of what the bot showed and how each Telegram call ended.
+
+``UiRendered`` carries the whole message (HTML text and inline keyboard), so
+the log shows exactly what a user saw, a replay reproduces it byte for byte,
+and the outbox can deliver it again after a crash without asking anyone.
+"""
 
 from __future__ import annotations
 
+import msgspec
+
 from trt_actors.events.base import Event
 
-__all__ = ["DispatchFailed", "DispatchOk", "UiRendered"]
+__all__ = ["Button", "DispatchFailed", "DispatchOk", "UiRendered"]
+
+
+class Button(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True, gc=False):
+    """One inline button: a callback (``data``, at most 64 bytes) or a link (``url``)."""
+
+    text: str
+    data: str | None = None
+    url: str | None = None
 
 
 class UiRendered(Event, frozen=True):
-    """A screen was decided for a chat; the outbox will send or edit it."""
+    """A screen decided for a chat; the outbox sends it, or edits ``edit_message_id`` into it.
+
+    ``dispatch_id`` names this delivery (unique; the outbox's events refer to it).
+    """
 
     screen: str
     dispatch_id: str
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
     edit_message_id: int | None = None
+    parse_mode: str = "HTML"
 
 
 class DispatchOk(Event, frozen=True):
