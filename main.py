@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -21,6 +22,42 @@ def _not_built(name: str, issue: str) -> Command:
         return 2
 
     return command
+
+
+def _log_path(args: argparse.Namespace) -> Path | None:
+    from trt_actors.config import ConfigError, Settings
+
+    if args.db is not None:
+        path = Path(args.db)
+    else:
+        try:
+            path = Settings.from_env().db_path
+        except ConfigError as error:
+            print(error, file=sys.stderr)
+            return None
+    if not path.is_file():
+        print(f"there is no event log at {path}: set TRT_DB or pass --db PATH.", file=sys.stderr)
+        return None
+    return path
+
+
+def _trace(args: argparse.Namespace) -> int:
+    import trio
+
+    from eventlog import SQLiteEventLog
+    from eventlog.trace import render_trace
+
+    path = _log_path(args)
+    if path is None:
+        return 2
+
+    async def show() -> int:
+        async with SQLiteEventLog.open(path) as log:
+            chain = await log.read_cid(args.cid)
+        print(render_trace(chain))
+        return 0 if chain else 1
+
+    return trio.run(show)
 
 
 def _registry(args: argparse.Namespace) -> int:
@@ -45,9 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
         _not_built("run", "the conversation issue"))
     add("demo", "run the whole bot locally against the Telegram and KIE emulators and show what happened",
         _not_built("demo", "the conversation issue"))
-    trace = add("trace", "show the whole chain of events of one update (its cid)",
-                _not_built("trace", "the trace read model"))
+    trace = add("trace", "show the whole chain of events of one update (its cid)", _trace)
     trace.add_argument("cid")
+    trace.add_argument("--db", help="the event log file (default: TRT_DB or ./trt.sqlite3)")
     replay = add("replay", "re-run one cid offline from the log and show any difference",
                  _not_built("replay", "the replay read model"))
     replay.add_argument("cid")

@@ -1,0 +1,70 @@
+"""The trace read model: one causal chain (a ``cid``) as a tree, for people.
+
+Every event of a chain carries its ``cid``; ``causation`` names the event that
+caused it. Events without a known cause in the chain hang from the root, in
+log order. ``python main.py trace <cid>`` prints this.
+
+Example::
+
+    chain = await log.read_cid("u1000-3f2a")
+    print(render_trace(chain))
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+
+import msgspec
+
+from eventlog.records import RecordedEvent
+
+__all__ = ["render_trace", "summary"]
+
+_SKIP = {"type"}
+
+
+def summary(recorded: RecordedEvent, width: int = 100) -> str:
+    """One line: the event type and its most telling fields."""
+    fields = msgspec.structs.asdict(recorded.event)
+    parts: list[str] = []
+    for name, value in fields.items():
+        if name in _SKIP or value is None or value == () or name == "body":
+            continue
+        if name == "buttons":
+            value = sum(len(row) for row in value)
+            name = "buttons"
+        text = repr(value) if isinstance(value, str) else str(value)
+        if len(text) > 40:
+            text = text[:37] + "..."
+        parts.append(f"{name}={text}")
+    line = f"{recorded.type}({', '.join(parts)})"
+    return line if len(line) <= width else line[: width - 3] + "..."
+
+
+def render_trace(chain: Sequence[RecordedEvent]) -> str:
+    """The chain as an indented tree: ``seq  time  stream  Type(fields)``."""
+    if not chain:
+        return "no events with this cid"
+    ids = {r.event_id for r in chain}
+    children: dict[str | None, list[RecordedEvent]] = {}
+    for recorded in chain:
+        parent = recorded.causation if recorded.causation in ids else None
+        children.setdefault(parent, []).append(recorded)
+    start = chain[0].ts
+    lines = [f"cid {chain[0].cid}: {len(chain)} events, {_clock(start)} UTC"]
+
+    def walk(parent: str | None, depth: int) -> None:
+        for recorded in children.get(parent, []):
+            offset = (recorded.ts - start) * 1000
+            lines.append(
+                f"{recorded.seq:>8}  +{offset:>8.1f} ms  {recorded.stream:<18} {'  ' * depth}{summary(recorded)}"
+            )
+            walk(recorded.event_id, depth + 1)
+
+    walk(None, 0)
+    return "\n".join(lines)
+
+
+def _clock(ts: float) -> str:
+    return datetime.datetime.fromtimestamp(ts, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S")

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import trio
+
+import main
+from eventlog import NewEvent, SQLiteEventLog
+from eventlog.trace import render_trace
+from trt_actors.events import CallbackAccepted, CallbackReceived, CallbackRouted, UpdateReceived
+
+
+def chain(cid: str) -> list[NewEvent]:
+    return [
+        NewEvent(event_id="e1", stream="updates", cid=cid, ts=100.0,
+                 event=UpdateReceived(update_id=5, kind="callback_query", body="{}")),
+        NewEvent(event_id="e2", stream="updates", cid=cid, ts=100.001, causation="e1",
+                 event=CallbackReceived(update_id=5, callback_query_id="q", data="1.a.home")),
+        NewEvent(event_id="e3", stream="updates", cid=cid, ts=100.002, causation="e2",
+                 event=CallbackRouted(target="session:7")),
+        NewEvent(event_id="e4", stream="chat:7", cid=cid, ts=100.010, causation="e3",
+                 event=CallbackAccepted(action="home")),
+        NewEvent(event_id="other", stream="chat:8", cid="another", ts=100.0, event=CallbackAccepted(action="x")),
+    ]
+
+
+async def test_trace_shows_the_chain_as_a_tree_in_order(tmp_path: Path) -> None:
+    async with SQLiteEventLog.open(tmp_path / "log.sqlite3") as log:
+        await log.append(chain("u5"))
+        text = render_trace(await log.read_cid("u5"))
+    lines = text.splitlines()
+    assert lines[0].startswith("cid u5: 4 events")
+    types = [line.split()[-1].split("(")[0] for line in lines[1:]]
+    assert types == ["UpdateReceived", "CallbackReceived", "CallbackRouted", "CallbackAccepted"]
+    tree = [line[line.index(" ms  ") + len(" ms  ") + 19 :] for line in lines[1:]]
+    assert [len(t) - len(t.lstrip()) for t in tree] == [0, 2, 4, 6]
+    assert "+    10.0 ms" in lines[4]
+    assert render_trace([]) == "no events with this cid"
+
+
+def test_trace_command_prints_the_chain_and_says_when_there_is_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "log.sqlite3"
+
+    async def fill() -> None:
+        async with SQLiteEventLog.open(path) as log:
+            await log.append(chain("u5"))
+
+    trio.run(fill)
+    assert main.main(["trace", "u5", "--db", str(path)]) == 0
+    assert "CallbackRouted(target='session:7')" in capsys.readouterr().out
+    assert main.main(["trace", "nope", "--db", str(path)]) == 1
+    assert main.main(["trace", "u5", "--db", str(tmp_path / "missing.sqlite3")]) == 2
+    assert "there is no event log" in capsys.readouterr().err
