@@ -1,0 +1,90 @@
+"""Answering callback queries at once, without letting a slow answer hold up intake.
+
+A tap shows a spinner until the bot calls ``answerCallbackQuery``; after about
+10-15 s Telegram refuses the answer (``QueryTooOld``). The receiver hands each
+recorded callback query to :class:`CallbackAnswers`, a bounded queue served by
+a few worker tasks that send a quick empty answer. A late or repeated answer is
+only counted: it must never stop the next update.
+
+Example::
+
+    answers = CallbackAnswers(tg)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(answers.run)
+        await answers.answer("4711")       # queued; a worker answers it
+"""
+
+from __future__ import annotations
+
+import logging
+
+import msgspec
+import trio
+
+from trt_actors.telegram import QueryTooOld, TelegramClient, TelegramError
+
+__all__ = ["AnswerStatistics", "CallbackAnswers"]
+
+log = logging.getLogger(__name__)
+
+
+class AnswerStatistics(msgspec.Struct, frozen=True):
+    queued: int
+    in_flight: int
+    answered: int
+    too_old: int
+    failed: int
+
+
+class CallbackAnswers:
+    """A bounded pool that answers callback queries: ``workers`` tasks, ``capacity`` waiting ids."""
+
+    def __init__(self, tg: TelegramClient, *, workers: int = 8, capacity: int = 1024, timeout: float = 5.0) -> None:
+        self._tg = tg
+        self._workers = workers
+        self._timeout = timeout
+        self._send, self._receive = trio.open_memory_channel[str](capacity)
+        self._in_flight = 0
+        self.answered = 0
+        self.too_old = 0
+        self.failed = 0
+
+    async def answer(self, callback_query_id: str) -> None:
+        """Queue an answer (waits only when ``capacity`` answers are already waiting)."""
+        await self._send.send(callback_query_id)
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Serve answers until cancelled."""
+        async with trio.open_nursery() as nursery:
+            for index in range(self._workers):
+                nursery.start_soon(self._work, name=f"callback-answers:{index}")
+            task_status.started()
+
+    async def _work(self) -> None:
+        async for query_id in self._receive:
+            self._in_flight += 1
+            try:
+                with trio.move_on_after(self._timeout) as scope:
+                    await self._tg.answer_callback_query(query_id)
+                if scope.cancelled_caught:
+                    self.failed += 1
+                    log.warning("answerCallbackQuery %s took longer than %.1f s; gave up", query_id, self._timeout)
+                else:
+                    self.answered += 1
+            except QueryTooOld:
+                self.too_old += 1
+                log.info("callback query %s was too old to answer", query_id)
+            except TelegramError as exc:
+                self.failed += 1
+                log.warning("could not answer callback query %s: %s", query_id, exc)
+            finally:
+                self._in_flight -= 1
+
+    def statistics(self) -> AnswerStatistics:
+        return AnswerStatistics(
+            queued=self._receive.statistics().current_buffer_used,
+            in_flight=self._in_flight,
+            answered=self.answered,
+            too_old=self.too_old,
+            failed=self.failed,
+        )
