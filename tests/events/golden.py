@@ -12,6 +12,23 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from trt_actors.events.session import (
+    ConfirmationAccepted,
+    ConfirmationOffered,
+    DraftDiscarded,
+    DraftResumed,
+    DraftStarted,
+    DraftStepBack,
+    Files,
+    ImageAdded,
+    ImagesCompleted,
+    LanguageChosen,
+    Param,
+    ParameterSet,
+    ParameterSkipped,
+    ScreenOpened,
+    SessionStarted,
+)
 from trt_actors.events import (
     CODEC,
     ActorCrashed,
@@ -55,6 +72,28 @@ EXAMPLES: list[Event] = [
     UpdateDeclined(update_id=1002, reason="passive"),
     UpdateReceived(update_id=1000, kind="message", body='{"update_id":1000,"message":{"text":"/start"}}'),
     UpdateRejected(reason="malformed_json", detail="Expecting value at byte 0", size=12),
+    SessionStarted(language="ru", start_payload="ref_42", referrer=42),
+    LanguageChosen(language="en"),
+    ScreenOpened(screen="category", category="text_to_image", page=1),
+    DraftStarted(model_id="nano-banana-pro"),
+    ParameterSet(name="resolution", value="4K"),
+    ParameterSkipped(name="seed"),
+    ImageAdded(name="image_input", file_id="AgACAgIAAxkBAAIB", file_unique_id="AQADu", width=1280, height=720),
+    ImagesCompleted(name="image_input"),
+    DraftStepBack(clear=("resolution",)),
+    DraftResumed(model_id="nano-banana-pro"),
+    DraftDiscarded(reason="cancelled"),
+    ConfirmationOffered(
+        confirmation_id="3f2a9c1b0d",
+        model_id="nano-banana-pro",
+        params=(Param(name="prompt", value="a red fox"), Param(name="resolution", value="4K"), Param(name="n", value=2)),
+        credits=48,
+        rule="per_value resolution=4K",
+        registry_version="2026-06-30.6e9f028d41fa",
+        files=(Files(name="image_input", file_ids=("AgACAgIAAxkBAAIB",)),),
+        balance=100,
+    ),
+    ConfirmationAccepted(confirmation_id="3f2a9c1b0d", model_id="nano-banana-pro", credits=48),
 ]
 
 

@@ -1,6 +1,6 @@
 """The event vocabulary: every fact the system records, one module per domain.
 
-``CODEC`` encodes and decodes all of them (with upcasters for older forms);
+Session events live in :mod:`trt_actors.events.session`. ``CODEC`` encodes and decodes all of them (with upcasters for older forms);
 ``ALL_EVENTS`` lists the current types. Read the schema-evolution rules in
 :mod:`trt_actors.events.base` before changing an event.
 """
@@ -11,6 +11,7 @@ from trt_actors.events.base import Event
 from trt_actors.events.callbacks import CallbackAccepted, CallbackReceived, CallbackRejected, CallbackRouted
 from trt_actors.events.codec import EventCodec, UnknownEventType, Upcaster
 from trt_actors.events.dispatch import Button, DispatchFailed, DispatchOk, UiRendered
+from trt_actors.events.session import SESSION_EVENTS
 from trt_actors.events.system import ActorCrashed, ActorEscalated, ActorRestarted
 from trt_actors.events.updates import UpdateDeclined, UpdateReceived, UpdateRejected
 
@@ -51,6 +52,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     UpdateDeclined,
     UpdateReceived,
     UpdateRejected,
+    *SESSION_EVENTS,
 )
 
 CODEC = EventCodec(ALL_EVENTS)

@@ -1,0 +1,156 @@
+"""A test driver for one chat: send texts, photos and taps through the decider, fold the events.
+
+``Chat`` keeps every event of its stream, so a test can check that the state
+is their fold, look at the last screen, and tap its buttons by label::
+
+    chat = Chat(registry)
+    chat.text("/start")
+    chat.tap("🎨")                    # the first button whose label starts with this
+    assert chat.screen.screen == "category"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TypedDict
+
+from registry import Registry
+from trt_actors.events import CODEC, Button, CallbackAccepted, CallbackRejected, Event, UiRendered
+from trt_actors.events.session import SESSION_EVENTS
+from trt_actors.runtime.decider import fold
+from trt_actors.session import (
+    ButtonPressed,
+    PhotoReceived,
+    SessionCommand,
+    SessionDecider,
+    SessionState,
+    TextReceived,
+    Unsupported,
+)
+
+
+class Common(TypedDict):
+    chat_id: int
+    user_id: int
+    cid: str
+    update_id: int
+    ts: float
+    language_code: str | None
+    first_name: str
+    balance: int
+
+
+class Chat:
+    """One chat's session, driven by commands; ``events`` is its whole stream."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        *,
+        language_code: str | None = "ru",
+        balance: int = 100,
+        first_name: str = "Ann",
+        chat_id: int = 42,
+    ) -> None:
+        self.decider = SessionDecider(registry)
+        self.state: SessionState = self.decider.initial_state()
+        self.events: list[Event] = []
+        self.commands: list[SessionCommand] = []
+        self.last: list[Event] = []
+        self.language_code = language_code
+        self.balance = balance
+        self.first_name = first_name
+        self.chat_id = chat_id
+        self.updates = 0
+        self.message_id = 100
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def _common(self) -> Common:
+        self.updates += 1
+        return {
+            "chat_id": self.chat_id,
+            "user_id": self.chat_id,
+            "cid": f"cid-{self.chat_id}-{self.updates}",
+            "update_id": self.updates,
+            "ts": 1_700_000_000.0 + self.updates,
+            "language_code": self.language_code,
+            "first_name": self.first_name,
+            "balance": self.balance,
+        }
+
+    def send(self, command: SessionCommand) -> list[Event]:
+        self.commands.append(command)
+        events = self.decider.decide(self.state, command)
+        self.state = fold(self.decider, self.state, events)
+        self.events.extend(events)
+        self.last = list(events)
+        return self.last
+
+    def text(self, text: str) -> list[Event]:
+        return self.send(TextReceived(text=text, **self._common()))
+
+    def photo(self, caption: str | None = None) -> list[Event]:
+        command = PhotoReceived(
+            file_id=f"file-{self.updates + 1}",
+            file_unique_id=f"unique-{self.updates + 1}",
+            width=640,
+            height=480,
+            caption=caption,
+            **self._common(),
+        )
+        return self.send(command)
+
+    def unsupported(self, kind: str) -> list[Event]:
+        return self.send(Unsupported(kind=kind, **self._common()))
+
+    def press(self, data: str, message_id: int | None = 100) -> list[Event]:
+        return self.send(
+            ButtonPressed(callback_query_id=f"q{self.updates}", data=data, message_id=message_id,
+                          **self._common())
+        )
+
+    def tap(self, label: str) -> list[Event]:
+        """Tap the first button of the last screen whose label starts with (or equals) ``label``."""
+        return self.press(self.button(label).data or "")
+
+    # -- looking -----------------------------------------------------------------------------
+
+    @property
+    def screen(self) -> UiRendered:
+        """The last ``UiRendered``."""
+        for event in reversed(self.events):
+            if isinstance(event, UiRendered):
+                return event
+        raise AssertionError("nothing was rendered yet")
+
+    def buttons(self) -> list[Button]:
+        return [button for row in self.screen.buttons for button in row]
+
+    def labels(self) -> list[str]:
+        return [button.text for button in self.buttons()]
+
+    def button(self, label: str) -> Button:
+        for button in self.buttons():
+            if button.text == label or button.text.startswith(label):
+                return button
+        raise AssertionError(f"no button {label!r} on {self.screen.screen}: {self.labels()}")
+
+    def has_button(self, label: str) -> bool:
+        return any(text == label or text.startswith(label) for text in self.labels())
+
+    def verdict(self) -> Event:
+        """The CallbackAccepted or CallbackRejected of the last press."""
+        for event in self.last:
+            if isinstance(event, CallbackAccepted | CallbackRejected):
+                return event
+        raise AssertionError(f"no verdict in {self.last}")
+
+    def rejected(self) -> str | None:
+        """The reason code of the last press's rejection, or None if it was accepted."""
+        verdict = self.verdict()
+        return verdict.reason_code if isinstance(verdict, CallbackRejected) else None
+
+    def domain_events(self, events: Iterable[Event] | None = None) -> list[Event]:
+        """Events of the session's own vocabulary (not renders or verdicts)."""
+        return [event for event in (self.last if events is None else events) if type(event) in SESSION_EVENTS]

@@ -1,0 +1,90 @@
+"""The fold: what each event does to the state, and what it leaves alone."""
+
+from __future__ import annotations
+
+import msgspec
+
+from trt_actors.events import CallbackRejected, DispatchOk, UiRendered, UpdateReceived
+from trt_actors.events.session import (
+    ConfirmationAccepted,
+    ConfirmationOffered,
+    DraftStarted,
+    DraftStepBack,
+    ImageAdded,
+    Param,
+    ParameterSet,
+    ScreenOpened,
+)
+from trt_actors.session.state import ACCEPTED_KEPT, OFFERED_KEPT, Draft, DraftImage, SessionState, evolve
+
+
+def test_foreign_events_change_nothing() -> None:
+    state = SessionState()
+    for event in (UpdateReceived(update_id=1, kind="message", body="{}"),
+                  DispatchOk(dispatch_id="c/0", method="sendMessage", attempts=1, message_id=5),
+                  CallbackRejected(reason_code="malformed", data="x")):
+        assert evolve(state, event) == state
+
+
+def test_a_render_remembers_its_cid_and_nothing_else() -> None:
+    state = evolve(SessionState(), UiRendered(screen="menu", dispatch_id="abc/def/0", text="x"))
+    assert state == SessionState(last_cid="abc/def")
+
+
+def test_every_domain_event_moves_the_nonce_by_one() -> None:
+    state = SessionState()
+    events = [ScreenOpened(screen="menu"), DraftStarted(model_id="m"), ParameterSet(name="prompt", value="x"),
+              ParameterSet(name="prompt", value="y")]
+    for number, event in enumerate(events, start=1):
+        state = evolve(state, event)
+        assert state.nonce == number
+    assert state.draft == Draft(model_id="m", step=2, params=(Param(name="prompt", value="y"),))
+
+
+def test_an_answer_without_a_draft_only_moves_the_nonce() -> None:
+    assert evolve(SessionState(), ParameterSet(name="prompt", value="x")) == SessionState(nonce=1)
+
+
+def test_step_back_forgets_the_named_answers_and_photos() -> None:
+    draft = Draft(
+        model_id="m",
+        step=2,
+        params=(Param(name="prompt", value="x"),),
+        images=(DraftImage(name="image_urls", file_id="a", file_unique_id="ua"),
+                DraftImage(name="mask", file_id="b", file_unique_id="ub")),
+    )
+    state = SessionState(screen="wizard", draft=draft)
+    back = evolve(state, DraftStepBack(clear=("prompt", "mask")))
+    assert back.draft == Draft(model_id="m", step=1, params=(),
+                               images=(DraftImage(name="image_urls", file_id="a", file_unique_id="ua"),))
+
+
+def test_photos_keep_their_order_per_field() -> None:
+    state = evolve(SessionState(), DraftStarted(model_id="m"))
+    for index, name in enumerate(["a", "b", "a"]):
+        state = evolve(state, ImageAdded(name=name, file_id=f"f{index}", file_unique_id=f"u{index}"))
+    assert state.draft is not None
+    assert [(files.name, files.file_ids) for files in state.draft.files()] == [("a", ("f0", "f2")), ("b", ("f1",))]
+
+
+def _offer(number: int) -> ConfirmationOffered:
+    return ConfirmationOffered(confirmation_id=f"id{number:04d}", model_id="m", params=(), credits=1, rule="fixed",
+                               registry_version="v")
+
+
+def test_remembered_confirmation_ids_are_bounded() -> None:
+    state = SessionState()
+    for number in range(100):
+        state = evolve(state, DraftStarted(model_id="m"))
+        state = evolve(state, _offer(number))
+        state = evolve(state, ConfirmationAccepted(confirmation_id=f"id{number:04d}"))
+    assert len(state.offered) == OFFERED_KEPT and state.offered[-1] == "id0099"
+    assert len(state.accepted) == ACCEPTED_KEPT and state.accepted[0] == f"id{100 - ACCEPTED_KEPT:04d}"
+    assert state.confirmed is not None and state.confirmed.confirmation_id == "id0099"
+    assert state.screen == "coming" and state.draft is None
+
+
+def test_snapshots_ignore_fields_they_do_not_know() -> None:
+    data = msgspec.json.encode(SessionState(language="en", nonce=3))
+    newer = data[:-1] + b',"added_later":[1,2]}'
+    assert msgspec.json.decode(newer, type=SessionState) == SessionState(language="en", nonce=3)

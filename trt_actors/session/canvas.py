@@ -1,0 +1,68 @@
+"""What every screen is drawn with: the audience, the catalogue, and buttons stamped with the nonce.
+
+A :class:`Canvas` is made once per render. Its buttons carry the state's
+nonce in their callback data (see :mod:`trt_actors.session.callback_data`),
+so a button from an older rendering is recognised as stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, NamedTuple
+
+from registry import Registry
+from trt_actors.events import Button
+from trt_actors.session.callback_data import Action, encode
+from trt_actors.session.state import SessionState
+from trt_actors.session.texts import Markup, Texts
+
+__all__ = ["MAX_TEXT", "Audience", "Canvas", "Rendered", "Rows"]
+
+MAX_TEXT: Final = 4096
+"""Telegram's limit for a message's text (after entities are parsed)."""
+
+Rows = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who a screen is drawn for: their language, balance and first name, and the current ``cid``."""
+
+    language: str
+    balance: int
+    first_name: str
+    cid: str
+
+
+class Rendered(NamedTuple):
+    """A drawn screen: its name (``UiRendered.screen``), HTML text and inline keyboard."""
+
+    screen: str
+    text: str
+    buttons: Rows
+
+
+class Canvas:
+    """The registry, state, audience and catalogue one rendering needs, and a button factory."""
+
+    __slots__ = ("audience", "registry", "state", "texts")
+
+    def __init__(self, registry: Registry, state: SessionState, audience: Audience) -> None:
+        self.registry = registry
+        self.state = state
+        self.audience = audience
+        self.texts = Texts.of(audience.language)
+
+    def say(self, key: str, **args: object) -> Markup:
+        return self.texts.say(key, **args)
+
+    def button(self, label: str, action: Action) -> Button:
+        """A callback button; ``label`` is plain text (Telegram shows button text as is)."""
+        return Button(text=str(label), data=encode(self.state.nonce, action))
+
+    def labelled(self, key: str, action: Action, **args: object) -> Button:
+        """A button whose label is the catalogue's ``key`` filled with ``args`` (plain text, no escaping)."""
+        return self.button(self.texts.plain(key, **args), action)
+
+    def credits(self, amount: int) -> str:
+        return self.texts.credits(amount)

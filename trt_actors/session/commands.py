@@ -1,0 +1,100 @@
+"""What the update receiver tells a chat's session: one command per understood update.
+
+Commands are frozen, tagged msgspec Structs sharing the fields of
+:class:`SessionCommand`'s members: the chat, the user, the update's ``cid``
+and ``update_id``, the time (``ts``, from the update: the decider never reads
+a clock), Telegram's ``language_code``, the user's first name and their
+balance (from the ledger; 0 until the ledger exists). Decode a command from
+bytes with :data:`COMMAND_DECODER`::
+
+    command = TextReceived(chat_id=1, user_id=1, cid="c1", update_id=7, ts=0.0, text="/start ref_42")
+    assert COMMAND_DECODER.decode(msgspec.json.encode(command)) == command
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TypeAlias
+
+import msgspec
+
+__all__ = [
+    "COMMAND_DECODER",
+    "ButtonPressed",
+    "PhotoReceived",
+    "SessionCommand",
+    "TextReceived",
+    "Unsupported",
+    "well_formed",
+]
+
+
+class _Command(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", forbid_unknown_fields=True):
+    chat_id: int
+    user_id: int
+    cid: str
+    update_id: int
+    ts: float
+    language_code: str | None = None
+    first_name: str = ""
+    balance: int = 0
+
+
+class TextReceived(_Command, frozen=True, kw_only=True, tag=True):
+    """A text message, slash commands included (``/start payload``, ``/help@our_bot``)."""
+
+    text: str
+
+
+class PhotoReceived(_Command, frozen=True, kw_only=True, tag=True):
+    """A photo (its largest size); ``caption`` if the user wrote one."""
+
+    file_id: str
+    file_unique_id: str
+    width: int
+    height: int
+    caption: str | None = None
+
+
+class ButtonPressed(_Command, frozen=True, kw_only=True, tag=True):
+    """A tap on an inline button (the receiver has already answered the callback query).
+
+    ``message_id`` is the message that carried the button, or None when
+    Telegram no longer says (an inaccessible message).
+    """
+
+    callback_query_id: str
+    data: str
+    message_id: int | None
+
+
+class Unsupported(_Command, frozen=True, kw_only=True, tag=True):
+    """A message of a kind the bot does not read (``sticker``, ``voice``, ``video``, ...)."""
+
+    kind: str
+
+
+SessionCommand: TypeAlias = TextReceived | PhotoReceived | ButtonPressed | Unsupported
+"""Everything a session accepts."""
+
+COMMAND_DECODER: msgspec.json.Decoder[SessionCommand] = msgspec.json.Decoder(SessionCommand)
+"""One reusable JSON decoder for the :data:`SessionCommand` union."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def well_formed(command: SessionCommand) -> SessionCommand:
+    """``command`` with every string made valid Unicode: a lone surrogate becomes U+FFFD (replacement).
+
+    JSON (and so Telegram) can carry lone surrogates that UTF-8, and so the
+    event log, cannot; the decider cleans them where they enter.
+    """
+    changes: dict[str, str] = {}
+    for name in command.__struct_fields__:
+        value = getattr(command, name)
+        if isinstance(value, str) and not value.isascii():
+            cleaned = _SURROGATE.sub("\ufffd", value)
+            if cleaned != value:
+                changes[name] = cleaned
+    return msgspec.structs.replace(command, **changes) if changes else command

@@ -1,0 +1,225 @@
+"""Drawing a session's screen: state -> (HTML text, inline keyboard). Pure.
+
+:func:`render` draws whatever screen the state is on, with an optional
+``notice`` (already HTML) above it: an error, a hint, "that button is out of
+date". The menu screens are here; the wizard's screens (steps, confirmation,
+"coming") are in :mod:`trt_actors.session.wizard_screens`.
+
+Every string from the user or the registry is escaped on the way in (see
+:mod:`trt_actors.session.texts`), texts stay well under Telegram's 4,096
+characters, and every button's data fits in 64 bytes.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Final
+
+from registry import Model, QuoteError, Registry
+from registry.model import Fixed, PerThousandChars
+from trt_actors.events import Button
+from trt_actors.session.callback_data import (
+    ChooseLanguage,
+    GoBack,
+    OpenBalance,
+    OpenCategory,
+    OpenHelp,
+    OpenHistory,
+    OpenLanguages,
+    OpenMenu,
+    OpenModel,
+    ResumeDraft,
+    StartDraft,
+    TurnPage,
+)
+from trt_actors.session.canvas import Audience, Canvas, Rendered, Rows
+from trt_actors.session.texts import LANGUAGES
+from trt_actors.session.wizard import steps_of
+from trt_actors.session.wizard_screens import coming, wizard
+
+__all__ = ["PAGE_SIZE", "Audience", "Rendered", "listed", "model_page", "render"]
+
+PAGE_SIZE: Final = 8
+"""Models per page of a category list."""
+
+
+def render(canvas: Canvas, notice: str = "") -> Rendered:
+    """The screen ``canvas.state`` is on, with ``notice`` (HTML) above it."""
+    drawn = _draw(canvas)
+    text = f"{notice}\n\n{drawn.text}" if notice else str(drawn.text)  # a plain str: Markup is not encodable
+    return Rendered(drawn.screen, text, drawn.buttons)
+
+
+def _draw(canvas: Canvas) -> Rendered:
+    state = canvas.state
+    match state.screen:
+        case "category":
+            return _category(canvas, state.category, state.page)
+        case "model":
+            model = _model(canvas, state.model_id)
+            if model is not None:
+                return _model_card(canvas, model)
+        case "wizard" if state.draft is not None:
+            model = _model(canvas, state.draft.model_id)
+            if model is not None:
+                return wizard(canvas, model, state.draft)
+        case "coming":
+            return coming(canvas)
+        case "balance":
+            return _balance(canvas)
+        case "history":
+            return _history(canvas)
+        case "help":
+            return _help(canvas)
+        case "language":
+            return _language(canvas)
+        case "debug":
+            return _debug(canvas)
+    return _menu(canvas)
+
+
+def _model(canvas: Canvas, model_id: str) -> Model | None:
+    try:
+        model = canvas.registry.model(model_id)
+    except KeyError:
+        return None
+    return model if model.enabled else None
+
+
+def _name(canvas: Canvas, model: Model) -> str:
+    return model.name.en if canvas.texts.language == "en" else model.name.ru
+
+
+def _menu_row(canvas: Canvas) -> tuple[Button, ...]:
+    return (canvas.labelled("btn.menu", OpenMenu()),)
+
+
+def _menu(canvas: Canvas) -> Rendered:
+    name = canvas.audience.first_name.strip()[:64]
+    lines = [
+        canvas.say("menu.greeting", name=name) if name else canvas.say("menu.greeting_anonymous"),
+        canvas.say("menu.intro"),
+        canvas.say("menu.balance", balance=canvas.credits(canvas.audience.balance)),
+    ]
+    rows: list[tuple[Button, ...]] = []
+    draft = canvas.state.draft
+    if draft is not None and (model := _model(canvas, draft.model_id)) is not None:
+        lines.append(canvas.say("menu.draft", model=_name(canvas, model)))
+        rows.append((canvas.labelled("btn.continue", ResumeDraft(), model=_name(canvas, model)),))
+    categories = canvas.registry.categories()
+    if not categories:
+        lines.append(canvas.say("menu.empty"))
+    rows.extend((canvas.button(canvas.texts.category(category), OpenCategory(category=category)),)
+                for category in categories)
+    rows.append((canvas.labelled("btn.balance", OpenBalance()), canvas.labelled("btn.history", OpenHistory())))
+    rows.append((canvas.labelled("btn.help", OpenHelp()), canvas.labelled("btn.language", OpenLanguages())))
+    return Rendered("menu", "\n".join(lines), tuple(rows))
+
+
+def listed(registry: Registry, category: str) -> tuple[Model, ...]:
+    """The enabled models of ``category``, cheapest first; in file order if some cannot be priced.
+
+    A validated registry always prices every model; this keeps an unvalidated
+    one (a test's, a half-synced one) from taking the session down.
+    """
+    try:
+        return registry.models_in(category)
+    except QuoteError:
+        return tuple(model for model in registry.models if model.enabled and model.category == category)
+
+
+def model_page(models: tuple[Model, ...], model_id: str) -> int:
+    """The page of a category list that shows ``model_id`` (0 if it is not there)."""
+    for index, model in enumerate(models):
+        if model.id == model_id:
+            return index // PAGE_SIZE
+    return 0
+
+
+def _category(canvas: Canvas, category: str, page: int) -> Rendered:
+    models = listed(canvas.registry, category)
+    pages = max(1, -(-len(models) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    lines = [f"<b>{_escape(canvas.texts.category(category))}</b>"]
+    lines.append(canvas.say("category.intro") if models else canvas.say("category.empty"))
+    if pages > 1:
+        lines.append(canvas.say("category.page", page=page + 1, pages=pages))
+    rows: list[tuple[Button, ...]] = []
+    for model in models[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]:
+        label = canvas.texts.plain("btn.model", name=_name(canvas, model), price=_from_price(canvas, model))
+        rows.append((canvas.button(label, OpenModel(model_id=model.id)),))
+    turn: list[Button] = []
+    if page > 0:
+        turn.append(canvas.labelled("btn.prev", TurnPage(page=page - 1)))
+    if page + 1 < pages:
+        turn.append(canvas.labelled("btn.next", TurnPage(page=page + 1)))
+    if turn:
+        rows.append(tuple(turn))
+    rows.append((canvas.labelled("btn.back", GoBack()), *_menu_row(canvas)))
+    return Rendered("category", "\n".join(lines), tuple(rows))
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _from_price(canvas: Canvas, model: Model) -> str:
+    try:
+        return canvas.credits(canvas.registry.min_price(model))
+    except QuoteError:
+        return "?"
+
+
+def _model_card(canvas: Canvas, model: Model) -> Rendered:
+    description = model.description.en if canvas.texts.language == "en" else model.description.ru
+    lines = [f"<b>{_escape(_name(canvas, model))}</b>", _escape(description), ""]
+    try:
+        lowest = canvas.credits(canvas.registry.min_price(model))
+    except QuoteError:
+        lowest = ""
+    if lowest:
+        if isinstance(model.price, PerThousandChars):
+            lines.append(canvas.say("model.price_chars", price=lowest))
+        elif isinstance(model.price, Fixed):
+            lines.append(canvas.say("model.price_fixed", price=lowest))
+        else:
+            lines.append(canvas.say("model.price_from", price=lowest))
+    steps = steps_of(model)
+    if steps:
+        items = ", ".join(canvas.texts.param(field.name) for field in steps)
+        lines.append(canvas.say("model.steps", items=items))
+    else:
+        lines.append(canvas.say("model.no_steps"))
+    rows: Rows = (
+        (canvas.labelled("btn.start", StartDraft()),),
+        (canvas.labelled("btn.back", GoBack()), *_menu_row(canvas)),
+    )
+    return Rendered("model", "\n".join(lines), rows)
+
+
+def _balance(canvas: Canvas) -> Rendered:
+    text = canvas.say("balance.text", balance=canvas.credits(canvas.audience.balance))
+    rows: Rows = ((canvas.labelled("btn.history", OpenHistory()), *_menu_row(canvas)),)
+    return Rendered("balance", text, rows)
+
+
+def _history(canvas: Canvas) -> Rendered:
+    rows: Rows = ((canvas.labelled("btn.balance", OpenBalance()), *_menu_row(canvas)),)
+    return Rendered("history", canvas.say("history.empty"), rows)
+
+
+def _help(canvas: Canvas) -> Rendered:
+    rows: Rows = ((canvas.labelled("btn.language", OpenLanguages()), *_menu_row(canvas)),)
+    return Rendered("help", canvas.say("help.text"), rows)
+
+
+def _language(canvas: Canvas) -> Rendered:
+    choices = tuple(canvas.labelled(f"btn.lang.{language}", ChooseLanguage(language=language))
+                    for language in LANGUAGES)
+    return Rendered("language", canvas.say("language.text"), (choices, _menu_row(canvas)))
+
+
+def _debug(canvas: Canvas) -> Rendered:
+    last = canvas.state.last_cid or canvas.texts.plain("debug.none")
+    text = canvas.say("debug.text", last=last[:128], cid=canvas.audience.cid[:128])
+    return Rendered("debug", text, (_menu_row(canvas),))

@@ -1,0 +1,148 @@
+"""One command's turn: the events it records, folded as they go, and the one screen it ends on.
+
+:class:`Turn` is the decider's working surface, created per command and
+thrown away after it. Nothing in it reads a clock or draws a random number:
+the confirmation id is a hash of the command's ``cid`` and the dispatch id is
+``f"{cid}/{n}"``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Final
+
+from registry import Model, QuoteError, Registry
+from trt_actors.events import Event, UiRendered
+from trt_actors.events.session import ConfirmationOffered, ScreenOpened, SessionStarted
+from trt_actors.session.canvas import Audience, Canvas
+from trt_actors.session.commands import SessionCommand
+from trt_actors.session.screens import render
+from trt_actors.session.state import Draft, SessionState, evolve
+from trt_actors.session.texts import Texts, language_of
+from trt_actors.session.wizard import quote_params, steps_of
+
+__all__ = ["Refused", "Turn", "confirmation_id"]
+
+_PAYLOAD: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_REFERRAL: Final = re.compile(r"ref_([0-9]{1,15})")
+
+
+def confirmation_id(cid: str) -> str:
+    """The confirmation id offered while handling ``cid``: 10 hex digits of its BLAKE2b hash."""
+    return hashlib.blake2b(cid.encode("utf-8", "surrogatepass"), digest_size=5).hexdigest()
+
+
+class Refused(Exception):
+    """A well-formed tap that makes no sense in the current state."""
+
+    def __init__(self, reason_code: str) -> None:
+        super().__init__(reason_code)
+        self.reason_code = reason_code
+
+
+class Turn:
+    """The events of one command, folded into ``state`` as they are recorded, ending in one render.
+
+    Handlers call :meth:`record` for each fact, :meth:`say` for a notice, and
+    finish with :meth:`show`, which draws the screen the state is now on.
+    """
+
+    __slots__ = ("command", "events", "notice", "registry", "state")
+
+    def __init__(self, registry: Registry, state: SessionState, command: SessionCommand) -> None:
+        self.registry = registry
+        self.state = state
+        self.command = command
+        self.events: list[Event] = []
+        self.notice = ""
+
+    # -- recording and drawing -------------------------------------------------------------
+
+    def record(self, *events: Event) -> None:
+        """Append ``events`` and fold them into :attr:`state`."""
+        for event in events:
+            self.events.append(event)
+            self.state = evolve(self.state, event)
+
+    @property
+    def texts(self) -> Texts:
+        return Texts.of(self.state.language or language_of(self.command.language_code))
+
+    def say(self, key: str, **args: object) -> None:
+        """Show the catalogue's ``key`` above the screen (the last notice wins)."""
+        self.notice = self.texts.say(key, **args)
+
+    def open(self, screen: str, *, category: str = "", page: int = 0, model_id: str = "") -> None:
+        self.record(ScreenOpened(screen=screen, category=category, page=page, model_id=model_id))
+
+    def show(self, *, edit: int | None = None) -> list[Event]:
+        """Render the current screen (editing message ``edit``, or as a new message) and return every event."""
+        if self.state.screen == "none":
+            self.open("menu")
+        command = self.command
+        audience = Audience(
+            language=self.texts.language,
+            balance=command.balance,
+            first_name=command.first_name,
+            cid=command.cid,
+        )
+        drawn = render(Canvas(self.registry, self.state, audience), self.notice)
+        dispatch_id = f"{command.cid}/{sum(isinstance(event, UiRendered) for event in self.events)}"
+        self.record(UiRendered(screen=drawn.screen, dispatch_id=dispatch_id, text=drawn.text,
+                               buttons=drawn.buttons, edit_message_id=edit))
+        return self.events
+
+    # -- the session and its screens ---------------------------------------------------------
+
+    def start(self, payload: str = "") -> None:
+        """Record ``SessionStarted`` if this is the chat's first command (``payload`` from ``/start``)."""
+        if self.state.started:
+            return
+        payload = payload if _PAYLOAD.fullmatch(payload) else ""
+        referral = _REFERRAL.fullmatch(payload)
+        referrer = int(referral[1]) if referral and int(referral[1]) != self.command.user_id else 0
+        self.record(SessionStarted(language=language_of(self.command.language_code),
+                                   start_payload=payload, referrer=referrer))
+
+    def model(self, model_id: str) -> Model | None:
+        """The model if it exists, is enabled and is on the menu; else None."""
+        try:
+            model = self.registry.model(model_id)
+        except KeyError:
+            return None
+        return model if model.enabled and model.category in self.registry.categories() else None
+
+    def wizard_model(self) -> tuple[Model, Draft]:
+        """The draft on screen and its model; :class:`Refused` if the wizard is not on screen."""
+        draft = self.state.draft
+        if self.state.screen != "wizard" or draft is None:
+            raise Refused("not_your_step")
+        model = self.model(draft.model_id)
+        if model is None:
+            raise Refused("unknown_model")
+        return model, draft
+
+    def advance(self) -> None:
+        """After an answer: offer the confirmation once every step is answered (if it has a price)."""
+        draft = self.state.draft
+        if draft is None or self.state.offer is not None:
+            return
+        model = self.model(draft.model_id)
+        if model is None or draft.step < len(steps_of(model)):
+            return
+        params = quote_params(draft)
+        try:
+            quote = self.registry.quote(model, params)
+        except QuoteError:
+            return
+        self.record(ConfirmationOffered(
+            confirmation_id=confirmation_id(self.command.cid),
+            model_id=model.id,
+            params=draft.params,
+            credits=quote.credits,
+            rule=quote.rule,
+            registry_version=quote.registry_version,
+            files=draft.files(),
+            balance=self.command.balance,
+        ))
