@@ -60,6 +60,48 @@ def _trace(args: argparse.Namespace) -> int:
     return trio.run(show)
 
 
+def _run(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+
+    import trio
+
+    from registry import RegistryError
+    from trt_actors.app import run_bot
+    from trt_actors.config import ConfigError, Settings
+
+    try:
+        settings = Settings.from_env(require_telegram=True)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    async def serve() -> None:
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async with trio.open_nursery() as nursery:
+                bot = await nursery.start(run_bot, settings)
+                print(f"trt-actors is running ({bot.mode}); HTTP on {bot.http_url}; log {settings.db_path}. "
+                      "Ctrl-C stops it.", flush=True)
+                async for received in signals:
+                    print(f"{signal.Signals(received).name}: stopping.", flush=True)
+                    nursery.cancel_scope.cancel()
+                    break
+
+    try:
+        trio.run(serve)
+    except RegistryError as error:
+        print(error, file=sys.stderr)
+        return 2
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from trt_actors.demo import main as demo_main
+
+    return demo_main()
+
+
 def _registry(args: argparse.Namespace) -> int:
     from registry.cli import main as registry_main
 
@@ -78,10 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    add("run", "run the bot against Telegram and KIE (needs TELEGRAM_BOT_TOKEN, KIE_API_KEY)",
-        _not_built("run", "the conversation issue"))
+    add("run", "run the bot: long polling, or the webhook when WEBHOOK_URL is set (needs TELEGRAM_BOT_TOKEN)",
+        _run)
     add("demo", "run the whole bot locally against the Telegram and KIE emulators and show what happened",
-        _not_built("demo", "the conversation issue"))
+        _demo)
     trace = add("trace", "show the whole chain of events of one update (its cid)", _trace)
     trace.add_argument("cid")
     trace.add_argument("--db", help="the event log file (default: TRT_DB or ./trt.sqlite3)")

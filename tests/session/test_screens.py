@@ -85,7 +85,7 @@ def test_every_category_lists_its_models_with_from_prices_and_pages(chat: Chat, 
             chat.tap(texts.plain("btn.next"))
         expected = [
             texts.plain("btn.model", name=getattr(model.name, chat.state.language),
-                        price=texts.credits(registry.min_price(model)))
+                        price=texts.credits_from(registry.min_price(model)))
             for model in registry.models_in(category)
         ]
         assert seen == expected
@@ -131,7 +131,7 @@ def test_prices_that_depend_on_parameters_say_from(registry: Registry) -> None:
     chat.text("/menu")
     chat.tap("🎬")
     chat.tap("Kling 2.6")
-    assert "Price: from <b>110 credits</b>" in chat.screen.text
+    assert "Price: <b>from 110 credits</b>" in chat.screen.text
     chat.text("/menu")
     chat.tap("🗣")
     chat.tap(chat.labels()[0])

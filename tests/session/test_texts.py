@@ -78,3 +78,12 @@ def test_values_read_like_words() -> None:
     assert ru.value("aspect_ratio", "auto") == "Авто"
     assert en.value("guidance", 1.0) == "1"
     assert en.value("aspect_ratio", "16:9") == "16:9"
+
+
+def test_russian_prices_after_ot_take_the_genitive() -> None:
+    ru = Texts.of("ru")
+    assert [ru.credits_from(n) for n in (1, 2, 5, 11, 21, 24, 111)] == [
+        "от 1 кредита", "от 2 кредитов", "от 5 кредитов", "от 11 кредитов",
+        "от 21 кредита", "от 24 кредитов", "от 111 кредитов",
+    ]
+    assert Texts.of("en").credits_from(2) == "from 2 credits"

@@ -33,7 +33,7 @@ def open_model(chat: Chat, registry: Registry, model_id: str) -> None:
     texts = Texts.of(chat.state.language)
     chat.tap(texts.category(model.category))
     name = getattr(model.name, texts.language)
-    label = texts.plain("btn.model", name=name, price=texts.credits(registry.min_price(model)))
+    label = texts.plain("btn.model", name=name, price=texts.credits_from(registry.min_price(model)))
     while not chat.has_button(label):
         chat.tap(texts.plain("btn.next"))
     chat.tap(label)

@@ -165,7 +165,7 @@ def _escape(text: str) -> str:
 
 def _from_price(canvas: Canvas, model: Model) -> str:
     try:
-        return canvas.credits(canvas.registry.min_price(model))
+        return canvas.texts.credits_from(canvas.registry.min_price(model))
     except QuoteError:
         return "?"
 
@@ -183,7 +183,7 @@ def _model_card(canvas: Canvas, model: Model) -> Rendered:
         elif isinstance(model.price, Fixed):
             lines.append(canvas.say("model.price_fixed", price=lowest))
         else:
-            lines.append(canvas.say("model.price_from", price=lowest))
+            lines.append(canvas.say("model.price_from", price=canvas.texts.credits_from(canvas.registry.min_price(model))))
     steps = steps_of(model)
     if steps:
         items = ", ".join(canvas.texts.param(field.name) for field in steps)

@@ -88,6 +88,14 @@ class Texts:
             form = "one" if amount == 1 else "many"
         return self._catalogue[f"credits.{form}"].format(n=amount)
 
+    def credits_from(self, amount: int) -> str:
+        """``amount`` after "from" ("от" takes the genitive in Russian: от 2 кредитов, от 21 кредита)."""
+        if self.language == "ru":
+            form = "one" if amount % 10 == 1 and amount % 100 != 11 else "many"
+        else:
+            form = "one" if amount == 1 else "many"
+        return self._catalogue[f"credits_from.{form}"].format(n=amount)
+
     def category(self, category: str) -> str:
         """The menu label of ``category`` (plain text), or a readable form of its id."""
         key = f"category.{category}"

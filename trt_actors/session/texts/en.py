@@ -29,7 +29,7 @@ TEXTS: Final[dict[str, str]] = {
     "btn.done": "✅ Done ({count})",
     "btn.confirm": "✅ Confirm · {price}",
     "btn.again": "🔁 This model again",
-    "btn.model": "{name} · from {price}",
+    "btn.model": "{name} · {price}",
     "btn.value_price": "{value} · {price}",
     "btn.lang.ru": "🇷🇺 Русский",
     "btn.lang.en": "🇬🇧 English",
@@ -44,6 +44,8 @@ TEXTS: Final[dict[str, str]] = {
     # credits
     "credits.one": "{n} credit",
     "credits.few": "{n} credits",
+    "credits_from.one": "from {n} credit",
+    "credits_from.many": "from {n} credits",
     "credits.many": "{n} credits",
     # main menu
     "menu.greeting": "<b>Hello, {name}!</b>",
@@ -57,7 +59,7 @@ TEXTS: Final[dict[str, str]] = {
     "category.page": "Page {page} of {pages}.",
     "category.empty": "There are no models here right now.",
     # model card
-    "model.price_from": "Price: from <b>{price}</b>",
+    "model.price_from": "Price: <b>{price}</b>",
     "model.price_fixed": "Price: <b>{price}</b>",
     "model.price_chars": "Price: <b>{price}</b> per 1,000 characters",
     "model.steps": "You will set: {items}.",

@@ -29,7 +29,7 @@ TEXTS: Final[dict[str, str]] = {
     "btn.done": "✅ Готово ({count})",
     "btn.confirm": "✅ Подтвердить · {price}",
     "btn.again": "🔁 Эта модель ещё раз",
-    "btn.model": "{name} · от {price}",
+    "btn.model": "{name} · {price}",
     "btn.value_price": "{value} · {price}",
     "btn.lang.ru": "🇷🇺 Русский",
     "btn.lang.en": "🇬🇧 English",
@@ -44,6 +44,8 @@ TEXTS: Final[dict[str, str]] = {
     # credits
     "credits.one": "{n} кредит",
     "credits.few": "{n} кредита",
+    "credits_from.one": "от {n} кредита",
+    "credits_from.many": "от {n} кредитов",
     "credits.many": "{n} кредитов",
     # main menu
     "menu.greeting": "<b>Здравствуйте, {name}!</b>",
@@ -57,7 +59,7 @@ TEXTS: Final[dict[str, str]] = {
     "category.page": "Страница {page} из {pages}.",
     "category.empty": "Здесь пока нет моделей.",
     # model card
-    "model.price_from": "Цена: от <b>{price}</b>",
+    "model.price_from": "Цена: <b>{price}</b>",
     "model.price_fixed": "Цена: <b>{price}</b>",
     "model.price_chars": "Цена: <b>{price}</b> за 1000 символов",
     "model.steps": "Вы зададите: {items}.",

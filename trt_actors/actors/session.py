@@ -1,0 +1,155 @@
+"""The session actor: one per chat, an event-sourced shell around :class:`SessionDecider`.
+
+Updates become session commands here (:func:`command_for`), and the chat's
+session, spawned on demand in a :class:`~trt_actors.runtime.Region` and
+passivated when idle, decides what happens. The session never calls Telegram:
+the screens it decides are ``UiRendered`` events in its stream ``chat:<id>``,
+and the outbox delivers them from the log (persist, then act).
+
+Example::
+
+    async with Sessions.open(log, registry, idle_timeout=600) as sessions:
+        await sessions.route(update, meta)        # the receiver's routing hook
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import msgspec
+
+from eventlog import EventStore
+from registry import Registry
+from trt_actors.actors.intake import UpdateMeta
+from trt_actors.runtime import CommandMeta, EventSourced, Execute, Region, RegionStatistics, SystemJournal, execute
+from trt_actors.runtime.sourced import Executed
+from trt_actors.session.commands import ButtonPressed, PhotoReceived, SessionCommand, TextReceived, Unsupported
+from trt_actors.session.decider import SessionDecider
+from trt_actors.session.state import SessionState
+from trt_actors.telegram import Message, Update
+
+__all__ = ["Sessions", "command_for", "session_stream"]
+
+_MESSAGE_KINDS = (
+    "sticker", "voice", "video", "video_note", "audio", "document", "animation", "location", "contact", "poll",
+)
+
+
+_COMMON_FIELDS = ("chat_id", "user_id", "cid", "update_id", "ts", "language_code", "first_name", "balance")
+
+
+def session_stream(chat_id: int) -> str:
+    return f"chat:{chat_id}"
+
+
+def _kind(message: Message) -> str:
+    for kind in _MESSAGE_KINDS:
+        if getattr(message, kind, None) is not None:
+            return kind
+    return "other"
+
+
+def command_for(update: Update, meta: UpdateMeta, *, balance: int = 0) -> SessionCommand | None:
+    """The session command an update means, or ``None`` when no session should see it (group chats, channels)."""
+    if update.callback_query is not None:
+        query = update.callback_query
+        message = query.message
+        if message is None or message.chat.type != "private":
+            return None
+        return ButtonPressed(
+            chat_id=message.chat.id,
+            user_id=query.from_.id,
+            cid=meta.cid,
+            update_id=meta.update_id,
+            ts=meta.ts,
+            language_code=query.from_.language_code,
+            first_name=query.from_.first_name,
+            balance=balance,
+            callback_query_id=query.id,
+            data=query.data or "",
+            message_id=message.message_id if message.is_accessible else None,
+        )
+    message = update.message
+    if message is None or message.chat.type != "private" or message.from_ is None:
+        return None
+    base = Unsupported(
+        chat_id=message.chat.id,
+        user_id=message.from_.id,
+        cid=meta.cid,
+        update_id=meta.update_id,
+        ts=meta.ts,
+        language_code=message.from_.language_code,
+        first_name=message.from_.first_name,
+        balance=balance,
+        kind=_kind(message),
+    )
+    common = {f: getattr(base, f) for f in _COMMON_FIELDS}
+    if message.text is not None:
+        return msgspec.convert({**common, "text": message.text}, TextReceived)
+    if message.photo:
+        largest = max(message.photo, key=lambda size: size.width * size.height)
+        return msgspec.convert(
+            {
+                **common,
+                "file_id": largest.file_id,
+                "file_unique_id": largest.file_unique_id,
+                "width": largest.width,
+                "height": largest.height,
+                "caption": message.caption,
+            },
+            PhotoReceived,
+        )
+    return base
+
+
+class Sessions:
+    """Every chat's session: a region of event-sourced actors keyed by chat id."""
+
+    def __init__(self, region: Region[int, object]) -> None:
+        self.region = region
+
+    @classmethod
+    @asynccontextmanager
+    async def open(
+        cls,
+        log: EventStore,
+        registry: Registry,
+        *,
+        idle_timeout: float = 600.0,
+        max_live: int | None = 10_000,
+        journal: SystemJournal | None = None,
+    ) -> AsyncIterator[Sessions]:
+        decider = SessionDecider(registry)
+
+        def spawn(chat_id: int) -> EventSourced[SessionState, SessionCommand]:
+            return EventSourced(decider, log, session_stream(chat_id), state_type=SessionState, snapshot_every=50)
+
+        async with Region.open(
+            "sessions", spawn, idle_timeout=idle_timeout, max_live=max_live, journal=journal
+        ) as region:
+            yield cls(region)  # type: ignore[arg-type]
+
+    def _meta(self, command: SessionCommand, meta: UpdateMeta) -> CommandMeta:
+        return CommandMeta(
+            command_id=meta.event_id,
+            cid=meta.cid,
+            ts=meta.ts,
+            causation=meta.event_id,
+            chat_id=command.chat_id,
+            user_id=command.user_id,
+        )
+
+    async def route(self, update: Update, meta: UpdateMeta) -> None:
+        """The receiver's routing hook: hand the update to its chat's session (waits only for mailbox room)."""
+        command = command_for(update, meta)
+        if command is None:
+            return
+        await self.region.tell(command.chat_id, Execute(command=command, meta=self._meta(command, meta)))
+
+    async def execute(self, command: SessionCommand, meta: UpdateMeta, *, timeout: float = 10.0) -> Executed:
+        """Run one command and wait for what it appended (tests, tools)."""
+        return await execute(self.region.ref(command.chat_id), command, self._meta(command, meta), timeout=timeout)
+
+    def statistics(self) -> RegionStatistics:
+        return self.region.statistics()
