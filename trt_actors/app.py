@@ -30,6 +30,7 @@ from registry import Registry, load_valid_registry
 from trt_actors.actors.outbox import Outbox
 from trt_actors.actors.receiver import UpdateReceiver
 from trt_actors.actors.session import Sessions
+from trt_actors.actors.throttle import Throttle
 from trt_actors.config import Settings
 from trt_actors.http.bot_server import BotServer, readiness
 from trt_actors.metrics import Metrics
@@ -61,9 +62,15 @@ async def run_bot(
     *,
     registry: Registry | None = None,
     idle_timeout: float = 600.0,
+    throttle: Throttle | None = None,
     task_status: trio.TaskStatus[RunningBot] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Run the bot until cancelled. ``task_status.started`` reports a :class:`RunningBot`."""
+    """Run the bot until cancelled. ``task_status.started`` reports a :class:`RunningBot`.
+
+    ``idle_timeout`` passivates a chat's session after that many idle seconds;
+    ``throttle`` replaces the outbox's Telegram budgets (about 1 message/s per
+    chat, 30/s in all) — tests that drive many chats quickly raise them.
+    """
     if not settings.telegram_bot_token:
         raise ValueError("run_bot needs settings.telegram_bot_token; Settings.from_env(require_telegram=True) checks it")
     registry = registry if registry is not None else load_valid_registry()
@@ -77,7 +84,7 @@ async def run_bot(
                 log, registry, idle_timeout=idle_timeout, journal=journal
             ) as sessions:
                 receiver = UpdateReceiver(log, intake_tg, sessions.route, webhook_secret=settings.webhook_secret)
-                outbox = Outbox(log, outbox_tg, head=lambda: log.statistics().writer.head_seq)
+                outbox = Outbox(log, outbox_tg, throttle=throttle, head=lambda: log.statistics().writer.head_seq)
                 metrics = Metrics()
                 metrics.register("eventlog", log.statistics)
                 metrics.register("receiver", receiver.statistics)
