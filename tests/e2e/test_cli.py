@@ -1,0 +1,90 @@
+"""``python main.py run`` and ``python main.py demo`` as a person runs them: separate processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import trio
+
+from tests.e2e.conftest import TOKEN
+from trt_actors.sandbox.telegram import TelegramEmulator
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KIE_", "WEBHOOK_", "TRT_"))}
+    env.update(extra)
+    return env
+
+
+async def test_run_serves_a_user_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    async with TelegramEmulator.serve(token=TOKEN) as emulator:
+        env = _env(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE=emulator.api_base,
+            TRT_DB=str(tmp_path / "trt.sqlite3"),
+            HTTP_PORT="0",
+        )
+        process = await trio.lowlevel.open_process(
+            [sys.executable, "main.py", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        assert process.stdout is not None and process.stderr is not None
+        try:
+            with trio.fail_after(20):
+                banner = b""
+                while b"Ctrl-C stops it" not in banner:
+                    chunk = await process.stdout.receive_some()
+                    assert chunk, "main.py run ended before it said it was running"
+                    banner += chunk
+            assert b"running (polling)" in banner
+            ann = emulator.user(6001, first_name="Ann", language_code="en")
+            await ann.send_text("/start")
+            with trio.fail_after(10):
+                [menu] = await ann.wait_messages(1)
+            assert "Hello, Ann!" in (menu.body or "")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            with trio.fail_after(15):
+                code = await process.wait()
+        errors = await process.stderr.receive_some(1 << 20) if code else b""
+        assert code == 0, errors.decode(errors="replace")
+        rest = b""
+        while chunk := await process.stdout.receive_some():
+            rest += chunk
+        assert b"SIGTERM: stopping." in banner + rest
+        assert TOKEN.encode() not in banner + rest
+
+
+def test_run_without_a_token_says_what_to_do() -> None:
+    result = subprocess.run(
+        [sys.executable, "main.py", "run"], cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN is not set: export it, or run `python main.py demo`" in result.stderr
+
+
+def test_demo_runs_the_whole_bot_and_exits_zero(tmp_path: Path) -> None:
+    db = tmp_path / "demo.sqlite3"
+    result = subprocess.run(
+        [sys.executable, "main.py", "demo"], cwd=ROOT, env=_env(TRT_DB=str(db)), capture_output=True, text=True,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = result.stdout
+    for expected in (
+        "── what Анна saw", "── what Bob saw", "Заказ подтверждён", "Order confirmed",
+        "CallbackRejected(reason_code='stale_screen'", "unanswered 0", "0 failed",
+    ):
+        assert expected in out, expected
+    assert db.is_file()  # TRT_DB keeps the log for `python main.py trace`
+    cid = next(line.split()[1].rstrip(":") for line in out.splitlines() if line.startswith("cid "))
+    traced = subprocess.run(
+        [sys.executable, "main.py", "trace", cid, "--db", str(db)], cwd=ROOT, env=_env(), capture_output=True,
+        text=True, timeout=60,
+    )
+    assert traced.returncode == 0 and "DispatchOk" in traced.stdout
