@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ def test_everything_is_read_and_typed() -> None:
             "WEBHOOK_SECRET": "s3cr3t_-",
             "HTTP_HOST": "0.0.0.0",
             "HTTP_PORT": "8443",
+            "PRICE_MARKUP": "2.5",
         },
         dotenv=None,
     )
@@ -37,6 +39,7 @@ def test_everything_is_read_and_typed() -> None:
     assert s.telegram_api_base == "http://127.0.0.1:9000"
     assert s.admin_ids == frozenset({1, 2, 3})
     assert s.http_port == 8443 and s.db_path == Path("/tmp/x.sqlite3")
+    assert s.price_markup == Decimal("2.5")
 
 
 @pytest.mark.parametrize(
@@ -50,6 +53,8 @@ def test_everything_is_read_and_typed() -> None:
         ({"WEBHOOK_URL": "http://bot.example.org/hook", "WEBHOOK_SECRET": "x"}, "must start with https://"),
         ({"WEBHOOK_URL": "https://bot.example.org/hook"}, "WEBHOOK_SECRET is not"),
         ({"WEBHOOK_SECRET": "has space"}, "WEBHOOK_SECRET must be 1-256 characters"),
+        ({"PRICE_MARKUP": "two"}, "PRICE_MARKUP must be a decimal number"),
+        ({"PRICE_MARKUP": "0.5"}, "PRICE_MARKUP must be at least 1"),
     ],
 )
 def test_bad_values_stop_with_a_sentence(env: dict[str, str], message: str) -> None:

@@ -73,7 +73,7 @@ async def run_bot(
     """
     if not settings.telegram_bot_token:
         raise ValueError("run_bot needs settings.telegram_bot_token; Settings.from_env(require_telegram=True) checks it")
-    registry = registry if registry is not None else load_valid_registry()
+    registry = registry if registry is not None else load_valid_registry(markup=settings.price_markup)
     async with SQLiteEventLog.open(settings.db_path) as log:
         journal = SystemJournal(log)
         # Two clients: the long poll holds one connection for its whole timeout.

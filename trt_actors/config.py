@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import os
+from decimal import Decimal, InvalidOperation
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,6 +105,16 @@ def _port(name: str, value: str) -> int:
     return port
 
 
+def _markup(name: str, value: str) -> Decimal:
+    try:
+        markup = Decimal(value)
+    except InvalidOperation:
+        raise ConfigError(f"{name} must be a decimal number such as 2 or 2.5, not {value!r}.") from None
+    if not markup.is_finite() or markup < 1:
+        raise ConfigError(f"{name} must be at least 1 (our price in credits = KIE credits x {name}), not {value}.")
+    return markup
+
+
 def _ids(name: str, value: str) -> frozenset[int]:
     ids: set[int] = set()
     for part in value.replace(";", ",").split(","):
@@ -134,6 +145,7 @@ class Settings:
     webhook_secret: Secret = field(default_factory=lambda: Secret(""))
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    price_markup: Decimal | None = None
 
     @classmethod
     def from_env(
@@ -199,4 +211,5 @@ class Settings:
             webhook_secret=Secret(secret or ""),
             http_host=get("HTTP_HOST") or "127.0.0.1",
             http_port=_port("HTTP_PORT", get("HTTP_PORT") or "8080"),
+            price_markup=_markup("PRICE_MARKUP", markup) if (markup := get("PRICE_MARKUP")) else None,
         )

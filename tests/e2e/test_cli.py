@@ -51,13 +51,17 @@ async def test_run_serves_a_user_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
             process.send_signal(signal.SIGTERM)
             with trio.fail_after(15):
                 code = await process.wait()
-        errors = await process.stderr.receive_some(1 << 20) if code else b""
+        errors = b""
+        while chunk := await process.stderr.receive_some():
+            errors += chunk
         assert code == 0, errors.decode(errors="replace")
         rest = b""
         while chunk := await process.stdout.receive_some():
             rest += chunk
         assert b"SIGTERM: stopping." in banner + rest
-        assert TOKEN.encode() not in banner + rest
+        assert b"bot running (polling)" in errors  # the log lines go to stderr
+        secret = TOKEN.split(":", 1)[1].encode()
+        assert secret not in banner + rest + errors
 
 
 def test_run_without_a_token_says_what_to_do() -> None:
