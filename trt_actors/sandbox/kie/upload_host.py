@@ -26,7 +26,7 @@ import httpx
 from trt_actors.http import Request, Response
 from trt_actors.sandbox.clock import Clock
 from trt_actors.sandbox.kie.files import FileStore
-from trt_actors.sandbox.kie.multipart import MultipartError, parse_multipart
+from trt_actors.http.forms import FormError, read_multipart
 from trt_actors.sandbox.kie.replies import error, read_json
 
 __all__ = ["ACCOUNT_UID", "UploadHost"]
@@ -91,14 +91,14 @@ class UploadHost:
     async def stream(self, request: Request) -> Response:
         """``file-stream-upload``: a multipart form."""
         try:
-            fields, files = parse_multipart(request.headers.get("content-type", ""), request.body)
-        except MultipartError as failure:
+            fields, files = read_multipart(request.headers.get("content-type", ""), request.body)
+        except FormError as failure:
             return _bad(str(failure))
         part = files.get("file")
         if part is None:
             return _bad("file is required")
         mime = part.content_type if part.content_type != "application/octet-stream" else None
-        return self._store(fields.get("uploadPath"), fields.get("fileName") or part.filename, part.content, mime)
+        return self._store(fields.get("uploadPath"), fields.get("fileName") or part.filename, part.data, mime)
 
     async def base64(self, request: Request) -> Response:
         """``file-base64-upload``: base64 text, raw or as a ``data:`` URL."""
