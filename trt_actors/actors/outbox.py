@@ -110,6 +110,8 @@ class OutboxStatistics(msgspec.Struct, frozen=True):
 class _Delivery:
     recorded: RecordedEvent
     ui: UiRendered
+    attempts: int = 0
+    """Attempts an earlier run already recorded: numbering goes on from there, so event ids stay unique."""
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,7 @@ class Outbox:
         throttle = self.throttle
         self._reset()
         start = await self._load_checkpoint()
-        finished, scan_head = await self._scan(start)
+        finished, attempts, scan_head = await self._scan(start)
         self._read_seq = start - 1
         try:
             async with trio.open_nursery() as nursery:
@@ -191,7 +193,7 @@ class Outbox:
                 nursery.start_soon(self._keep_checkpoint, throttle)
                 self._running = True
                 task_status.started()
-                await self._follow(start, finished, scan_head)
+                await self._follow(start, finished, attempts, scan_head)
         finally:
             self._running = False
             with trio.CancelScope(shield=True):
@@ -215,22 +217,25 @@ class Outbox:
         self._saved_from = state.from_seq
         return state.from_seq
 
-    async def _scan(self, start: int) -> tuple[set[str], int]:
-        """Dispatch ids with a final outcome at or after ``start``, and the last position scanned."""
+    async def _scan(self, start: int) -> tuple[set[str], dict[str, int], int]:
+        """From ``start`` on: dispatch ids with a final outcome, attempts already made, the last position read."""
         finished: set[str] = set()
+        attempts: dict[str, int] = {}
         seq, head = start, start - 1
         while True:
             page = await self._log.read_from(seq, 1000)
             if not page:
-                return finished, head
+                return finished, attempts, head
             for recorded in page:
                 event = recorded.event
                 if isinstance(event, DispatchOk) or (isinstance(event, DispatchFailed) and event.final):
                     finished.add(event.dispatch_id)
+                elif isinstance(event, DispatchFailed):
+                    attempts[event.dispatch_id] = max(attempts.get(event.dispatch_id, 0), event.attempts)
             head = page[-1].seq
             seq = head + 1
 
-    async def _follow(self, start: int, finished: set[str], scan_head: int) -> None:
+    async def _follow(self, start: int, finished: set[str], attempts: dict[str, int], scan_head: int) -> None:
         async for recorded in self._log.subscribe(from_seq=start):
             event = recorded.event
             chat = recorded.chat_id
@@ -244,7 +249,7 @@ class Outbox:
                     while len(self._pending) >= self._max_pending:
                         await self._room.wait()
                     self._pending[recorded.seq] = None
-                    self._enqueue(chat, _Delivery(recorded, event))
+                    self._enqueue(chat, _Delivery(recorded, event, attempts.pop(event.dispatch_id, 0)))
             elif isinstance(event, UpdateReceived) and chat is not None:
                 if chat in self._queues:
                     self._queues[chat].append(_UserReturned(recorded.seq))
@@ -288,7 +293,7 @@ class Outbox:
     async def _deliver(self, chat: int, delivery: _Delivery) -> None:
         recorded, ui = delivery.recorded, delivery.ui
         method = _EDIT if ui.edit_message_id is not None else _SEND
-        attempt = failures = 0
+        attempt, failures = delivery.attempts, 0
         self._in_flight += 1
         try:
             while True:
