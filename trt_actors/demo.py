@@ -25,7 +25,7 @@ from trt_actors.app import RunningBot, run_bot
 from trt_actors.config import Secret, Settings
 from trt_actors.events import CallbackAccepted, CallbackRejected, DispatchFailed, DispatchOk
 from trt_actors.sandbox.kie import KieEmulator
-from trt_actors.sandbox.scripted import ScriptedUser
+from trt_actors.sandbox.scripted import BotDidNotAnswer, ScriptedUser
 from trt_actors.sandbox.telegram import TelegramEmulator
 from trt_actors.session.callback_data import CancelDraft, Confirm, StartDraft
 
@@ -144,4 +144,8 @@ async def run_demo(out: TextIO = sys.stdout, db_path: Path | None = None) -> int
 
 def main() -> int:
     db = os.environ.get("TRT_DB")
-    return trio.run(run_demo, sys.stdout, Path(db) if db else None)
+    try:
+        return trio.run(run_demo, sys.stdout, Path(db) if db else None)
+    except BotDidNotAnswer as error:
+        print(f"The demo stopped: {error}. This is a bug; please report it with the output above.", file=sys.stderr)
+        return 1
