@@ -144,8 +144,10 @@ async def run_demo(out: TextIO = sys.stdout, db_path: Path | None = None) -> int
 
 def main() -> int:
     db = os.environ.get("TRT_DB")
+    code = 1
     try:
-        return trio.run(run_demo, sys.stdout, Path(db) if db else None)
-    except BotDidNotAnswer as error:
-        print(f"The demo stopped: {error}. This is a bug; please report it with the output above.", file=sys.stderr)
-        return 1
+        code = trio.run(run_demo, sys.stdout, Path(db) if db else None)
+    except* BotDidNotAnswer as stalled:
+        for error in stalled.exceptions:
+            print(f"The demo stopped: {error}. This is a bug; please report it with the output above.", file=sys.stderr)
+    return code
