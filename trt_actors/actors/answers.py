@@ -4,7 +4,10 @@ A tap shows a spinner until the bot calls ``answerCallbackQuery``; after about
 10-15 s Telegram refuses the answer (``QueryTooOld``). The receiver hands each
 recorded callback query to :class:`CallbackAnswers`, a bounded queue served by
 a few worker tasks that send a quick empty answer. A late or repeated answer is
-only counted: it must never stop the next update.
+only counted: it must never stop the next update. A query this process has
+already answered (Telegram redelivered the tap) is not answered again; one whose
+answer failed, or that a restart forgot, is (a spinner that never stops costs
+the user more than one refused call).
 
 Example::
 
@@ -17,6 +20,7 @@ Example::
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 
 import msgspec
 import trio
@@ -32,6 +36,7 @@ class AnswerStatistics(msgspec.Struct, frozen=True):
     queued: int
     in_flight: int
     answered: int
+    repeated: int
     too_old: int
     failed: int
 
@@ -45,13 +50,25 @@ class CallbackAnswers:
         self._timeout = timeout
         self._send, self._receive = trio.open_memory_channel[str](capacity)
         self._in_flight = 0
+        self._done: OrderedDict[str, None] = OrderedDict()
+        self._remember = 4 * capacity
         self.answered = 0
+        self.repeated = 0
         self.too_old = 0
         self.failed = 0
 
     async def answer(self, callback_query_id: str) -> None:
         """Queue an answer (waits only when ``capacity`` answers are already waiting)."""
+        if callback_query_id in self._done:
+            self.repeated += 1
+            return
         await self._send.send(callback_query_id)
+
+    def _answered(self, query_id: str) -> None:
+        self.answered += 1
+        self._done[query_id] = None
+        while len(self._done) > self._remember:
+            self._done.popitem(last=False)
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Serve answers until cancelled."""
@@ -70,7 +87,7 @@ class CallbackAnswers:
                     self.failed += 1
                     log.warning("answerCallbackQuery %s took longer than %.1f s; gave up", query_id, self._timeout)
                 else:
-                    self.answered += 1
+                    self._answered(query_id)
             except QueryTooOld:
                 self.too_old += 1
                 log.info("callback query %s was too old to answer", query_id)
@@ -85,6 +102,7 @@ class CallbackAnswers:
             queued=self._receive.statistics().current_buffer_used,
             in_flight=self._in_flight,
             answered=self.answered,
+            repeated=self.repeated,
             too_old=self.too_old,
             failed=self.failed,
         )
