@@ -36,7 +36,7 @@ def _log_path(args: argparse.Namespace) -> Path | None:
             print(error, file=sys.stderr)
             return None
     if not path.is_file():
-        print(f"there is no event log at {path}: set TRT_DB or pass --db PATH.", file=sys.stderr)
+        print(f"There is no event log at {path}: set TRT_DB or pass --db PATH.", file=sys.stderr)
         return None
     return path
 
@@ -127,12 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     trace = add("trace", "show the whole chain of events of one update (its cid)", _trace)
     trace.add_argument("cid")
     trace.add_argument("--db", help="the event log file (default: TRT_DB or ./trt.sqlite3)")
-    replay = add("replay", "re-run one cid offline from the log and show any difference",
+    replay = add("replay", "re-run one cid offline from the log and show any difference (not built yet)",
                  _not_built("replay", "the replay read model"))
     replay.add_argument("cid")
-    add("audit", "tie every credit movement to its cause", _not_built("audit", "the ledger issue"))
-    add("tail", "follow the live event feed over WebSocket", _not_built("tail", "the telemetry issue"))
-    show_chat = add("show-chat", "show one chat's session state and recent events",
+    add("audit", "tie every credit movement to its cause (not built yet)", _not_built("audit", "the ledger issue"))
+    add("tail", "follow the live event feed over WebSocket (not built yet)", _not_built("tail", "the telemetry issue"))
+    show_chat = add("show-chat", "show one chat's session state and recent events (not built yet)",
                     _not_built("show-chat", "the conversation issue"))
     show_chat.add_argument("chat_id", type=int)
 

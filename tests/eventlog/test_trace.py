@@ -53,4 +53,4 @@ def test_trace_command_prints_the_chain_and_says_when_there_is_none(
     assert "CallbackRouted(target='session:7')" in capsys.readouterr().out
     assert main.main(["trace", "nope", "--db", str(path)]) == 1
     assert main.main(["trace", "u5", "--db", str(tmp_path / "missing.sqlite3")]) == 2
-    assert "there is no event log" in capsys.readouterr().err
+    assert "There is no event log" in capsys.readouterr().err
