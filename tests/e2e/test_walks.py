@@ -25,7 +25,8 @@ from trt_actors.events import (
     UiRendered,
     UpdateReceived,
 )
-from trt_actors.sandbox.scripted import ScriptedUser
+from trt_actors.events.session import ImageAdded
+from trt_actors.sandbox.scripted import ScriptedUser, tiny_png
 from trt_actors.sandbox.telegram import TelegramEmulator
 from trt_actors.session.callback_data import Confirm, GoBack, StartDraft
 
@@ -158,3 +159,19 @@ async def test_a_session_survives_a_restart_mid_wizard(tmp_path: Path) -> None:
     rendered = [r.event.dispatch_id for r in events if isinstance(r.event, UiRendered)]
     delivered = [r.event.dispatch_id for r in events if isinstance(r.event, DispatchOk)]
     assert sorted(rendered) == sorted(delivered)  # every screen delivered exactly once across the restart
+
+
+async def test_an_image_sent_as_a_file_answers_a_photo_step(harness: Harness) -> None:
+    ann = harness.user(7001, "Ann", "en")
+    await ann.say("/start")
+    await ann.open_model("image_edit", "google/nano-banana-edit")
+    await ann.tap_action(StartDraft)
+    assert (await ann.screen()).startswith("step.image")
+    before = await harness.bot.log.stream_version("chat:7001")
+    await ann.send_document(tiny_png(), "photo.png", "image/png")
+    added = [r.event for r in await harness.bot.log.read_stream("chat:7001", from_version=before + 1)]
+    assert [type(event) for event in added].count(ImageAdded) == 1, added
+    before = await harness.bot.log.stream_version("chat:7001")
+    await ann.send_document(b"%PDF-1.4", "doc.pdf", "application/pdf")
+    added = [r.event for r in await harness.bot.log.read_stream("chat:7001", from_version=before + 1)]
+    assert not any(isinstance(event, ImageAdded) for event in added), added

@@ -100,6 +100,20 @@ def command_for(update: Update, meta: UpdateMeta, *, balance: int = 0) -> Sessio
             },
             PhotoReceived,
         )
+    document = message.document
+    if document is not None and (document.mime_type or "").startswith("image/"):
+        # An image sent "as a file" (uncompressed) is still a photo to the wizard.
+        return msgspec.convert(
+            {
+                **common,
+                "file_id": document.file_id,
+                "file_unique_id": document.file_unique_id,
+                "width": 0,
+                "height": 0,
+                "caption": message.caption,
+            },
+            PhotoReceived,
+        )
     return base
 
 

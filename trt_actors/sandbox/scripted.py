@@ -103,6 +103,12 @@ class ScriptedUser:
     async def send_photo(self) -> BotMessage:
         return await self._after("sends a photo", lambda: self.user.send_photo(tiny_png()))
 
+    async def send_document(self, data: bytes, file_name: str, mime_type: str) -> BotMessage:
+        """Send a file (not as a photo), as Telegram clients do for "send as file"."""
+        return await self._after(
+            f"sends the file {file_name}", lambda: self.user.send_document(data, file_name, mime_type)
+        )
+
     def actions(self) -> list[tuple[str, str, Action]]:
         """The current message's buttons: (label, data, decoded action)."""
         found: list[tuple[str, str, Action]] = []
