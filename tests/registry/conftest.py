@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
 from collections.abc import Callable
@@ -17,10 +16,6 @@ from registry.model import Catalogue
 FIXTURES = Path(__file__).with_name("fixtures")
 FIXTURE_CATALOGUE = FIXTURES / "catalogue.json"
 FIXTURE_DOCS = FIXTURES / "docs"
-
-needs_yaml = pytest.mark.skipif(
-    importlib.util.find_spec("yaml") is None, reason="reading vendor docs needs PyYAML (pip install pyyaml)"
-)
 
 DocEdit = Callable[[str, Callable[[dict[str, Any]], None]], None]
 

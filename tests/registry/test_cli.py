@@ -14,7 +14,7 @@ import registry
 from registry.catalogue import encode_catalogue, load_registry
 from registry.cli import DEFAULT_DOCS
 
-from .conftest import FIXTURE_CATALOGUE, FIXTURE_DOCS, needs_yaml
+from .conftest import FIXTURE_CATALOGUE, FIXTURE_DOCS
 
 
 @pytest.fixture
@@ -41,7 +41,6 @@ def test_validate_prints_one_line_per_defect_and_fails(tmp_path: Path, capsys: p
     assert all(line.count(": ") >= 2 for line in lines)
 
 
-@needs_yaml
 def test_sync_check_reports_and_changes_nothing(catalogue_copy: Path, tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     before = catalogue_copy.read_bytes()
@@ -56,7 +55,6 @@ def test_sync_check_reports_and_changes_nothing(catalogue_copy: Path, tmp_path: 
     assert "nothing changed (--check)" in capsys.readouterr().err
 
 
-@needs_yaml
 def test_sync_update_writes_safe_changes_and_new_models(catalogue_copy: Path) -> None:
     assert main.main(["registry", "sync", "--update", "--docs", str(FIXTURE_DOCS),
                       "--catalogue", str(catalogue_copy)]) == 0
@@ -65,7 +63,6 @@ def test_sync_update_writes_safe_changes_and_new_models(catalogue_copy: Path) ->
     assert main.main(["registry", "validate", "--catalogue", str(catalogue_copy)]) == 1  # image_edit still empty
 
 
-@needs_yaml
 def test_sync_exits_1_when_a_person_is_needed(catalogue_copy: Path, tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     shutil.copytree(FIXTURE_DOCS, docs)
@@ -73,7 +70,6 @@ def test_sync_exits_1_when_a_person_is_needed(catalogue_copy: Path, tmp_path: Pa
     assert main.main(["registry", "sync", "--docs", str(docs), "--catalogue", str(catalogue_copy)]) == 1
 
 
-@needs_yaml
 def test_compare_shows_a_model_beside_its_doc(capsys: pytest.CaptureFixture[str]) -> None:
     assert main.main(["registry", "compare", "demo/text-to-video", "--docs", str(FIXTURE_DOCS),
                       "--catalogue", str(FIXTURE_CATALOGUE)]) == 0
@@ -82,19 +78,16 @@ def test_compare_shows_a_model_beside_its_doc(capsys: pytest.CaptureFixture[str]
     assert "| Demo video, text-to-video, with audio-10.0s | 200 | 200 |" in out
 
 
-@needs_yaml
 def test_compare_unknown_model_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
     assert main.main(["registry", "compare", "nope", "--docs", str(FIXTURE_DOCS)]) == 2
     assert "no model 'nope'" in capsys.readouterr().err
 
 
-@needs_yaml
 def test_a_missing_docs_folder_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main.main(["registry", "sync", "--docs", str(tmp_path / "absent")]) == 2
     assert "no vendor docs folder" in capsys.readouterr().err
 
 
-@needs_yaml
 @pytest.mark.skipif(not DEFAULT_DOCS.is_dir(), reason="the shared vendor docs are not next to this checkout")
 def test_the_full_vendor_docs_sync_with_a_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     shipped = tmp_path / "catalogue.json"
@@ -119,7 +112,6 @@ def test_public_api() -> None:
     }
 
 
-@needs_yaml
 def test_sync_update_refuses_to_add_defects(catalogue_copy: Path, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     docs = tmp_path / "docs"

@@ -15,9 +15,8 @@ from registry.model import Catalogue
 from registry.sync import SyncReport, apply_safe, compare
 from registry.vendor_docs import VendorModel, read_docs, read_price_list
 
-from .conftest import FIXTURE_DOCS, DocEdit, input_of, needs_yaml, operation_of
+from .conftest import FIXTURE_DOCS, DocEdit, input_of, operation_of
 
-pytestmark = needs_yaml
 
 IMAGE_DOC = "image/001-demo-text-to-image.md"
 PRICES = "common/kie-ai-pricing-20260101-000000.md"

@@ -8,9 +8,8 @@ from typing import Any
 
 from registry.vendor_docs import read_docs, read_price_list
 
-from .conftest import FIXTURE_DOCS, DocEdit, needs_yaml, operation_of
+from .conftest import FIXTURE_DOCS, DocEdit, operation_of
 
-pytestmark = needs_yaml
 
 
 def test_fixture_docs_yield_their_createtask_models() -> None:
