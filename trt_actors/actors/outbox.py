@@ -6,6 +6,10 @@ therefore cannot show something that is not recorded (persist-then-act by
 construction), and a crash loses nothing: after a restart the outbox reads the
 log again from its checkpoint.
 
+(This module is longer than most because its parts share one state: the
+per-chat queues, the unreachable chats and the attempt counters that following
+the log, checkpointing and delivering all read and write.)
+
 Delivery of one ``UiRendered``:
 
 * ``edit_message_id`` set: ``editMessageText`` with the event's keyboard;

@@ -5,6 +5,8 @@ their own names (the Bot API's snake_case names), ``None`` ones are left out.
 :meth:`TelegramClient.methods` lists every Bot API method and parameter the
 client can send, and a test checks that list against the published Bot API
 spec. Methods not covered here stay reachable through ``tg.api.call(name, params)``.
+(The module is long because the Bot API is wide: each method is a short,
+typed signature and one line that calls the seam.)
 
 Long polls: ``get_updates(timeout=30)`` waits up to 30 s on the server, so
 the HTTP deadline for that call is the poll timeout plus ``long_poll_margin``.
