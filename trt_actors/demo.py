@@ -133,7 +133,9 @@ async def run_demo(out: TextIO = sys.stdout, db_path: Path | None = None) -> int
                 say("── summary " + "─" * 68)
                 say(f"  {len(everything)} events in the log: " + ", ".join(f"{t} {n}" for t, n in counts.most_common()))
                 say(f"  callback queries: {calls.total}, answered {calls.answered}, unanswered {calls.unanswered}")
-                say(f"  messages delivered: {sent} sent or edited, {failed} failed")
+                say(f"  messages delivered: {sent} sent or edited, {failed} failed "
+                    "(the scripted users tap faster than people do; the outbox keeps Telegram's budget of "
+                    "about one message a second per chat, so some deliveries wait their turn)")
                 say(f"  trace any chain with: python main.py trace <cid> --db {path}"
                     + ("  (the file is deleted when the demo ends; set TRT_DB to keep it)" if db_path is None else ""))
                 say(f"  done in {time.perf_counter() - started:.1f} s")

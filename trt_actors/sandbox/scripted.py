@@ -98,7 +98,8 @@ class ScriptedUser:
         return changed
 
     async def say(self, text: str) -> BotMessage:
-        return await self._after(text, lambda: self.user.send_text(text))
+        shown = text if len(text) <= 80 else f"{text[:60]}… ({len(text)} characters)"
+        return await self._after(shown, lambda: self.user.send_text(text))
 
     async def send_photo(self) -> BotMessage:
         return await self._after("sends a photo", lambda: self.user.send_photo(tiny_png()))
