@@ -20,10 +20,12 @@ __all__ = ["CommitFailed", "EventLogClosed", "EventLogError", "VersionConflict"]
 
 
 class EventLogError(Exception):
-    pass
+    """Base of every error the event log raises (see the module docstring for the tree)."""
 
 
 class VersionConflict(EventLogError):
+    """The stream moved on since the version the append expected; nothing was written."""
+
     def __init__(self, stream: str, expected: int, actual: int) -> None:
         super().__init__(
             f"stream {stream!r} is at version {actual}, not the expected {expected}: "
@@ -35,9 +37,11 @@ class VersionConflict(EventLogError):
 
 
 class EventLogClosed(EventLogError):
+    """The log is closed; nothing more can be appended."""
+
     def __init__(self) -> None:
         super().__init__("the event log is closed; open it again to append")
 
 
 class CommitFailed(EventLogError):
-    pass
+    """SQLite refused the commit; nothing of the batch was written, and retrying with the same ids is safe."""

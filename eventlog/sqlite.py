@@ -39,6 +39,8 @@ _COLUMNS = "seq, event_id, stream, version, type, ts, cid, causation, chat_id, u
 
 
 class LogStatistics(msgspec.Struct, frozen=True):
+    """The writer's figures, appenders waiting for a commit, and live subscribers."""
+
     writer: WriterStatistics
     waiting_appenders: int
     subscribers: int

@@ -16,6 +16,8 @@ __all__ = ["EventStore"]
 
 
 class EventStore(Protocol):
+    """What an actor may do with the log: append, read, subscribe, snapshot. No SQL."""
+
     async def append(
         self, events: Sequence[NewEvent], *, expected: Mapping[str, int] | None = None
     ) -> list[Position]: ...

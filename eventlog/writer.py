@@ -71,6 +71,8 @@ Request = AppendRequest | SnapshotRequest
 
 
 class WriterStatistics(msgspec.Struct, frozen=True):
+    """Batches and events committed, duplicates and conflicts seen, the last commit's size and time."""
+
     queued: int
     batches: int
     events: int

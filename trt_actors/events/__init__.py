@@ -32,10 +32,10 @@ __all__ = [
     "EventCodec",
     "UiRendered",
     "UnknownEventType",
+    "Upcaster",
     "UpdateDeclined",
     "UpdateReceived",
     "UpdateRejected",
-    "Upcaster",
 ]
 
 ALL_EVENTS: tuple[type[Event], ...] = (

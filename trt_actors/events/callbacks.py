@@ -8,6 +8,8 @@ __all__ = ["CallbackAccepted", "CallbackReceived", "CallbackRejected", "Callback
 
 
 class CallbackReceived(Event, frozen=True):
+    """An inline-button press arrived (recorded with its update, before anything acts on it)."""
+
     update_id: int
     callback_query_id: str
     data: str
@@ -21,6 +23,8 @@ class CallbackRouted(Event, frozen=True):
 
 
 class CallbackAccepted(Event, frozen=True):
+    """The press made sense on the screen it came from; ``action`` is what it did."""
+
     action: str
 
 

@@ -41,6 +41,8 @@ class UnknownEventType(Exception):
 
 
 class EventCodec:
+    """Encodes events to JSON bytes and decodes them, upcasting older forms (see the module docstring)."""
+
     def __init__(self, types: Iterable[type[Event]]) -> None:
         self._types: dict[str, type[Event]] = {}
         for cls in types:

@@ -37,6 +37,8 @@ class UiRendered(Event, frozen=True):
 
 
 class DispatchOk(Event, frozen=True):
+    """Telegram accepted a send or an edit; ``attempts`` counts every call it took."""
+
     dispatch_id: str
     method: str
     attempts: int

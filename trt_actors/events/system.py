@@ -18,6 +18,8 @@ class ActorCrashed(Event, frozen=True):
 
 
 class ActorRestarted(Event, frozen=True):
+    """A crashed actor started again after its backoff."""
+
     actor: str
     crashes: int
 
