@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-
-import msgspec
+from typing import TypedDict
 
 from eventlog import EventStore
 from registry import Registry
@@ -27,16 +26,13 @@ from trt_actors.runtime.sourced import Executed
 from trt_actors.session.commands import ButtonPressed, PhotoReceived, SessionCommand, TextReceived, Unsupported
 from trt_actors.session.decider import SessionDecider
 from trt_actors.session.state import SessionState
-from trt_actors.telegram import Message, Update
+from trt_actors.telegram import Message, Update, User
 
 __all__ = ["Sessions", "command_for", "session_stream"]
 
 _MESSAGE_KINDS = (
     "sticker", "voice", "video", "video_note", "audio", "document", "animation", "location", "contact", "poll",
 )
-
-
-_COMMON_FIELDS = ("chat_id", "user_id", "cid", "update_id", "ts", "language_code", "first_name", "balance")
 
 
 def session_stream(chat_id: int) -> str:
@@ -50,71 +46,73 @@ def _kind(message: Message) -> str:
     return "other"
 
 
+class _Common(TypedDict):
+    """The fields every session command carries."""
+
+    chat_id: int
+    user_id: int
+    cid: str
+    update_id: int
+    ts: float
+    language_code: str | None
+    first_name: str
+    balance: int
+
+
+def _common(chat_id: int, user: User, meta: UpdateMeta, balance: int) -> _Common:
+    return _Common(
+        chat_id=chat_id,
+        user_id=user.id,
+        cid=meta.cid,
+        update_id=meta.update_id,
+        ts=meta.ts,
+        language_code=user.language_code,
+        first_name=user.first_name,
+        balance=balance,
+    )
+
+
 def command_for(update: Update, meta: UpdateMeta, *, balance: int = 0) -> SessionCommand | None:
     """The session command an update means, or ``None`` when no session should see it (group chats, channels)."""
     if update.callback_query is not None:
         query = update.callback_query
-        message = query.message
-        if message is None or message.chat.type != "private":
+        tapped = query.message
+        if tapped is None or tapped.chat.type != "private":
             return None
         return ButtonPressed(
-            chat_id=message.chat.id,
-            user_id=query.from_.id,
-            cid=meta.cid,
-            update_id=meta.update_id,
-            ts=meta.ts,
-            language_code=query.from_.language_code,
-            first_name=query.from_.first_name,
-            balance=balance,
+            **_common(tapped.chat.id, query.from_, meta, balance),
             callback_query_id=query.id,
             data=query.data or "",
-            message_id=message.message_id if message.is_accessible else None,
+            message_id=tapped.message_id if tapped.is_accessible else None,
         )
     message = update.message
     if message is None or message.chat.type != "private" or message.from_ is None:
         return None
-    base = Unsupported(
-        chat_id=message.chat.id,
-        user_id=message.from_.id,
-        cid=meta.cid,
-        update_id=meta.update_id,
-        ts=meta.ts,
-        language_code=message.from_.language_code,
-        first_name=message.from_.first_name,
-        balance=balance,
-        kind=_kind(message),
-    )
-    common = {f: getattr(base, f) for f in _COMMON_FIELDS}
+    common = _common(message.chat.id, message.from_, meta, balance)
     if message.text is not None:
-        return msgspec.convert({**common, "text": message.text}, TextReceived)
+        return TextReceived(**common, text=message.text)
     if message.photo:
         largest = max(message.photo, key=lambda size: size.width * size.height)
-        return msgspec.convert(
-            {
-                **common,
-                "file_id": largest.file_id,
-                "file_unique_id": largest.file_unique_id,
-                "width": largest.width,
-                "height": largest.height,
-                "caption": message.caption,
-            },
-            PhotoReceived,
+        return PhotoReceived(
+            **common,
+            file_id=largest.file_id,
+            file_unique_id=largest.file_unique_id,
+            width=largest.width,
+            height=largest.height,
+            caption=message.caption,
         )
     document = message.document
     if document is not None and (document.mime_type or "").startswith("image/"):
         # An image sent "as a file" (uncompressed) is still a photo to the wizard.
-        return msgspec.convert(
-            {
-                **common,
-                "file_id": document.file_id,
-                "file_unique_id": document.file_unique_id,
-                "width": 0,
-                "height": 0,
-                "caption": message.caption,
-            },
-            PhotoReceived,
+        return PhotoReceived(
+            **common,
+            file_id=document.file_id,
+            file_unique_id=document.file_unique_id,
+            width=0,
+            height=0,
+            caption=message.caption,
         )
-    return base
+    return Unsupported(**common, kind=_kind(message))
 
 
 class Sessions:
