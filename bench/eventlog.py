@@ -9,7 +9,8 @@ ratio to the raw-SQLite baseline:
 1. append: many concurrent trio appenders, events with ~200-byte payloads,
    through ``SQLiteEventLog.append`` (synchronous=FULL, group commit) **vs**
    one ``executemany`` of the same pre-encoded rows in one transaction on the
-   same schema and pragmas.
+   same schema and pragmas; and through ``append_batch``, where each call
+   carries ten one-event appends (what a receiver does with a page of updates).
 2. replay: ``read_from`` pages decoded into ``RecordedEvent`` **vs** a raw
    ``SELECT`` scan with a msgspec decode of each payload.
 3. cid lookup: ``read_cid`` in a log of 1,000,000 events.
@@ -31,7 +32,7 @@ import trio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eventlog import NewEvent, SQLiteEventLog  # noqa: E402
+from eventlog import Append, NewEvent, SQLiteEventLog  # noqa: E402
 from eventlog.schema import migrate  # noqa: E402
 from trt_actors.events import CODEC, CallbackRejected  # noqa: E402
 
@@ -89,7 +90,7 @@ def bench_raw_append(folder: Path, events: list[NewEvent]) -> float:
 
 
 async def bench_log_append(folder: Path, events: list[NewEvent], appenders: int, per_append: int) -> tuple[float, float]:
-    async with SQLiteEventLog.open(folder / "log.sqlite3") as log:
+    async with SQLiteEventLog.open(folder / "log.sqlite3", codec=CODEC) as log:
         chunks = [events[i : i + per_append] for i in range(0, len(events), per_append)]
         queues = [chunks[a::appenders] for a in range(appenders)]
 
@@ -101,6 +102,24 @@ async def bench_log_append(folder: Path, events: list[NewEvent], appenders: int,
         async with trio.open_nursery() as nursery:
             for mine in queues:
                 nursery.start_soon(appender, mine)
+        elapsed = time.perf_counter() - started
+        stats = log.statistics().writer
+        return len(events) / elapsed, stats.events / max(1, stats.batches)
+
+
+async def bench_log_append_batch(folder: Path, events: list[NewEvent], callers: int, per_call: int) -> tuple[float, float]:
+    async with SQLiteEventLog.open(folder / "log.sqlite3", codec=CODEC) as log:
+        calls = [[Append(events=[e]) for e in events[i : i + per_call]] for i in range(0, len(events), per_call)]
+        queues = [calls[c::callers] for c in range(callers)]
+
+        async def caller(mine: list[list[Append]]) -> None:
+            for call in mine:
+                await log.append_batch(call)
+
+        started = time.perf_counter()
+        async with trio.open_nursery() as nursery:
+            for mine in queues:
+                nursery.start_soon(caller, mine)
         elapsed = time.perf_counter() - started
         stats = log.statistics().writer
         return len(events) / elapsed, stats.events / max(1, stats.batches)
@@ -124,12 +143,13 @@ def bench_raw_replay(path: Path) -> float:
 
 
 async def bench_log_replay(path: Path) -> float:
-    async with SQLiteEventLog.open(path) as log:
+    async with SQLiteEventLog.open(path, codec=CODEC) as log:
+        head = log.statistics().writer.head_seq  # nothing appends while we replay
         started = time.perf_counter()
         count = 0
         async for _ in log.subscribe(from_seq=1, page=5000):
             count += 1
-            if count == log.statistics().writer.head_seq:
+            if count == head:
                 break
         return count / (time.perf_counter() - started)
 
@@ -167,7 +187,7 @@ def raw_rows_global(events: list[NewEvent], first_seq: int) -> list[tuple[object
 async def bench_cid_lookup(path: Path, cids: list[str], lookups: int) -> list[float]:
     rng = random.Random(7)
     timings: list[float] = []
-    async with SQLiteEventLog.open(path) as log:
+    async with SQLiteEventLog.open(path, codec=CODEC) as log:
         for _ in range(lookups):
             cid = rng.choice(cids)
             started = time.perf_counter()
@@ -202,6 +222,13 @@ def main() -> None:
                 f"append, log, {appenders:>3} appenders x {per_append} event(s):    {rate:>10,.0f} events/s"
                 f"  = {rate / raw:5.1%} of raw  (mean {mean_batch:,.0f} events per commit)"
             )
+        sub = folder / "batch-100-10"
+        sub.mkdir()
+        rate, mean_batch = trio.run(bench_log_append_batch, sub, events, 100, 10)
+        print(
+            f"append_batch, 100 callers x 10 one-event appends: {rate:>7,.0f} events/s"
+            f"  = {rate / raw:5.1%} of raw  (mean {mean_batch:,.0f} events per commit)"
+        )
 
         replay_path = folder / "a1000-3" / "log.sqlite3"
         raw_replay = bench_raw_replay(replay_path)

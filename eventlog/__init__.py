@@ -1,27 +1,46 @@
-"""The event log: every fact in one SQLite file; append, read, subscribe, snapshot.
+"""The event log: every fact in one SQLite file; append, read, subscribe, snapshot, checkpoint.
 
-Start with :class:`SQLiteEventLog.open`; actors depend only on :class:`EventStore`.
+Start with :class:`SQLiteEventLog.open` (and a :class:`Codec` for your events);
+actors depend only on :class:`EventStore`. The log imports nothing from the
+layers above it.
 """
 
-from eventlog.errors import CommitFailed, EventLogClosed, EventLogError, VersionConflict
-from eventlog.records import NewEvent, Position, RecordedEvent, Snapshot
+from eventlog.codec import Codec
+from eventlog.errors import (
+    CommitFailed,
+    EventLogClosed,
+    EventLogError,
+    EventLogReadOnly,
+    VersionConflict,
+    WriterFailed,
+)
+from eventlog.event import Event
+from eventlog.readers import ReaderStatistics
+from eventlog.records import Append, NewEvent, OpenItem, Position, RecordedEvent, Snapshot
 from eventlog.sqlite import LogStatistics, SQLiteEventLog
 from eventlog.store import EventStore
 from eventlog.subscription import Subscription
 from eventlog.writer import WriterStatistics
 
 __all__ = [
+    "Append",
+    "Codec",
     "CommitFailed",
+    "Event",
     "EventLogClosed",
     "EventLogError",
+    "EventLogReadOnly",
     "EventStore",
     "LogStatistics",
     "NewEvent",
+    "OpenItem",
     "Position",
+    "ReaderStatistics",
     "RecordedEvent",
     "SQLiteEventLog",
     "Snapshot",
     "Subscription",
     "VersionConflict",
+    "WriterFailed",
     "WriterStatistics",
 ]

@@ -1,22 +1,43 @@
 """The event log's errors.
 
 ``EventLogError``
-    Base of everything below.
+    Base of everything below. Raised as itself for a caller's bug (one event
+    id twice in one append) and for a file that cannot be opened as a log
+    (missing, not an event log, written by a newer version): the message says
+    which.
 ``VersionConflict``
     An append expected a stream at one version and found another: someone
     else wrote to the stream first. Nothing of that append was written. Re-read
-    the stream, decide again, append again.
+    the stream, decide again, append again. (``append_batch`` returns it in
+    place of that append's positions instead of raising.)
 ``EventLogClosed``
     The log was closed; no append is accepted any more.
+``EventLogReadOnly``
+    The log was opened with ``SQLiteEventLog.open_readonly`` (for tools such
+    as ``trace``); it reads, but appends and saves are refused. Open it with
+    ``SQLiteEventLog.open`` to write.
 ``CommitFailed``
     SQLite refused the commit (disk full, I/O error, a second writer process).
     Nothing of the batch was written; the cause is chained. Retrying the same
     append with the same event ids is safe.
+``WriterFailed``
+    The writer is broken for good: a failed commit could not be rolled back
+    and a fresh connection could not be opened either, or the writer thread
+    ended. Every append fails at once from now on (nothing waits). Nothing
+    unacknowledged was written; the cause is chained. Stop the process and
+    restart it: ``SQLiteEventLog.wait_failed`` tells a supervisor when.
 """
 
 from __future__ import annotations
 
-__all__ = ["CommitFailed", "EventLogClosed", "EventLogError", "VersionConflict"]
+__all__ = [
+    "CommitFailed",
+    "EventLogClosed",
+    "EventLogError",
+    "EventLogReadOnly",
+    "VersionConflict",
+    "WriterFailed",
+]
 
 
 class EventLogError(Exception):
@@ -43,5 +64,17 @@ class EventLogClosed(EventLogError):
         super().__init__("the event log is closed; open it again to append")
 
 
+class EventLogReadOnly(EventLogError):
+    """The log was opened read-only; appends and saves are refused."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"the event log at {path} is open read-only; open it with SQLiteEventLog.open to write")
+        self.path = path
+
+
 class CommitFailed(EventLogError):
     """SQLite refused the commit; nothing of the batch was written, and retrying with the same ids is safe."""
+
+
+class WriterFailed(EventLogError):
+    """The writer is broken for good; every append fails at once. Restart the process."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import msgspec
 
-from trt_actors.events.base import Event
+from eventlog.event import Event
 
-__all__ = ["NewEvent", "Position", "RecordedEvent", "Snapshot"]
+__all__ = ["Append", "NewEvent", "OpenItem", "Position", "RecordedEvent", "Snapshot"]
 
 
 class NewEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -15,6 +17,14 @@ class NewEvent(msgspec.Struct, frozen=True, kw_only=True):
     ``event_id`` is the idempotency key: derive it from what caused the event
     (``update:12345``, ``hold:<confirmation id>``), so that doing the same
     thing twice appends once.
+
+    ``opens`` and ``closes`` name an open item (``"job:abc"``, ``"hold:h1"``):
+    the log keeps a table of the items that are open, updated in the same
+    transaction as the event, so that recovery lists them with
+    ``open_items("job:")`` instead of scanning the log. An event may close one
+    item and open another; when it names the same item in both, the item is
+    closed and opened again (it then points at this event). Opening an item
+    that is already open moves it to this event.
     """
 
     event_id: str
@@ -25,6 +35,15 @@ class NewEvent(msgspec.Struct, frozen=True, kw_only=True):
     causation: str | None = None
     chat_id: int | None = None
     user_id: int | None = None
+    opens: str | None = None
+    closes: str | None = None
+
+
+class Append(msgspec.Struct, frozen=True, kw_only=True):
+    """One all-or-nothing append inside ``append_batch``: its events and the stream versions it expects."""
+
+    events: Sequence[NewEvent]
+    expected: Mapping[str, int] | None = None
 
 
 class RecordedEvent(msgspec.Struct, frozen=True, gc=False):
@@ -44,13 +63,29 @@ class RecordedEvent(msgspec.Struct, frozen=True, gc=False):
 
 
 class Position(msgspec.Struct, frozen=True):
-    """Where an appended event sits. ``duplicate`` is true when the event id was already in the log."""
+    """Where an appended event sits.
+
+    ``duplicate`` is true when the append was recognised as an earlier one
+    (at least one of its event ids was already in the log) and nothing of it
+    was written. Then an event id that is in the log carries its original
+    ``seq``, ``stream`` and ``version``; an event id that is not (the earlier
+    append did not hold it) carries ``seq=0`` and ``version=0``.
+    """
 
     seq: int
     stream: str
     version: int
     event_id: str
     duplicate: bool = False
+
+
+class OpenItem(msgspec.Struct, frozen=True):
+    """An item some event opened and no event closed yet: its name and the event that opened it."""
+
+    item: str
+    stream: str
+    seq: int
+    event_id: str
 
 
 class Snapshot(msgspec.Struct, frozen=True, kw_only=True):

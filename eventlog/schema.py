@@ -3,6 +3,11 @@
 Migrations are numbered, applied in order once each, and recorded in
 ``schema_migrations``. Each one is idempotent (``if_not_exists``), so a crash
 in the middle of one is repaired by running it again on the next open.
+Migration 1 is frozen: a change to the schema is always a new migration.
+
+Migration 2 adds the ``(type, seq)`` index that type-filtered reads and
+subscriptions walk (it replaces the ``(type)`` index, which it covers), the
+``checkpoints`` table, and the ``open_items`` table.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ from collections.abc import Callable
 
 from sqlite_utils import Database
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate"]
+from eventlog.errors import EventLogError
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "schema_version"]
 
 
 def _events_and_snapshots(db: Database) -> None:
@@ -47,10 +54,33 @@ def _events_and_snapshots(db: Database) -> None:
     )
 
 
+def _types_checkpoints_and_open_items(db: Database) -> None:
+    events = db.table("events")
+    events.create_index(["type", "seq"], index_name="events_type_seq", if_not_exists=True)
+    db.execute("DROP INDEX IF EXISTS events_type")
+    db.table("checkpoints").create({"name": str, "seq": int}, pk="name", not_null={"seq"}, if_not_exists=True)
+    db.table("open_items").create(
+        {"item": str, "stream": str, "seq": int, "event_id": str},
+        pk="item",
+        not_null={"stream", "seq", "event_id"},
+        if_not_exists=True,
+    )
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Database], None]], ...] = (
     (1, "events and snapshots", _events_and_snapshots),
+    (2, "type index, checkpoints and open items", _types_checkpoints_and_open_items),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def _refuse_newer(done: set[int]) -> None:
+    newer = sorted(v for v in done if v > SCHEMA_VERSION)
+    if newer:
+        raise EventLogError(
+            f"the log was written by a newer version of trt-actors (schema {newer[-1]}, "
+            f"this code knows up to {SCHEMA_VERSION}): upgrade before opening it"
+        )
 
 
 def migrate(conn: sqlite3.Connection) -> list[int]:
@@ -59,13 +89,8 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
     db.table("schema_migrations").create(
         {"version": int, "name": str}, pk="version", not_null={"name"}, if_not_exists=True
     )
-    done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-    newer = sorted(v for v in done if v > SCHEMA_VERSION)
-    if newer:
-        raise RuntimeError(
-            f"the log was written by a newer version of trt-actors (schema {newer[-1]}, "
-            f"this code knows up to {SCHEMA_VERSION}): upgrade before opening it"
-        )
+    done = {int(row[0]) for row in conn.execute("SELECT version FROM schema_migrations")}
+    _refuse_newer(done)
     applied: list[int] = []
     for version, name, step in MIGRATIONS:
         if version in done:
@@ -74,3 +99,19 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
         conn.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", (version, name))
         applied.append(version)
     return applied
+
+
+def schema_version(conn: sqlite3.Connection, name: str) -> int:
+    """The schema of an existing log, read without writing anything (for read-only opening).
+
+    Raises :class:`~eventlog.errors.EventLogError` with a sentence when ``name``
+    is not an event log or was written by a newer version.
+    """
+    try:
+        done = {int(row[0]) for row in conn.execute("SELECT version FROM schema_migrations")}
+    except sqlite3.DatabaseError as exc:
+        raise EventLogError(f"{name} is not an event log ({exc})") from exc
+    if 1 not in done:
+        raise EventLogError(f"{name} is not an event log (it has no events table)")
+    _refuse_newer(done)
+    return max(done)

@@ -1,4 +1,4 @@
-"""The SQLite event log: one file in WAL mode, one writer thread, any number of readers.
+"""The SQLite event log: one file in WAL mode, one writer thread, a small pool of readers.
 
 Durability: the log runs with ``synchronous=FULL``. :meth:`SQLiteEventLog.append`
 returns only after the transaction holding the events has committed and SQLite
@@ -7,151 +7,317 @@ the process **and** a power loss or kernel panic (provided the disk honours
 fsync). An append that has not returned may or may not be in the log; appending
 it again with the same event ids is always safe.
 
+Failure: an append answers, always. A commit SQLite refuses raises
+:class:`~eventlog.errors.CommitFailed`; a writer that cannot recover is
+*broken* (:attr:`SQLiteEventLog.healthy` turns false) and every append raises
+:class:`~eventlog.errors.WriterFailed` at once. A supervisor waits for that
+with :meth:`SQLiteEventLog.wait_failed` and stops the process.
+
+This module is the log's front: each public method is a few lines that hand
+the work to the writer thread (:mod:`eventlog.writer`), the reader pool
+(:mod:`eventlog.readers`) or a query (:mod:`eventlog.queries`). It is as long
+as the API is wide, not because it does much.
+
 Example::
 
-    async with SQLiteEventLog.open("trt.sqlite3") as log:
+    async with SQLiteEventLog.open("trt.sqlite3", codec=CODEC) as log:
         [pos] = await log.append([NewEvent(event_id="update:1", stream="chat:7", event=e, cid="c1", ts=now)])
         events = await log.read_stream("chat:7")
+
+    async with SQLiteEventLog.open_readonly("trt.sqlite3", codec=CODEC) as log:   # tools: no writer
+        chain = await log.read_cid("u1000-3f2a")
 """
 
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from os import PathLike
 from pathlib import Path
+from typing import TypeVar
 
 import msgspec
 import trio
 
-from eventlog.errors import EventLogClosed, EventLogError
-from eventlog.records import NewEvent, Position, RecordedEvent, Snapshot
-from eventlog.schema import migrate
+from eventlog import queries
+from eventlog.codec import Codec
+from eventlog.connections import connect_reader, connect_readonly, connect_writer
+from eventlog.errors import EventLogClosed, EventLogReadOnly, VersionConflict, WriterFailed
+from eventlog.readers import ReaderPool, ReaderStatistics
+from eventlog.records import Append, NewEvent, OpenItem, Position, RecordedEvent, Snapshot
+from eventlog.requests import AppendRequest, CheckpointRequest, GroupRequest, Request, SnapshotRequest, check_rows
+from eventlog.schema import SCHEMA_VERSION, migrate, schema_version
 from eventlog.subscription import Subscription
-from eventlog.writer import AppendRequest, Request, Row, SnapshotRequest, Writer, WriterStatistics, check_rows
-from trt_actors.events import CODEC, EventCodec
+from eventlog.writer import Writer, WriterStatistics
 
 __all__ = ["LogStatistics", "SQLiteEventLog"]
 
-_COLUMNS = "seq, event_id, stream, version, type, ts, cid, causation, chat_id, user_id, payload"
+T = TypeVar("T")
+_READERS = 4
+_COLUMNS = queries.COLUMNS
+_NO_WRITER = WriterStatistics(
+    healthy=False,
+    queued=0,
+    batches=0,
+    events=0,
+    duplicates=0,
+    conflicts=0,
+    failed_commits=0,
+    reconnects=0,
+    largest_batch=0,
+    last_batch=0,
+    last_commit_ms=0.0,
+    head_seq=0,
+)
 
 
 class LogStatistics(msgspec.Struct, frozen=True):
-    """The writer's figures, appenders waiting for a commit, and live subscribers."""
+    """Whether the log can record, the writer's and the reader pool's figures, waiting appenders and subscribers.
 
+    A read-only log reports ``readonly=True``, ``healthy=False`` and zeros for the writer.
+    """
+
+    healthy: bool
+    readonly: bool
     writer: WriterStatistics
+    readers: ReaderStatistics
     waiting_appenders: int
     subscribers: int
     path: str
 
 
-def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
-    conn.execute("PRAGMA busy_timeout = 30000")
-    if readonly:
-        conn.execute("PRAGMA query_only = ON")
-    else:
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            raise EventLogError(f"{path} could not be switched to WAL mode (got {mode!r})")
-        conn.execute("PRAGMA synchronous = FULL")
-    return conn
-
-
 class SQLiteEventLog:
-    """An event log in one SQLite file. Open it with :meth:`open`."""
+    """An event log in one SQLite file. Open it with :meth:`open` (or :meth:`open_readonly` for tools)."""
 
-    def __init__(self, path: Path, codec: EventCodec, conn: sqlite3.Connection) -> None:
+    def __init__(
+        self,
+        path: Path,
+        codec: Codec,
+        conn: sqlite3.Connection | None,
+        *,
+        connect: Callable[[], sqlite3.Connection] | None = None,
+        schema: int = SCHEMA_VERSION,
+    ) -> None:
+        """Not for direct use. ``conn``: the writer's connection, None for a read-only log."""
         self.path = path
         self.codec = codec
         self._token = trio.lowlevel.current_trio_token()
-        self._writer = Writer(conn, self._deliver)
-        self._write_conn = conn
+        self._schema = schema
         self._closed = False
         self._waiting = 0
-        self._committed = trio.Event()
-        self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
-        self._readers_lock = threading.Lock()
-        self._read_limiter = trio.CapacityLimiter(4)
         self._subscribers = 0
+        self._committed = trio.Event()
+        self._broke = trio.Event()
+        self._writer: Writer | None = None
+        if conn is None:
+            self._readers = ReaderPool(partial(connect_readonly, path), _READERS)
+        else:
+            self._readers = ReaderPool(partial(connect_reader, path), _READERS)
+            self._writer = Writer(
+                conn, self._deliver, connect=connect or partial(connect_writer, path), broken=self._on_broken
+            )
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, path: str | PathLike[str], *, codec: EventCodec = CODEC) -> AsyncIterator[SQLiteEventLog]:
-        """Open (creating and migrating if needed) the log at ``path``; close it on exit."""
+    async def open(cls, path: str | PathLike[str], *, codec: Codec) -> AsyncIterator[SQLiteEventLog]:
+        """Open (creating and migrating if needed) the log at ``path``; close it on exit.
+
+        ``codec`` turns events into bytes and back (``trt_actors.events.CODEC``).
+        """
         file = Path(path)
 
         def setup() -> sqlite3.Connection:
-            conn = _connect(file, readonly=False)
-            migrate(conn)
+            conn = connect_writer(file)
+            try:
+                migrate(conn)
+            except BaseException:
+                conn.close()
+                raise
             return conn
 
         conn = await trio.to_thread.run_sync(setup)
-        log = cls(file, codec, conn)
-        log._writer.start()
+        try:
+            log = cls(file, codec, conn)
+        except BaseException:
+            conn.close()
+            raise
+        log._start()
         try:
             yield log
         finally:
             with trio.CancelScope(shield=True):
                 await log.aclose()
 
+    @classmethod
+    @asynccontextmanager
+    async def open_readonly(cls, path: str | PathLike[str], *, codec: Codec) -> AsyncIterator[SQLiteEventLog]:
+        """Open the existing log at ``path`` for reading only: no writer thread, no migration, no change to the file.
+
+        For tools (``python main.py trace``) that look at a log a running bot
+        writes. A missing file, a file that is not a log, or a log written by
+        a newer version raises :class:`~eventlog.errors.EventLogError` with a
+        sentence. Appends and saves raise :class:`~eventlog.errors.EventLogReadOnly`.
+
+        ::
+
+            async with SQLiteEventLog.open_readonly("trt.sqlite3", codec=CODEC) as log:
+                print(render_trace(await log.read_cid(cid)))
+        """
+        file = Path(path)
+
+        def check() -> int:
+            conn = connect_readonly(file)
+            try:
+                return schema_version(conn, str(file))
+            finally:
+                conn.close()
+
+        log = cls(file, codec, None, schema=await trio.to_thread.run_sync(check))
+        try:
+            yield log
+        finally:
+            with trio.CancelScope(shield=True):
+                await log.aclose()
+
+    def _start(self) -> None:
+        if self._writer is not None:
+            self._writer.start()
+
     async def aclose(self) -> None:
+        """Finish what is queued, stop the writer, close every connection. Subscriptions end."""
         if self._closed:
             return
         self._closed = True
-        await trio.to_thread.run_sync(self._writer.stop)
-        self._write_conn.close()
-        with self._readers_lock:
-            for reader in self._readers:
-                reader.close()
-            self._readers.clear()
-        self._committed.set()
+        if self._writer is not None:
+            await trio.to_thread.run_sync(self._writer.stop)
+        self._readers.close()
+        self._signal_commit()
+
+    # -- state -----------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`aclose` has begun; reads and appends then raise :class:`~eventlog.errors.EventLogClosed`."""
+        return self._closed
+
+    @property
+    def healthy(self) -> bool:
+        """True while the log is open and its writer can commit (false when closed, broken or read-only)."""
+        return not self._closed and self._writer is not None and self._writer.failure is None
+
+    @property
+    def failure(self) -> BaseException | None:
+        """Why the writer broke (a :class:`~eventlog.errors.WriterFailed`), or None."""
+        return None if self._writer is None else self._writer.failure
+
+    async def wait_failed(self) -> BaseException:
+        """Return the failure once the writer breaks (never, for a log that stays well).
+
+        For a supervisor task that stops the process::
+
+            failure = await log.wait_failed()
+            raise SystemExit(f"the event log cannot record any more ({failure})")
+        """
+        await self._broke.wait()
+        failure = self.failure
+        assert failure is not None
+        return failure
+
+    def statistics(self) -> LogStatistics:
+        return LogStatistics(
+            healthy=self.healthy,
+            readonly=self._writer is None,
+            writer=_NO_WRITER if self._writer is None else self._writer.statistics(),
+            readers=self._readers.statistics(),
+            waiting_appenders=self._waiting,
+            subscribers=self._subscribers,
+            path=str(self.path),
+        )
 
     # -- writing ---------------------------------------------------------
-
-    def _encode(self, events: Sequence[NewEvent]) -> list[Row]:
-        encode, type_of = self.codec.encode, self.codec.type_of
-        return [
-            (e.event_id, e.stream, type_of(e.event), e.ts, e.cid, e.causation, e.chat_id, e.user_id, encode(e.event))
-            for e in events
-        ]
 
     async def append(
         self, events: Sequence[NewEvent], *, expected: Mapping[str, int] | None = None
     ) -> list[Position]:
-        """Append ``events`` atomically and return once they are durable.
+        """Append ``events`` all or nothing, and return once they are durable.
 
         ``expected`` maps a stream to the version it must be at (0: empty);
         a mismatch raises :class:`~eventlog.errors.VersionConflict` and writes
-        nothing. An event id already in the log is not written again: its
-        original position comes back with ``duplicate=True``.
+        nothing.
+
+        If any of the event ids is already in the log, nothing is written and
+        the append is answered as the earlier one it repeats: every position
+        has ``duplicate=True``; an id in the log carries its original seq,
+        stream and version, an id that is not carries ``seq=0, version=0``.
+        A repeat wins over a stale ``expected``, so retrying after a lost
+        acknowledgement is always safe.
         """
-        if self._closed:
-            raise EventLogClosed()
+        writer = self._writable()
         if not events:
             return []
-        rows = self._encode(events)
-        if len(rows) > 1:
-            check_rows(rows)
-        request = AppendRequest(rows, expected)
-        await self._submit(request)
+        request = self._request(events, expected)
+        await self._submit(writer, request)
         return request.positions
+
+    async def append_batch(self, appends: Sequence[Append]) -> list[list[Position] | VersionConflict]:
+        """Commit several appends in one transaction and wake the caller once.
+
+        Each :class:`~eventlog.records.Append` is all or nothing on its own,
+        exactly as :meth:`append`; a stale expected version fails only that
+        one, and its :class:`~eventlog.errors.VersionConflict` is returned in
+        its place instead of raised. A failed commit raises for the whole call.
+
+        ::
+
+            results = await log.append_batch([Append(events=[a]), Append(events=[b], expected={"chat:7": 3})])
+        """
+        writer = self._writable()
+        requests = [self._request(append.events, append.expected) for append in appends]
+        live = [request for request in requests if request.rows]
+        if live:
+            await self._submit(writer, GroupRequest(live))
+        return [r.error if isinstance(r.error, VersionConflict) else r.positions for r in requests]
 
     async def save_snapshot(self, snapshot: Snapshot) -> None:
         """Store ``snapshot`` (an older version never replaces a newer one)."""
+        writer = self._writable()
+        await self._submit(writer, SnapshotRequest(snapshot.stream, snapshot.version, snapshot.state, snapshot.ts))
+
+    async def save_checkpoint(self, name: str, seq: int) -> None:
+        """Durably record that ``name`` (a reactor, a projection) is done through ``seq``.
+
+        A checkpoint never moves backwards: saving a lower ``seq`` than the one
+        stored changes nothing. Group-committed with the appends around it.
+        """
+        writer = self._writable()
+        await self._submit(writer, CheckpointRequest(name, seq))
+
+    def _writable(self) -> Writer:
+        if self._writer is None:
+            raise EventLogReadOnly(str(self.path))
         if self._closed:
             raise EventLogClosed()
-        await self._submit(SnapshotRequest(snapshot))
+        return self._writer
 
-    async def _submit(self, request: Request) -> None:
+    def _request(self, events: Sequence[NewEvent], expected: Mapping[str, int] | None) -> AppendRequest:
+        encode, type_of = self.codec.encode, self.codec.type_of
+        rows = [
+            (e.event_id, e.stream, type_of(e.event), e.ts, e.cid, e.causation, e.chat_id, e.user_id, encode(e.event))
+            for e in events
+        ]
+        if len(rows) > 1:
+            check_rows(rows)
+        items = [(i, e.closes, e.opens) for i, e in enumerate(events) if e.opens is not None or e.closes is not None]
+        return AppendRequest(rows, expected, items)
+
+    async def _submit(self, writer: Writer, request: Request) -> None:
         done = trio.Event()
         request.release = done.set
+        writer.submit(request)  # raises at once when the writer is broken
         self._waiting += 1
         try:
-            self._writer.submit(request)
             # If the caller is cancelled here, the append may still commit: it did not
             # see success, so it does not act, and a retry with the same ids is a no-op.
             await done.wait()
@@ -161,104 +327,125 @@ class SQLiteEventLog:
             raise request.error
 
     def _deliver(self, batch: list[Request]) -> None:
-        """Called in the writer thread after each commit: one hop back into trio for the whole batch."""
+        """Called in the writer thread after each batch: one hop back into trio for all of it."""
 
         def release() -> None:
             for request in batch:
                 request.release()
-            self._committed.set()
-            self._committed = trio.Event()
+            self._signal_commit()
 
+        self._into_trio(release)
+
+    def _on_broken(self, failure: WriterFailed) -> None:
+        """Called in the writer thread, once, when it breaks."""
+        self._into_trio(self._broke.set)
+
+    def _into_trio(self, call: Callable[[], None]) -> None:
         try:
-            self._token.run_sync_soon(release)
+            self._token.run_sync_soon(call)
         except trio.RunFinishedError:
             pass
 
+    # -- the commit signal -----------------------------------------------
+
+    def commit_signal(self) -> trio.Event:
+        """An event the next commit sets (closing the log sets it too).
+
+        Take it **before** reading, and wait on it with :meth:`wait_commit`
+        when the read found nothing new: a commit that lands during the read
+        still wakes you.
+        """
+        return self._committed
+
+    @property
+    def committed_seq(self) -> int:
+        """The highest seq committed so far (0 for a read-only log): a read that starts now sees at least this far."""
+        return 0 if self._writer is None else self._writer.committed_seq
+
+    async def wait_commit(self, signal: trio.Event) -> None:
+        """Wait until ``signal`` (from :meth:`commit_signal`) is set; counted in ``statistics().subscribers``."""
+        self._subscribers += 1
+        try:
+            await signal.wait()
+        finally:
+            self._subscribers -= 1
+
+    async def wait_committed(self) -> None:
+        """Return after the next commit (or when the log closes)."""
+        if not self._closed:
+            await self.wait_commit(self._committed)
+
+    def _signal_commit(self) -> None:
+        self._committed.set()
+        self._committed = trio.Event()
+
     # -- reading ---------------------------------------------------------
 
-    def _reader(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = _connect(self.path, readonly=True)
-            self._local.conn = conn
-            with self._readers_lock:
-                self._readers.append(conn)
-        return conn
-
-    def _query(self, sql: str, params: Sequence[object]) -> list[RecordedEvent]:
-        decode = self.codec.decode
-        rows = self._reader().execute(sql, params).fetchall()
-        return [
-            RecordedEvent(seq, eid, stream, version, typ, ts, cid, cause, chat, user, decode(typ, payload))
-            for seq, eid, stream, version, typ, ts, cid, cause, chat, user, payload in rows
-        ]
-
-    async def _read(self, sql: str, params: Sequence[object]) -> list[RecordedEvent]:
+    async def _read(self, query: Callable[[sqlite3.Connection], T]) -> T:
         if self._closed:
             raise EventLogClosed()
-        return await trio.to_thread.run_sync(self._query, sql, params, limiter=self._read_limiter)
+        return await self._readers.run(query)
+
+    async def _events(self, sql: str, params: Sequence[object]) -> list[RecordedEvent]:
+        return await self._read(partial(queries.events, codec=self.codec, sql=sql, params=params))
 
     async def read_stream(
         self, stream: str, from_version: int = 1, limit: int | None = None
     ) -> list[RecordedEvent]:
         """The events of ``stream`` from ``from_version`` on, in version order."""
-        return await self._read(
+        return await self._events(
             f"SELECT {_COLUMNS} FROM events WHERE stream = ? AND version >= ? ORDER BY version LIMIT ?",
             (stream, from_version, -1 if limit is None else limit),
         )
 
     async def read_cid(self, cid: str) -> list[RecordedEvent]:
         """Every event of one causal chain (one update and all that followed from it), in order."""
-        return await self._read(f"SELECT {_COLUMNS} FROM events WHERE cid = ? ORDER BY seq", (cid,))
+        return await self._events(f"SELECT {_COLUMNS} FROM events WHERE cid = ? ORDER BY seq", (cid,))
 
-    async def read_from(self, seq: int, limit: int = 1000) -> list[RecordedEvent]:
-        """Up to ``limit`` events with a global position of ``seq`` or more, in order."""
-        return await self._read(f"SELECT {_COLUMNS} FROM events WHERE seq >= ? ORDER BY seq LIMIT ?", (seq, limit))
+    async def read_from(
+        self, seq: int, limit: int = 1000, *, types: Collection[str] | None = None
+    ) -> list[RecordedEvent]:
+        """Up to ``limit`` events with a global position of ``seq`` or more, in order.
+
+        With ``types`` (type names, ``UiRendered.type_name()``), only events of
+        those types; an empty collection matches nothing.
+        """
+        return await self._read(partial(queries.events_from, codec=self.codec, seq=seq, limit=limit, types=types))
 
     async def stream_version(self, stream: str) -> int:
         """The stream's current version (0 when it has no events)."""
-
-        def query() -> int:
-            (v,) = self._reader().execute(
-                "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?", (stream,)
-            ).fetchone()
-            return int(v)
-
-        return await trio.to_thread.run_sync(query, limiter=self._read_limiter)
+        return await self._read(partial(queries.stream_version, stream=stream))
 
     async def load_snapshot(self, stream: str) -> Snapshot | None:
-        def query() -> Snapshot | None:
-            row = self._reader().execute(
-                "SELECT stream, version, state, ts FROM snapshots WHERE stream = ?", (stream,)
-            ).fetchone()
-            return None if row is None else Snapshot(stream=row[0], version=row[1], state=row[2], ts=row[3])
+        """The newest snapshot of ``stream``, or None."""
+        return await self._read(partial(queries.snapshot, stream=stream))
 
-        return await trio.to_thread.run_sync(query, limiter=self._read_limiter)
+    async def load_checkpoint(self, name: str) -> int:
+        """The seq saved under ``name`` (0 when none was saved)."""
+        if self._schema < 2:  # a read-only log older than checkpoints has none
+            return 0
+        return await self._read(partial(queries.checkpoint, name=name))
 
-    def subscribe(self, from_seq: int = 1, *, page: int = 500) -> Subscription:
-        """Every event from ``from_seq`` on: first what is in the log, then each new commit as it lands.
+    async def open_items(self, prefix: str) -> list[OpenItem]:
+        """The items some event opened and none closed yet, whose name starts with ``prefix``, oldest first.
+
+        Reads one range of an index, never the log::
+
+            for item in await log.open_items("job:"):
+                await resume(item)
+        """
+        if self._schema < 2:
+            return []
+        return await self._read(partial(queries.open_items, prefix=prefix))
+
+    def subscribe(
+        self, from_seq: int = 1, *, types: Collection[str] | None = None, page: int = 500
+    ) -> Subscription:
+        """Every event from ``from_seq`` on (only of ``types`` when given): first what is in the log, then each new commit.
 
         ::
 
-            async for recorded in log.subscribe(from_seq=1):
+            async for recorded in log.subscribe(from_seq=1, types=["UiRendered"]):
                 project(recorded)
         """
-        return Subscription(self, from_seq, page)
-
-    async def wait_committed(self) -> None:
-        """Return after the next commit (or when the log closes)."""
-        if self._closed:
-            return
-        await self._committed.wait()
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def statistics(self) -> LogStatistics:
-        return LogStatistics(
-            writer=self._writer.statistics(),
-            waiting_appenders=self._waiting,
-            subscribers=self._subscribers,
-            path=str(self.path),
-        )
+        return Subscription(self, from_seq, page, None if types is None else tuple(types))

@@ -1,4 +1,4 @@
-"""The single writer thread: group commit.
+"""The single writer thread: group commit, and what happens when SQLite fails.
 
 Appenders on the trio side put a request on a thread-safe queue and wait. The
 writer thread takes every request that is queued (up to a batch limit), checks
@@ -8,10 +8,25 @@ waiting appender of that batch with **one** hop back into trio
 fills up, so the cost of a durable commit is shared by everyone who arrived
 during the previous one.
 
-Each request is atomic on its own: a request whose expected version is stale
-fails alone (:class:`~eventlog.errors.VersionConflict`) and the rest of its
-batch commits. Checks happen in memory, against stream heads this thread owns
-(it is the only writer), so the insert is a single ``executemany``.
+Each append is all or nothing, on its own:
+
+* if none of its event ids is known, all of its events are written;
+* if **any** is known (in the log, or in an earlier append of the same batch),
+  nothing of it is written and it is answered as the earlier append it
+  repeats: every position is a duplicate (see :class:`~eventlog.records.Position`);
+* otherwise, if a stream is not at the version it expects, it fails alone
+  with :class:`~eventlog.errors.VersionConflict` and the rest of its batch commits.
+
+Checks happen in memory, against stream heads this thread owns (it is the
+only writer), so the insert is a single ``executemany``. Duplicates are rare
+(a retry, a redelivery), so the first attempt inserts without looking and
+lets the unique index object; only then are the ids looked up.
+
+Failure never ends in silence. A batch that cannot commit fails every request
+in it with :class:`~eventlog.errors.CommitFailed`. If even the rollback fails,
+the writer replaces its connection once; if that fails too, or if the thread
+ends for any other reason, the writer is **broken**: every queued and every
+later request fails at once with :class:`~eventlog.errors.WriterFailed`.
 """
 
 from __future__ import annotations
@@ -20,65 +35,53 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Iterable
 
 import msgspec
 
-from eventlog.errors import CommitFailed, EventLogError, VersionConflict
-from eventlog.records import Position, Snapshot
+from eventlog.errors import CommitFailed, EventLogClosed, EventLogError, WriterFailed
+from eventlog.planner import Plan, Planner
+from eventlog.records import Position
+from eventlog.requests import AppendRequest, CheckpointRequest, GroupRequest, Request, SnapshotRequest
 
-__all__ = ["AppendRequest", "Row", "SnapshotRequest", "Writer", "WriterStatistics"]
-
-# (event_id, stream, type, ts, cid, causation, chat_id, user_id, payload)
-Row = tuple[str, str, str, float, str, str | None, int | None, int | None, bytes]
+__all__ = ["Writer", "WriterStatistics"]
 
 _MAX_BATCH_EVENTS = 5000
-_MAX_CACHED_HEADS = 200_000
 _SQL_INSERT = (
     "INSERT INTO events (seq, event_id, stream, version, type, ts, cid, causation, chat_id, user_id, payload)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-
-
-def _nothing() -> None:
-    pass
-
-
-class AppendRequest:
-    """One ``append`` call on its way through the writer. ``release`` wakes its caller."""
-
-    __slots__ = ("error", "expected", "positions", "release", "rows")
-
-    def __init__(self, rows: Sequence[Row], expected: Mapping[str, int] | None) -> None:
-        self.rows = rows
-        self.expected = expected
-        self.positions: list[Position] = []
-        self.error: BaseException | None = None
-        self.release: Callable[[], None] = _nothing
-
-
-class SnapshotRequest:
-    __slots__ = ("error", "release", "snapshot")
-
-    def __init__(self, snapshot: Snapshot) -> None:
-        self.snapshot = snapshot
-        self.error: BaseException | None = None
-        self.release: Callable[[], None] = _nothing
-
-
-Request = AppendRequest | SnapshotRequest
+_SQL_SNAPSHOT = (
+    "INSERT INTO snapshots (stream, version, state, ts) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT(stream) DO UPDATE SET version = excluded.version,"
+    " state = excluded.state, ts = excluded.ts WHERE excluded.version >= snapshots.version"
+)
+_SQL_CHECKPOINT = (
+    "INSERT INTO checkpoints (name, seq) VALUES (?, ?)"
+    " ON CONFLICT(name) DO UPDATE SET seq = excluded.seq WHERE excluded.seq > checkpoints.seq"
+)
+_SQL_OPEN = (
+    "INSERT INTO open_items (item, stream, seq, event_id) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT(item) DO UPDATE SET stream = excluded.stream, seq = excluded.seq, event_id = excluded.event_id"
+)
+_SQL_CLOSE = "DELETE FROM open_items WHERE item = ?"
 
 
 class WriterStatistics(msgspec.Struct, frozen=True):
-    """Batches and events committed, duplicates and conflicts seen, the last commit's size and time."""
+    """Batches and events committed, duplicates and conflicts seen, failures, the last commit's size and time.
 
+    ``healthy`` is false once the writer is broken or stopped; ``reconnects``
+    counts connections replaced after a failed rollback.
+    """
+
+    healthy: bool
     queued: int
     batches: int
     events: int
     duplicates: int
     conflicts: int
     failed_commits: int
+    reconnects: int
     largest_batch: int
     last_batch: int
     last_commit_ms: float
@@ -86,19 +89,38 @@ class WriterStatistics(msgspec.Struct, frozen=True):
 
 
 class Writer:
-    """Owns the write connection and the thread that commits. Not for direct use: see ``SQLiteEventLog``."""
+    """Owns the write connection and the thread that commits. Not for direct use: see ``SQLiteEventLog``.
 
-    def __init__(self, conn: sqlite3.Connection, deliver: Callable[[list[Request]], None]) -> None:
+    ``deliver(batch)`` is called in the writer thread with every finished
+    batch; ``broken(failure)`` once, if the writer breaks. ``connect`` opens
+    a replacement connection (with the same pragmas) after a failed rollback.
+    """
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        deliver: Callable[[list[Request]], None],
+        *,
+        connect: Callable[[], sqlite3.Connection] | None = None,
+        broken: Callable[[WriterFailed], None] = lambda failure: None,
+    ) -> None:
         self._conn = conn
         self._deliver = deliver
+        self._connect = connect
+        self._broken = broken
         self._queue: queue.SimpleQueue[Request | None] = queue.SimpleQueue()
-        self._heads: dict[str, int] = {}
-        self._next_seq = self._load_next_seq()
+        self._lock = threading.Lock()
+        self._refusal: EventLogError | None = None  # set once: why no request is taken any more
+        self._failure: WriterFailed | None = None
+        self._inflight: list[Request] = []
+        self._planner = Planner(conn)
+        self._committed_seq = self._planner.next_seq - 1
         self._batches = 0
         self._events = 0
         self._duplicates = 0
         self._conflicts = 0
         self._failed = 0
+        self._reconnects = 0
         self._largest = 0
         self._last = 0
         self._last_commit_ms = 0.0
@@ -108,181 +130,223 @@ class Writer:
         self._thread.start()
 
     def submit(self, request: Request) -> None:
-        self._queue.put(request)
+        """Queue ``request``; raise at once if the writer is broken or stopped."""
+        with self._lock:
+            if self._refusal is not None:
+                if isinstance(self._refusal, WriterFailed):
+                    raise WriterFailed(str(self._refusal)) from self._refusal
+                raise EventLogClosed()
+            self._queue.put(request)
 
     def stop(self) -> None:
-        """Finish what is queued, then end the thread (blocking)."""
+        """Finish what is queued, then end the thread and close the connection (blocking)."""
         self._queue.put(None)
-        self._thread.join()
+        if self._thread.ident is not None:
+            self._thread.join()
+
+    @property
+    def committed_seq(self) -> int:
+        """The highest seq committed so far: a read that starts now sees at least this far."""
+        return self._committed_seq
+
+    @property
+    def failure(self) -> WriterFailed | None:
+        """Why the writer is broken, or None while it works (or after a clean stop)."""
+        return self._failure
 
     def statistics(self) -> WriterStatistics:
         return WriterStatistics(
+            healthy=self._refusal is None,
             queued=self._queue.qsize(),
             batches=self._batches,
             events=self._events,
             duplicates=self._duplicates,
             conflicts=self._conflicts,
             failed_commits=self._failed,
+            reconnects=self._reconnects,
             largest_batch=self._largest,
             last_batch=self._last,
             last_commit_ms=self._last_commit_ms,
-            head_seq=self._next_seq - 1,
+            head_seq=self._planner.next_seq - 1,
         )
 
-    def _load_next_seq(self) -> int:
-        (top,) = self._conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
-        return int(top) + 1
-
-    def _head(self, stream: str) -> int:
-        head = self._heads.get(stream)
-        if head is None:
-            (found,) = self._conn.execute(
-                "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?", (stream,)
-            ).fetchone()
-            head = int(found)
-            if len(self._heads) >= _MAX_CACHED_HEADS:
-                self._heads.clear()
-            self._heads[stream] = head
-        return head
+    # -- the thread ----------------------------------------------------------
 
     def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            first = self._queue.get()
-            if first is None:
+        crash: BaseException | None = None
+        try:
+            while (batch := self._next_batch()) is not None:
+                self._inflight = batch
+                self._commit(batch)
+                self._inflight = []
+                self._deliver(batch)
+        except BaseException as exc:  # whatever ends the thread must reach every waiting caller
+            crash = exc
+        self._finish(crash)
+
+    def _next_batch(self) -> list[Request] | None:
+        """Block for the first request, then take what is queued, up to the batch limit. None: stop."""
+        first = self._queue.get()
+        if first is None:
+            return None
+        batch: list[Request] = [first]
+        size = _size(first)
+        while size < _MAX_BATCH_EVENTS:
+            try:
+                more = self._queue.get_nowait()
+            except queue.Empty:
                 break
-            batch: list[Request] = [first]
-            size = len(first.rows) if isinstance(first, AppendRequest) else 1
-            while size < _MAX_BATCH_EVENTS:
+            if more is None:
+                self._queue.put(None)  # stop after this batch
+                break
+            batch.append(more)
+            size += _size(more)
+        return batch
+
+    def _finish(self, crash: BaseException | None) -> None:
+        """The thread ends: refuse everything from now on and answer whatever still waits."""
+        if crash is None:
+            refusal: EventLogError = EventLogClosed()
+        elif isinstance(crash, WriterFailed):
+            refusal = crash
+        else:
+            refusal = WriterFailed(
+                f"the event log writer thread ended ({crash!r}); nothing more can be written: restart the process"
+            )
+            refusal.__cause__ = crash
+        with self._lock:
+            self._refusal = refusal
+            if isinstance(refusal, WriterFailed):
+                self._failure = refusal
+            waiting = self._inflight
+            while True:
                 try:
-                    more = self._queue.get_nowait()
+                    request = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if more is None:
-                    stopping = True
-                    break
-                batch.append(more)
-                size += len(more.rows) if isinstance(more, AppendRequest) else 1
-            self._commit(batch)
-            self._deliver(batch)
+                if request is not None:
+                    waiting.append(request)
+        self._inflight = []
+        for request in waiting:
+            if request.error is None:
+                request.error = refusal
+        try:
+            self._conn.close()
+        except Exception:
+            pass
+        if waiting:
+            self._deliver(waiting)
+        if self._failure is not None:
+            self._broken(self._failure)
 
-    def _existing(self, ids: list[str]) -> dict[str, Position]:
-        found: dict[str, Position] = {}
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            for seq, event_id, stream, version in self._conn.execute(
-                f"SELECT seq, event_id, stream, version FROM events WHERE event_id IN ({marks})", chunk
-            ):
-                found[event_id] = Position(seq, stream, version, event_id, duplicate=True)
-        return found
+    # -- one batch -----------------------------------------------------------
 
     def _commit(self, batch: list[Request]) -> None:
         started = time.perf_counter()
-        appends = [r for r in batch if isinstance(r, AppendRequest)]
-        snapshots = [r for r in batch if isinstance(r, SnapshotRequest)]
+        appends = list(_appends(batch))
+        others = [r for r in batch if isinstance(r, (SnapshotRequest, CheckpointRequest))]
         try:
             try:
-                # Fast path: duplicates are rare (a retry, a redelivery), so insert without looking
-                # first and let the unique index object.
-                plans = self._write(appends, snapshots, existing={})
-            except sqlite3.IntegrityError:
+                plans = self._write(appends, others, known={})
+            except sqlite3.IntegrityError:  # an event id is already in the log: look them up, plan again
                 self._rollback()
                 ids = [row[0] for r in appends for row in r.rows]
-                plans = self._write(appends, snapshots, existing=self._existing(ids))
+                plans = self._write(appends, others, known=self._planner.existing(ids))
         except Exception as exc:  # the whole batch failed: nothing of it is in the log
-            self._rollback()
             self._failed += 1
             failure = CommitFailed(f"the event log could not commit a batch of {len(batch)} requests: {exc}")
             failure.__cause__ = exc
             for request in batch:
                 request.error = failure
+            self._recover()
             return
+        self._committed_seq = self._planner.next_seq - 1
         inserted = 0
         for request, plan in zip(appends, plans):
             request.positions, request.error = plan.positions, plan.error
-            inserted += plan.inserted
-            self._duplicates += len(plan.positions) - plan.inserted
-            self._conflicts += plan.error is not None
+            inserted += len(plan.rows)
+            if plan.error is not None:
+                self._conflicts += 1
+            elif not plan.rows:
+                self._duplicates += len(plan.positions)
         self._batches += 1
         self._events += inserted
         self._last = inserted
         self._largest = max(self._largest, inserted)
         self._last_commit_ms = (time.perf_counter() - started) * 1000
 
+    def _write(
+        self,
+        appends: list[AppendRequest],
+        others: list[SnapshotRequest | CheckpointRequest],
+        known: dict[str, Position],
+    ) -> list[Plan]:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        plans = [self._planner.plan(request, known) for request in appends]
+        inserts = [row for plan in plans for row in plan.rows]
+        if inserts:
+            conn.executemany(_SQL_INSERT, inserts)
+        for plan in plans:
+            for seq, stream, event_id, closes, opens in plan.items:
+                if closes is not None:
+                    conn.execute(_SQL_CLOSE, (closes,))
+                if opens is not None:
+                    conn.execute(_SQL_OPEN, (opens, stream, seq, event_id))
+        for other in others:
+            if isinstance(other, SnapshotRequest):
+                conn.execute(_SQL_SNAPSHOT, (other.stream, other.version, other.state, other.ts))
+            else:
+                conn.execute(_SQL_CHECKPOINT, (other.name, other.seq))
+        conn.execute("COMMIT")
+        return plans
+
+    # -- recovering from a failed batch ----------------------------------------
+
     def _rollback(self) -> None:
         if self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
-        self._heads.clear()
-        self._next_seq = self._load_next_seq()
+        self._planner.reset(self._conn)
 
-    def _write(
-        self, appends: list[AppendRequest], snapshots: list[SnapshotRequest], existing: dict[str, Position]
-    ) -> list[_Plan]:
-        self._conn.execute("BEGIN IMMEDIATE")
-        plans = [self._plan(request, existing) for request in appends]
-        inserts = [row for plan in plans for row in plan.rows]
-        if inserts:
-            self._conn.executemany(_SQL_INSERT, inserts)
-        for snap in snapshots:
-            s = snap.snapshot
-            self._conn.execute(
-                "INSERT INTO snapshots (stream, version, state, ts) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT(stream) DO UPDATE SET version = excluded.version,"
-                " state = excluded.state, ts = excluded.ts WHERE excluded.version >= snapshots.version",
-                (s.stream, s.version, s.state, s.ts),
+    def _recover(self) -> None:
+        """Make the connection usable after a failed batch, or raise :class:`WriterFailed`."""
+        try:
+            self._rollback()
+            return
+        except Exception as exc:
+            rollback_error = exc
+        try:
+            self._reconnect()
+        except Exception as exc:
+            failure = WriterFailed(
+                f"the event log writer could not roll back a failed commit ({rollback_error}) nor open a "
+                f"fresh connection ({exc}); nothing more can be written: restart the process"
             )
-        self._conn.execute("COMMIT")
-        return plans
+            raise failure from exc
 
-    def _plan(self, request: AppendRequest, existing: dict[str, Position]) -> _Plan:
-        """Check one request against the stream heads; give its rows (with seq and version) to insert.
-
-        Advances the in-memory heads; :meth:`_rollback` resets them if the transaction fails.
-        """
-        heads: dict[str, int] = {}
-        positions: list[Position] = []
-        rows: list[tuple[object, ...]] = []
-        fresh: dict[str, Position] = {}
-        seq = self._next_seq
-        for row in request.rows:
-            event_id, stream = row[0], row[1]
-            old = existing.get(event_id)
-            if old is not None:
-                positions.append(old if old.duplicate else Position(old.seq, old.stream, old.version, event_id, True))
-                continue
-            head = heads.get(stream)
-            if head is None:
-                head = self._head(stream)
-                if request.expected is not None and request.expected.get(stream, head) != head:
-                    return _Plan([], [], VersionConflict(stream, request.expected[stream], head))
-            head += 1
-            heads[stream] = head
-            position = Position(seq, stream, head, event_id)
-            fresh[event_id] = position
-            positions.append(position)
-            rows.append((seq, event_id, stream, head, *row[2:]))
-            seq += 1
-        self._next_seq = seq
-        self._heads.update(heads)
-        existing.update(fresh)  # a later request of the same batch with these ids is a duplicate
-        return _Plan(rows, positions, None)
+    def _reconnect(self) -> None:
+        if self._connect is None:
+            raise EventLogError("this writer cannot open a fresh connection")
+        try:
+            self._conn.close()  # also drops what the failed transaction left
+        except Exception:
+            pass
+        self._conn = self._connect()
+        self._reconnects += 1
+        self._planner.reset(self._conn)
 
 
-class _Plan(NamedTuple):
-    rows: list[tuple[object, ...]]
-    positions: list[Position]
-    error: VersionConflict | None
-
-    @property
-    def inserted(self) -> int:
-        return len(self.rows)
+def _size(request: Request) -> int:
+    if isinstance(request, AppendRequest):
+        return len(request.rows)
+    if isinstance(request, GroupRequest):
+        return sum(len(a.rows) for a in request.appends)
+    return 1
 
 
-def check_rows(rows: Sequence[Row]) -> None:
-    """Refuse a batch that names one event id twice (a caller's bug, not a retry)."""
-    seen: set[str] = set()
-    for row in rows:
-        if row[0] in seen:
-            raise EventLogError(f"event id {row[0]!r} appears twice in one append")
-        seen.add(row[0])
+def _appends(batch: list[Request]) -> Iterable[AppendRequest]:
+    for request in batch:
+        if isinstance(request, AppendRequest):
+            yield request
+        elif isinstance(request, GroupRequest):
+            yield from request.appends

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from eventlog import NewEvent, SQLiteEventLog
-from trt_actors.events import CallbackRejected, Event
+from trt_actors.events import CODEC, CallbackRejected, Event
 
 _ids = itertools.count()
 
@@ -27,5 +27,5 @@ def new_event(
 
 @pytest.fixture
 async def log(tmp_path: Path) -> AsyncIterator[SQLiteEventLog]:
-    async with SQLiteEventLog.open(tmp_path / "log.sqlite3") as opened:
+    async with SQLiteEventLog.open(tmp_path / "log.sqlite3", codec=CODEC) as opened:
         yield opened

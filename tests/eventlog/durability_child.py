@@ -13,11 +13,11 @@ import sys
 import trio
 
 from eventlog import NewEvent, SQLiteEventLog
-from trt_actors.events import CallbackRejected
+from trt_actors.events import CODEC, CallbackRejected
 
 
 async def main(path: str) -> None:
-    async with SQLiteEventLog.open(path) as log:
+    async with SQLiteEventLog.open(path, codec=CODEC) as log:
 
         async def appender(a: int) -> None:
             for r in range(10**9):

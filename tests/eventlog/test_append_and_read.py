@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from eventlog import EventLogClosed, EventLogError, NewEvent, Position, RecordedEvent, SQLiteEventLog, Snapshot, VersionConflict
 from tests.eventlog.conftest import new_event
 from tests.strategies import any_event
+from trt_actors.events import CODEC
 
 # A batch: a list of (stream, cid, event).
 batches = st.lists(
@@ -37,7 +38,7 @@ def _new(e: NewEvent) -> tuple[object, ...]:
 @given(batches)
 async def test_batches_read_back_identically_by_stream_cid_and_seq(spec: list[list[tuple[str, str, object]]]) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        async with SQLiteEventLog.open(Path(folder) / "log.sqlite3") as log:
+        async with SQLiteEventLog.open(Path(folder) / "log.sqlite3", codec=CODEC) as log:
             appended: list[NewEvent] = []
             for b, batch in enumerate(spec):
                 events = [
@@ -69,7 +70,7 @@ async def test_reappending_is_idempotent_and_returns_the_original_positions(
     spec: list[list[tuple[str, str, object]]], data: st.DataObject
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        async with SQLiteEventLog.open(Path(folder) / "log.sqlite3") as log:
+        async with SQLiteEventLog.open(Path(folder) / "log.sqlite3", codec=CODEC) as log:
             sent: list[tuple[list[NewEvent], list[Position]]] = []
             for b, batch in enumerate(spec):
                 events = [
@@ -87,9 +88,9 @@ async def test_reappending_is_idempotent_and_returns_the_original_positions(
 
 async def test_idempotency_survives_a_reopen(tmp_path: Path) -> None:
     event = new_event(event_id="update:42")
-    async with SQLiteEventLog.open(tmp_path / "log.sqlite3") as log:
+    async with SQLiteEventLog.open(tmp_path / "log.sqlite3", codec=CODEC) as log:
         [first] = await log.append([event])
-    async with SQLiteEventLog.open(tmp_path / "log.sqlite3") as log:
+    async with SQLiteEventLog.open(tmp_path / "log.sqlite3", codec=CODEC) as log:
         [again] = await log.append([event])
         assert again.duplicate and (again.seq, again.version) == (first.seq, first.version)
         assert len(await log.read_from(1)) == 1
@@ -99,7 +100,7 @@ async def test_idempotency_survives_a_reopen(tmp_path: Path) -> None:
 @given(st.integers(min_value=1, max_value=6), st.integers(min_value=0, max_value=8))
 async def test_a_stale_expected_version_is_a_conflict_and_writes_nothing(existing: int, expected: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        async with SQLiteEventLog.open(Path(folder) / "log.sqlite3") as log:
+        async with SQLiteEventLog.open(Path(folder) / "log.sqlite3", codec=CODEC) as log:
             await log.append([new_event("chat:9") for _ in range(existing)])
             attempt = [new_event("chat:9"), new_event("chat:10")]
             if expected == existing:
@@ -164,7 +165,7 @@ async def test_snapshots_keep_the_newest(log: SQLiteEventLog) -> None:
 
 
 async def test_a_closed_log_refuses_appends(tmp_path: Path) -> None:
-    async with SQLiteEventLog.open(tmp_path / "log.sqlite3") as log:
+    async with SQLiteEventLog.open(tmp_path / "log.sqlite3", codec=CODEC) as log:
         pass
     with pytest.raises(EventLogClosed, match="closed"):
         await log.append([new_event()])
@@ -176,18 +177,20 @@ async def test_the_file_is_wal_with_full_sync_and_the_designed_indexes(log: SQLi
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     indexes = {row[1]: row[2] for row in conn.execute("PRAGMA index_list(events)")}
     assert indexes["events_event_id"] == 1 and indexes["events_stream_version"] == 1
-    assert {"events_cid", "events_type"} <= set(indexes)
+    assert {"events_cid", "events_type_seq"} <= set(indexes)
+    assert "events_type" not in indexes  # (type, seq) covers it; one index less to update per insert
+    assert [row[2] for row in conn.execute("PRAGMA index_info(events_type_seq)")] == ["type", "seq"]
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 async def test_a_newer_schema_is_refused_with_a_sentence(tmp_path: Path) -> None:
     path = tmp_path / "log.sqlite3"
-    async with SQLiteEventLog.open(path):
+    async with SQLiteEventLog.open(path, codec=CODEC):
         pass
     conn = sqlite3.connect(path)
     conn.execute("INSERT INTO schema_migrations (version, name) VALUES (99, 'from the future')")
     conn.commit()
     conn.close()
-    with pytest.raises(RuntimeError, match="newer version of trt-actors"):
-        async with SQLiteEventLog.open(path):
+    with pytest.raises(EventLogError, match="newer version of trt-actors"):
+        async with SQLiteEventLog.open(path, codec=CODEC):
             pass

@@ -15,6 +15,7 @@ import trio
 
 from eventlog import SQLiteEventLog
 from tests.eventlog.conftest import new_event
+from trt_actors.events import CODEC
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,7 +71,7 @@ async def test_acknowledged_appends_survive_sigkill(tmp_path: Path, seed: int) -
     conn.close()
 
     # The log reopens and carries on from where it was.
-    async with SQLiteEventLog.open(path) as log:
+    async with SQLiteEventLog.open(path, codec=CODEC) as log:
         before = len(seqs)
         assert len(await log.read_from(1, limit=10**6)) == before
         [pos] = await log.append([new_event(stream="chat:0")])

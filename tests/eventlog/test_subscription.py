@@ -6,6 +6,7 @@ import trio
 
 from eventlog import RecordedEvent, SQLiteEventLog
 from tests.eventlog.conftest import new_event
+from trt_actors.events import CODEC
 
 
 async def test_subscription_catches_up_then_follows_new_commits(log: SQLiteEventLog) -> None:
@@ -29,7 +30,7 @@ async def test_subscription_catches_up_then_follows_new_commits(log: SQLiteEvent
 
 
 async def test_subscription_ends_when_the_log_closes(tmp_path: Path) -> None:
-    async with SQLiteEventLog.open(tmp_path / "log.sqlite3") as log:
+    async with SQLiteEventLog.open(tmp_path / "log.sqlite3", codec=CODEC) as log:
         ended = trio.Event()
 
         async def follow() -> None:
@@ -45,3 +46,21 @@ async def test_subscription_ends_when_the_log_closes(tmp_path: Path) -> None:
             await log.aclose()
             with trio.fail_after(5):
                 await ended.wait()
+
+
+async def test_the_commit_signal_is_set_by_the_next_commit_and_counts_who_waits(log: SQLiteEventLog) -> None:
+    signal = log.commit_signal()
+    assert not signal.is_set()
+
+    async def wait() -> None:
+        await log.wait_commit(signal)
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(wait)
+        nursery.start_soon(wait)
+        with trio.fail_after(5):
+            while log.statistics().subscribers != 2:
+                await trio.sleep(0.001)
+        await log.append([new_event()])
+    assert signal.is_set() and log.statistics().subscribers == 0
+    assert not log.commit_signal().is_set()  # a fresh one for the next commit

@@ -8,7 +8,7 @@ import trio
 import main
 from eventlog import NewEvent, SQLiteEventLog
 from eventlog.trace import render_trace
-from trt_actors.events import CallbackAccepted, CallbackReceived, CallbackRouted, UpdateReceived
+from trt_actors.events import CODEC, CallbackAccepted, CallbackReceived, CallbackRouted, UpdateReceived
 
 
 def chain(cid: str) -> list[NewEvent]:
@@ -26,7 +26,7 @@ def chain(cid: str) -> list[NewEvent]:
 
 
 async def test_trace_shows_the_chain_as_a_tree_in_order(tmp_path: Path) -> None:
-    async with SQLiteEventLog.open(tmp_path / "log.sqlite3") as log:
+    async with SQLiteEventLog.open(tmp_path / "log.sqlite3", codec=CODEC) as log:
         await log.append(chain("u5"))
         text = render_trace(await log.read_cid("u5"))
     lines = text.splitlines()
@@ -45,7 +45,7 @@ def test_trace_command_prints_the_chain_and_says_when_there_is_none(
     path = tmp_path / "log.sqlite3"
 
     async def fill() -> None:
-        async with SQLiteEventLog.open(path) as log:
+        async with SQLiteEventLog.open(path, codec=CODEC) as log:
             await log.append(chain("u5"))
 
     trio.run(fill)

@@ -1,0 +1,99 @@
+"""The log's reads, as plain functions of a connection: SQL in, records out.
+
+They run in a worker thread with a connection borrowed from the reader pool
+(see :mod:`eventlog.readers`). Each is one statement, so it sees one
+consistent state of the log.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Sequence
+
+from eventlog.codec import Codec
+from eventlog.records import OpenItem, RecordedEvent, Snapshot
+
+__all__ = [
+    "checkpoint",
+    "events",
+    "events_from",
+    "open_items",
+    "snapshot",
+    "stream_version",
+]
+
+COLUMNS = "seq, event_id, stream, version, type, ts, cid, causation, chat_id, user_id, payload"
+
+
+def events(conn: sqlite3.Connection, codec: Codec, sql: str, params: Sequence[object]) -> list[RecordedEvent]:
+    """Run ``sql`` (which selects :data:`COLUMNS`) and decode each row."""
+    decode = codec.decode
+    return [
+        RecordedEvent(seq, eid, stream, version, typ, ts, cid, cause, chat, user, decode(typ, payload))
+        for seq, eid, stream, version, typ, ts, cid, cause, chat, user, payload in conn.execute(sql, params)
+    ]
+
+
+def events_from(
+    conn: sqlite3.Connection, codec: Codec, seq: int, limit: int, types: Collection[str] | None
+) -> list[RecordedEvent]:
+    """Up to ``limit`` events from ``seq`` on, in order; only of ``types`` when given.
+
+    With types, each type is one range of the ``(type, seq)`` index, and the
+    ranges are merged in one statement, so a rare type costs no more than its
+    own events, wherever they are in the log.
+    """
+    if types is None:
+        return events(conn, codec, f"SELECT {COLUMNS} FROM events WHERE seq >= ? ORDER BY seq LIMIT ?", (seq, limit))
+    names = sorted(set(types))
+    if not names:
+        return []
+    arm = f"SELECT {COLUMNS} FROM events WHERE type = ? AND seq >= ? ORDER BY seq LIMIT ?"
+    if len(names) == 1:
+        return events(conn, codec, arm, (names[0], seq, limit))
+    sql = " UNION ALL ".join(f"SELECT * FROM ({arm})" for _ in names) + " ORDER BY seq LIMIT ?"
+    params: list[object] = []
+    for name in names:
+        params += (name, seq, limit)
+    params.append(limit)
+    return events(conn, codec, sql, params)
+
+
+def stream_version(conn: sqlite3.Connection, stream: str) -> int:
+    (version,) = conn.execute("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?", (stream,)).fetchone()
+    return int(version)
+
+
+def snapshot(conn: sqlite3.Connection, stream: str) -> Snapshot | None:
+    row = conn.execute("SELECT stream, version, state, ts FROM snapshots WHERE stream = ?", (stream,)).fetchone()
+    return None if row is None else Snapshot(stream=row[0], version=row[1], state=row[2], ts=row[3])
+
+
+def checkpoint(conn: sqlite3.Connection, name: str) -> int:
+    row = conn.execute("SELECT seq FROM checkpoints WHERE name = ?", (name,)).fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def open_items(conn: sqlite3.Connection, prefix: str) -> list[OpenItem]:
+    """The open items whose name starts with ``prefix``, oldest first: one range of the primary key."""
+    above = _successor(prefix)
+    if above is not None:
+        rows = conn.execute(
+            "SELECT item, stream, seq, event_id FROM open_items WHERE item >= ? AND item < ?", (prefix, above)
+        ).fetchall()
+    else:
+        rows = conn.execute("SELECT item, stream, seq, event_id FROM open_items WHERE item >= ?", (prefix,)).fetchall()
+    items = [OpenItem(item, stream, seq, event_id) for item, stream, seq, event_id in rows]
+    items.sort(key=lambda open_item: open_item.seq)
+    return items
+
+
+def _successor(prefix: str) -> str | None:
+    """The smallest string above every string that starts with ``prefix`` (SQLite's binary order); None: no bound."""
+    while prefix:
+        last = ord(prefix[-1])
+        if last < 0x10FFFF:
+            following = last + 1 if last + 1 != 0xD800 else 0xE000  # surrogates cannot be stored
+            return prefix[:-1] + chr(following)
+        prefix = prefix[:-1]
+    return None

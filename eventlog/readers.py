@@ -1,0 +1,95 @@
+"""A bounded pool of reader connections, shared by trio's worker threads.
+
+Reads run in worker threads (``trio.to_thread``), at most ``size`` at a time.
+A read borrows an idle connection (opening one only if none is idle), and
+gives it back when done, so the pool never holds more than ``size``
+connections however many threads come and go. Trio retires idle worker
+threads after a few seconds; connections are not tied to them.
+
+Example::
+
+    pool = ReaderPool(lambda: connect_reader(path), size=4)
+    count = await pool.run(lambda conn: conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+    pool.close()
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+import msgspec
+import trio
+
+__all__ = ["ReaderPool", "ReaderStatistics"]
+
+T = TypeVar("T")
+
+
+class ReaderStatistics(msgspec.Struct, frozen=True):
+    """The pool's bound, the connections open now (idle or lent), and how many were ever opened."""
+
+    size: int
+    open: int
+    idle: int
+    opened: int
+
+
+class ReaderPool:
+    """At most ``size`` reader connections, lent to one worker thread at a time (see the module docstring)."""
+
+    def __init__(self, connect: Callable[[], sqlite3.Connection], size: int = 4) -> None:
+        self._connect = connect
+        self.size = size
+        self._limiter = trio.CapacityLimiter(size)
+        self._lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []
+        self._open = 0
+        self._opened = 0
+        self._closed = False
+
+    async def run(self, query: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``query`` with a borrowed connection in a worker thread; return its result."""
+        return await trio.to_thread.run_sync(self._borrowing, query, limiter=self._limiter)
+
+    def _borrowing(self, query: Callable[[sqlite3.Connection], T]) -> T:
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+            if conn is None:
+                self._open += 1  # counted before opening, so the bound holds while it opens
+        if conn is None:
+            try:
+                conn = self._connect()
+            except BaseException:
+                with self._lock:
+                    self._open -= 1
+                raise
+            with self._lock:
+                self._opened += 1
+        try:
+            return query(conn)
+        finally:
+            self._give_back(conn)
+
+    def _give_back(self, conn: sqlite3.Connection) -> None:
+        with self._lock:
+            if not self._closed:
+                self._idle.append(conn)
+                return
+            self._open -= 1
+        conn.close()
+
+    def close(self) -> None:
+        """Close every idle connection now, and each lent one when it comes back."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._open -= len(idle)
+        for conn in idle:
+            conn.close()
+
+    def statistics(self) -> ReaderStatistics:
+        with self._lock:
+            return ReaderStatistics(size=self.size, open=self._open, idle=len(self._idle), opened=self._opened)

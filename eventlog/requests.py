@@ -1,0 +1,96 @@
+"""What the trio side hands to the writer thread: one object per caller that waits.
+
+Every request carries ``release``, called once in trio after the writer is
+done with it, and ``error``, set when the whole request failed (the batch
+could not commit, or the writer is broken). An :class:`AppendRequest` also
+gets its ``positions``, or a :class:`~eventlog.errors.VersionConflict` in
+``error``. A :class:`GroupRequest` holds several appends from one
+``append_batch`` call: they go into the same transaction and their caller is
+woken once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from eventlog.errors import EventLogError
+from eventlog.records import Position
+
+__all__ = [
+    "AppendRequest",
+    "CheckpointRequest",
+    "GroupRequest",
+    "Item",
+    "Request",
+    "Row",
+    "SnapshotRequest",
+    "check_rows",
+]
+
+# (event_id, stream, type, ts, cid, causation, chat_id, user_id, payload)
+Row = tuple[str, str, str, float, str, str | None, int | None, int | None, bytes]
+# (index of the row in its append, the item it closes, the item it opens)
+Item = tuple[int, str | None, str | None]
+
+
+def _nothing() -> None:
+    pass
+
+
+class AppendRequest:
+    """One all-or-nothing append on its way through the writer."""
+
+    __slots__ = ("error", "expected", "items", "positions", "release", "rows")
+
+    def __init__(self, rows: Sequence[Row], expected: Mapping[str, int] | None, items: Sequence[Item] = ()) -> None:
+        self.rows = rows
+        self.expected = expected
+        self.items = items
+        self.positions: list[Position] = []
+        self.error: BaseException | None = None
+        self.release: Callable[[], None] = _nothing
+
+
+class GroupRequest:
+    """The appends of one ``append_batch`` call: one transaction, one wake-up."""
+
+    __slots__ = ("appends", "error", "release")
+
+    def __init__(self, appends: Sequence[AppendRequest]) -> None:
+        self.appends = appends
+        self.error: BaseException | None = None
+        self.release: Callable[[], None] = _nothing
+
+
+class SnapshotRequest:
+    """Store one snapshot (an older version never replaces a newer one)."""
+
+    __slots__ = ("error", "release", "state", "stream", "ts", "version")
+
+    def __init__(self, stream: str, version: int, state: bytes, ts: float) -> None:
+        self.stream, self.version, self.state, self.ts = stream, version, state, ts
+        self.error: BaseException | None = None
+        self.release: Callable[[], None] = _nothing
+
+
+class CheckpointRequest:
+    """Move a named checkpoint forward (never backwards)."""
+
+    __slots__ = ("error", "name", "release", "seq")
+
+    def __init__(self, name: str, seq: int) -> None:
+        self.name, self.seq = name, seq
+        self.error: BaseException | None = None
+        self.release: Callable[[], None] = _nothing
+
+
+Request = AppendRequest | GroupRequest | SnapshotRequest | CheckpointRequest
+
+
+def check_rows(rows: Sequence[Row]) -> None:
+    """Refuse an append that names one event id twice (a caller's bug, not a retry)."""
+    seen: set[str] = set()
+    for row in rows:
+        if row[0] in seen:
+            raise EventLogError(f"event id {row[0]!r} appears twice in one append")
+        seen.add(row[0])
