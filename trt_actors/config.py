@@ -3,8 +3,8 @@
 Every setting the project uses is named here, read from ``os.environ`` (and,
 optionally, a ``.env`` file whose values never override the real environment),
 and checked once at start-up. A bad value stops the program with a sentence
-that says what to do. Secrets are wrapped in :class:`Secret`, whose ``repr``
-and ``str`` never show the value.
+that says what to do. Secrets are wrapped in :class:`~trt_actors.secret.Secret`
+(re-exported here), whose ``repr`` and ``str`` never show the value.
 
 Example::
 
@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from trt_actors.secret import Secret
+
 __all__ = ["ConfigError", "Secret", "Settings", "read_dotenv"]
 
 DEFAULT_TELEGRAM_API_BASE = "https://api.telegram.org"
@@ -31,39 +33,6 @@ DEFAULT_DB = "./trt.sqlite3"
 
 class ConfigError(Exception):
     """A setting is missing or malformed. The message says which and how to fix it."""
-
-
-class Secret:
-    """A string that never shows itself in logs, reprs or tracebacks.
-
-    >>> s = Secret("123:abc")
-    >>> s
-    Secret('***')
-    >>> s.reveal()
-    '123:abc'
-    """
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
 
 
 def read_dotenv(path: Path) -> dict[str, str]:

@@ -9,11 +9,11 @@ import httpx
 import pytest
 import trio
 
-from trt_actors.config import Secret
 from trt_actors.http import Request, Response, serve
 from trt_actors.kie import HttpCaller, KieClient
 from trt_actors.sandbox.clock import VirtualClock
 from trt_actors.sandbox.kie import KieEmulator
+from trt_actors.secret import Secret
 
 API_KEY = "test-kie-key-4f9a2c"
 HMAC_KEY = "test-webhook-hmac-key"

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trt_actors.config import Secret
 from trt_actors.kie import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
     HttpCaller,
     KieClient,
     KieProtocolError,
@@ -25,6 +26,8 @@ from trt_actors.kie import (
 )
 from trt_actors.sandbox.clock import VirtualClock
 from trt_actors.sandbox.kie import KieEmulator, Script
+from trt_actors.sandbox.kie.callbacks import webhook_signature
+from trt_actors.secret import Secret
 
 from tests.kie.conftest import HMAC_KEY, CallbackReceiver
 
@@ -67,6 +70,19 @@ def test_any_signature_round_trips(task_id: str, stamp: int) -> None:
                             now=stamp).ok
 
 
+@given(st.text(max_size=24), st.text(min_size=1, max_size=40), st.integers(min_value=0, max_value=2**40))
+def test_the_client_accepts_the_signature_the_emulator_makes_on_its_own(key: str, task_id: str, stamp: int) -> None:
+    """Two independent readings of KIE's contract (the emulator's and the client's) must agree."""
+    emulated = webhook_signature(key, task_id, stamp)
+    documented = base64.b64encode(hmac.new(key.encode(), f"{task_id}.{stamp}".encode(), hashlib.sha256).digest())
+    assert emulated == documented.decode()
+    assert verify_signature(key, task_id=task_id, timestamp=str(stamp), signature=emulated, now=stamp).ok
+    assert verify_signature(key + "?", task_id=task_id, timestamp=str(stamp), signature=emulated,
+                            now=stamp) is SignatureVerdict.BAD_SIGNATURE
+    assert verify_signature(key, task_id=task_id, timestamp=str(stamp + 1), signature=emulated,
+                            now=stamp) is SignatureVerdict.BAD_SIGNATURE
+
+
 def test_parse_documented_success_and_fail_bodies() -> None:
     success = {
         "code": 200, "msg": "Playground task completed successfully.",
@@ -106,9 +122,10 @@ async def test_emulator_callbacks_verify_and_stale_ones_do_not(
     await receiver.wait_received(1)
     request = receiver.received[0]
     callback = parse_callback(request.body)
-    stamp = request.headers.get("x-webhook-timestamp")
-    signature = request.headers.get("x-webhook-signature")
-    assert stamp == str(int(clock.now()))
+    # The client's header names find what the emulator sent (headers arrive lower-cased).
+    stamp = request.headers.get(TIMESTAMP_HEADER.lower())
+    signature = request.headers.get(SIGNATURE_HEADER.lower())
+    assert stamp == str(int(clock.now())) and signature
     task_id = callback.task.task_id
     assert task_id == created.task_id
 

@@ -22,7 +22,7 @@ from trt_actors.kie import (
     parse_callback,
 )
 from trt_actors.sandbox.clock import VirtualClock
-from trt_actors.sandbox.kie import KieEmulator, MediaKind, Route, Script, media_bytes, media_kind_for
+from trt_actors.sandbox.kie import KieEmulator, MediaKind, Route, Script, WireState, media_bytes, media_kind_for
 from trt_actors.sandbox.kie.callbacks import MAX_RETRIES
 
 from tests.kie.conftest import API_KEY, CallbackReceiver
@@ -81,7 +81,7 @@ async def test_callback_that_never_comes(
 ) -> None:
     emu.script(MODEL, Script(waiting=0, generating=0, callbacks=0))
     created = await kie.create_task(MODEL, {"prompt": "x"}, callback_url=receiver.url)
-    await emu.wait_task_state(created.task_id, TaskState.SUCCESS)
+    await emu.wait_task_state(created.task_id, WireState.SUCCESS)
     await clock.advance(3600)
     assert receiver.received == [] and emu.callback_attempts == []
 
@@ -133,7 +133,7 @@ async def test_balance_is_charged_on_success_only(
 ) -> None:
     emu.balance = 100.25
     emu.script("good/model", Script(waiting=1, generating=0, price=12.5))
-    emu.script("bad/model", Script(waiting=1, generating=0, price=30, outcome=TaskState.FAIL))
+    emu.script("bad/model", Script(waiting=1, generating=0, price=30, outcome=WireState.FAIL))
     good = await kie.create_task("good/model", {"prompt": "x"}, callback_url=receiver.url)
     bad = await kie.create_task("bad/model", {"prompt": "x"}, callback_url=receiver.url)
     assert await kie.credit() == 100.25  # nothing is charged at create

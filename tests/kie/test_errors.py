@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 
-from trt_actors.config import Secret
 from trt_actors.kie import (
     AuthError,
     CallTrace,
@@ -31,6 +30,7 @@ from trt_actors.kie import (
     ValidationError,
 )
 from trt_actors.sandbox.kie import KieEmulator, Route
+from trt_actors.secret import Secret
 
 from tests.kie.conftest import API_KEY
 

@@ -17,7 +17,7 @@ from trt_actors.kie import (
     verify_signature,
 )
 from trt_actors.sandbox.clock import VirtualClock
-from trt_actors.sandbox.kie import KieEmulator, Script
+from trt_actors.sandbox.kie import KieEmulator, Script, WireState
 
 from tests.kie.conftest import HMAC_KEY, CallbackReceiver
 
@@ -103,7 +103,7 @@ async def test_whole_lifecycle(
 
 
 async def test_a_failed_generation_reports_its_code(emu: KieEmulator, kie: KieClient) -> None:
-    emu.script("google/nano-banana", Script(waiting=1, generating=0, outcome=TaskState.FAIL,
+    emu.script("google/nano-banana", Script(waiting=1, generating=0, outcome=WireState.FAIL,
                                             fail_code="500", fail_msg="Internal server error"))
     created = await kie.create_task("google/nano-banana", {"prompt": "x"})
     assert (await kie.record_info(created.task_id)).state is TaskState.WAITING

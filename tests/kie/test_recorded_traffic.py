@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from trt_actors.config import Secret
 from trt_actors.kie import HttpCaller, KieApiError, KieClient, TaskState
+from trt_actors.secret import Secret
 
 from tests.kie.recorded import FIXTURE, FULL_RECORDING, Exchange, facts_of, load, shape_key
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import trio
 
-from trt_actors.config import Secret
 from trt_actors.http import Request, Response, serve
 from trt_actors.sandbox.telegram import TelegramEmulator
+from trt_actors.secret import Secret
 from trt_actors.telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,

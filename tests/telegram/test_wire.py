@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from trt_actors.config import Secret
+from trt_actors.secret import Secret
 from trt_actors.telegram import (
     BadRequest,
     BotBlocked,

@@ -27,7 +27,7 @@ from trt_actors.kie.callback import (
     sign_callback,
     verify_signature,
 )
-from trt_actors.kie.client import KieClient, open_kie_client
+from trt_actors.kie.client import KieClient, KieSettings, open_kie_client
 from trt_actors.kie.errors import (
     AuthError,
     FeatureDisabledError,
@@ -75,6 +75,7 @@ __all__ = [
     "KieError",
     "KieNetworkError",
     "KieProtocolError",
+    "KieSettings",
     "MaintenanceError",
     "NotFoundError",
     "RateLimitedError",

@@ -30,9 +30,9 @@ from typing import Any
 
 import msgspec
 
-from trt_actors.config import Secret
 from trt_actors.kie.errors import KieProtocolError
 from trt_actors.kie.task import TaskInfo, parse_task
+from trt_actors.secret import Secret
 
 __all__ = [
     "SIGNATURE_HEADER",

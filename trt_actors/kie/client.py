@@ -20,18 +20,31 @@ from __future__ import annotations
 import base64
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
-from trt_actors.config import Settings
 from trt_actors.kie.call import Caller, Endpoint, FilePart, KieCall
 from trt_actors.kie.errors import KieProtocolError, TaskNotFoundError
 from trt_actors.kie.http_caller import HttpCaller
 from trt_actors.kie.task import CreatedTask, TaskInfo, parse_created, parse_task
 from trt_actors.kie.uploads import UploadedFile, parse_upload
+from trt_actors.secret import Secret
 
-__all__ = ["KieClient", "open_kie_client"]
+__all__ = ["KieClient", "KieSettings", "open_kie_client"]
+
+
+class KieSettings(Protocol):
+    """What :func:`open_kie_client` reads; the application's ``Settings`` has all three."""
+
+    @property
+    def kie_api_base(self) -> str: ...
+
+    @property
+    def kie_upload_base(self) -> str: ...
+
+    @property
+    def kie_api_key(self) -> Secret: ...
 
 
 class KieClient:
@@ -137,7 +150,7 @@ class KieClient:
 
 @asynccontextmanager
 async def open_kie_client(
-    settings: Settings, *, http: httpx.AsyncClient | None = None
+    settings: KieSettings, *, http: httpx.AsyncClient | None = None
 ) -> AsyncIterator[KieClient]:
     """A :class:`KieClient` over httpx for ``settings``; closes the HTTP client it opened.
 
@@ -151,7 +164,7 @@ async def open_kie_client(
         yield KieClient(_caller_for(settings, own))
 
 
-def _caller_for(settings: Settings, http: httpx.AsyncClient) -> HttpCaller:
+def _caller_for(settings: KieSettings, http: httpx.AsyncClient) -> HttpCaller:
     return HttpCaller(
         http, api_base=settings.kie_api_base, upload_base=settings.kie_upload_base, api_key=settings.kie_api_key
     )

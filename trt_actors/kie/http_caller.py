@@ -21,9 +21,9 @@ from typing import Any
 import httpx
 import msgspec
 
-from trt_actors.config import Secret
 from trt_actors.kie.call import Endpoint, Host, KieCall
 from trt_actors.kie.errors import KieApiError, KieNetworkError, KieProtocolError, error_for_code
+from trt_actors.secret import Secret
 
 __all__ = ["CallerStatistics", "HttpCaller"]
 

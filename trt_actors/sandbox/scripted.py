@@ -2,14 +2,17 @@
 
 It acts like a person (sends text and photos, taps buttons) and waits after
 each action until the bot has visibly answered: a new message, or an edit of
-one. Buttons are picked by what they *do* (their decoded action: open a
-category, a model, answer a step), not by their label, so one script works in
-both languages. The screen kind comes from the bot's own log (the last
-``UiRendered`` of the chat), which the demo and the end-to-end tests can read.
+one. It knows only what a person in the chat sees: the messages, their text
+and their buttons. Buttons are picked by what they *do* (their decoded
+``callback_data``, which the client holds anyway: open a category, a model,
+answer a step), not by their label, so one script works in both languages.
+Which screen is on show (:func:`screen_of`) is read from the same things:
+the buttons' actions first, and where they cannot tell (which kind of answer
+a wizard step asks for), the message's text, read with the bot's phrase book.
 
 Example::
 
-    ann = ScriptedUser(emu.user(1001, first_name="Anna", language_code="ru"), bot.log)
+    ann = ScriptedUser(emu.user(1001, first_name="Anna", language_code="ru"))
     await ann.say("/start")
     await ann.tap_action(OpenCategory, category="text_to_image")
     print("\\n".join(ann.transcript))
@@ -17,28 +20,39 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import html
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Final
 
 import trio
 
-from eventlog import EventStore
-from trt_actors.events import UiRendered
 from trt_actors.sandbox.telegram import TelegramUser
 from trt_actors.sandbox.telegram.records import BotMessage
 from trt_actors.session.callback_data import (
     Action,
     BadCallbackData,
+    CancelDraft,
+    ChooseLanguage,
     ChooseValue,
+    Confirm,
     FinishImages,
     GoBack,
+    OpenBalance,
     OpenCategory,
+    OpenHelp,
+    OpenHistory,
+    OpenLanguages,
+    OpenMenu,
     OpenModel,
     SkipStep,
+    StartDraft,
     TurnPage,
     decode,
 )
+from trt_actors.session.texts import CATALOGUES
 
-__all__ = ["BotDidNotAnswer", "ScriptedUser", "tiny_png"]
+__all__ = ["BotDidNotAnswer", "ScriptedUser", "screen_of", "tiny_png"]
 
 # A 1x1 PNG, enough for the emulator to accept as a photo.
 _PNG = bytes.fromhex(
@@ -59,40 +73,141 @@ def _version(messages: list[BotMessage]) -> int:
     return sum(1 + len(m.edits) for m in messages)
 
 
+def _recency(message: BotMessage) -> tuple[int, int, int]:
+    return (message.edit_date or message.date, message.message_id, len(message.edits))
+
+
+def _actions(message: BotMessage) -> Iterable[tuple[str, str, Action]]:
+    """The message's buttons that carry our data: (label, data, decoded action)."""
+    for row in message.buttons:
+        for button in row:
+            if button.callback_data is None:
+                continue
+            try:
+                yield button.text, button.callback_data, decode(button.callback_data).action
+            except BadCallbackData:
+                continue
+
+
+_TAG: Final = re.compile(r"<[^>]+>")
+_BLANK: Final = re.compile(r"\{[a-z_]+\}")
+
+
+def _phrase(key: str) -> tuple[re.Pattern[str], ...]:
+    """The phrase ``key`` of every language as a chat shows it (markup gone), any text in each blank."""
+    patterns = []
+    for catalogue in CATALOGUES.values():
+        shown = html.unescape(_TAG.sub("", catalogue[key]))
+        patterns.append(re.compile("(.+?)".join(re.escape(part) for part in _BLANK.split(shown))))
+    return tuple(patterns)
+
+
+_STEP_HEADER: Final = _phrase("step.header")
+# The most particular first: "{label}?" (a yes/no question) reads almost any question.
+_STEP_ASKS: Final = tuple(
+    (f"step.{kind}", _phrase(f"step.ask.{kind}"))
+    for kind in ("images", "image", "text", "number", "buttons", "media", "yes_no")
+)
+_UNPRICED: Final = _phrase("unpriced.text")
+_COMING: Final = _phrase("coming.text")
+
+
+def _step(lines: list[str]) -> str | None:
+    """``step.<kind>`` when a line reads "<model> · step k of n" (``step`` if the question is unclear)."""
+    for at, line in enumerate(lines[:-1]):
+        if any(header.fullmatch(line) for header in _STEP_HEADER):
+            ask = lines[at + 1]
+            return next((kind for kind, phrases in _STEP_ASKS if any(p.fullmatch(ask) for p in phrases)), "step")
+    return None
+
+
+def screen_of(message: BotMessage) -> str:
+    """The kind of screen ``message`` shows, read as a person reads it: its buttons, then its text.
+
+    The names are the bot's own (``menu``, ``category``, ``model``,
+    ``step.text``, ``step.buttons``, ``step.images``…, ``confirm``,
+    ``unpriced``, ``coming``, ``balance``, ``history``, ``help``,
+    ``language``, ``debug``); ``wizard`` or ``step`` when a wizard screen
+    cannot be told apart, ``""`` when nothing fits.
+    """
+    kinds = {type(action) for _, _, action in _actions(message)}
+    body = message.body or ""
+    if Confirm in kinds:
+        return "confirm"
+    if CancelDraft in kinds:
+        step = _step(body.splitlines())
+        if step is not None:
+            return step
+        return "unpriced" if any(phrase.search(body) for phrase in _UNPRICED) else "wizard"
+    if StartDraft in kinds:
+        return "model"
+    if OpenCategory in kinds or OpenHelp in kinds:
+        return "menu"
+    if ChooseLanguage in kinds:
+        return "language"
+    if GoBack in kinds or TurnPage in kinds:
+        return "category"
+    if OpenModel in kinds:
+        return "coming"  # "this model again"
+    if OpenLanguages in kinds:
+        return "help"
+    if OpenHistory in kinds:
+        return "balance"
+    if OpenBalance in kinds:
+        return "history"
+    if any(phrase.search(body) for phrase in _COMING):
+        return "coming"
+    return "debug" if kinds == {OpenMenu} else ""
+
+
 class ScriptedUser:
     """One simulated person in a private chat with the bot."""
 
-    def __init__(self, user: TelegramUser, log: EventStore, *, wait: float = 10.0) -> None:
+    def __init__(self, user: TelegramUser, *, wait: float = 10.0) -> None:
         self.user = user
-        self.log = log
         self.wait = wait
         self.transcript: list[str] = []
         self.name = str(user.as_user.get("first_name", user.id))
+        self._versions: dict[int, int] = {}
+        self._latest: int | None = None
 
     @property
     def chat_id(self) -> int:
         return self.user.chat_id
 
+    def _notice_changes(self, messages: list[BotMessage]) -> BotMessage | None:
+        """The message that changed since the last look (the most recent if several); remember this look."""
+        changed = [m for m in messages if not m.deleted and 1 + len(m.edits) != self._versions.get(m.message_id)]
+        self._versions = {m.message_id: 1 + len(m.edits) for m in messages}
+        if not changed:
+            return None
+        latest = max(changed, key=_recency)
+        self._latest = latest.message_id
+        return latest
+
     @property
     def current(self) -> BotMessage:
-        """The message the bot last sent or edited in this chat."""
-        messages = [m for m in self.user.messages() if not m.deleted]
-        if not messages:
+        """The message the bot changed last in this chat: its newest, or an older one it has just edited."""
+        messages = self.user.messages()
+        self._notice_changes(messages)
+        shown = {m.message_id: m for m in messages if not m.deleted}
+        if not shown:
             raise BotDidNotAnswer(f"{self.name} has no message from the bot yet")
-        return max(messages, key=lambda m: (m.edit_date or m.date, m.message_id, len(m.edits)))
+        if self._latest in shown:
+            return shown[self._latest]
+        return max(shown.values(), key=_recency)
 
     async def _after(self, what: str, act: Callable[[], Awaitable[object]]) -> BotMessage:
-        before = _version(self.user.messages())
+        before = self.user.messages()
+        self._notice_changes(before)  # what changed before this action is not its answer
+        seen = _version(before)
         await act()
         try:
             with trio.fail_after(self.wait):
-                messages = await self.user.wait_until(lambda ms: _version(ms) > before)
+                messages = await self.user.wait_until(lambda ms: _version(ms) > seen)
         except trio.TooSlowError:
             raise BotDidNotAnswer(f"the bot did not answer {self.name}'s {what} within {self.wait} s") from None
-        changed = max(
-            (m for m in messages if not m.deleted),
-            key=lambda m: (m.edit_date or m.date, m.message_id, len(m.edits)),
-        )
+        changed = self._notice_changes(messages) or self.current
         self.transcript.append(f"{self.name} ▸ {what}")
         self.transcript.extend(_render(changed))
         return changed
@@ -112,16 +227,7 @@ class ScriptedUser:
 
     def actions(self) -> list[tuple[str, str, Action]]:
         """The current message's buttons: (label, data, decoded action)."""
-        found: list[tuple[str, str, Action]] = []
-        for row in self.current.buttons:
-            for button in row:
-                if button.callback_data is None:
-                    continue
-                try:
-                    found.append((button.text, button.callback_data, decode(button.callback_data).action))
-                except BadCallbackData:
-                    continue
-        return found
+        return list(_actions(self.current))
 
     async def tap_data(self, data: str, label: str) -> BotMessage:
         """Tap the button with ``data`` on the current message."""
@@ -159,26 +265,25 @@ class ScriptedUser:
         return await self.tap_action(OpenModel, model_id=model_id)
 
     async def screen(self) -> str:
-        """The kind of screen the bot last rendered for this chat (``menu``, ``step.text``, ``confirm``…)."""
-        stream = f"chat:{self.chat_id}"
-        version = await self.log.stream_version(stream)
-        for recorded in reversed(await self.log.read_stream(stream, from_version=max(1, version - 30))):
-            if isinstance(recorded.event, UiRendered):
-                return recorded.event.screen
-        return ""
+        """The kind of screen on show: :func:`screen_of` the current message.
+
+        It reads only the chat and never waits; it stays a coroutine for the
+        callers written when it read the bot's log.
+        """
+        return screen_of(self.current)
 
     async def answer_step(self, prompt: str = "a red fox in the snow, golden hour") -> None:
         """Answer the wizard step on screen the simplest legal way."""
-        screen = await self.screen()
+        screen = screen_of(self.current)
         if screen == "step.text":
             await self.say(prompt)
         elif screen == "step.number":
             await self.say("1")
-        elif screen in ("step.buttons", "step.yes_no"):
+        elif screen in ("step.buttons", "step.yes_no") or self.has_action(ChooseValue):
             await self.tap_action(ChooseValue)
         elif screen in ("step.image", "step.images"):
             await self.send_photo()
-            if await self.screen() == screen and self.has_action(FinishImages):
+            if screen_of(self.current) == screen and self.has_action(FinishImages):
                 await self.tap_action(FinishImages)
         elif self.has_action(SkipStep):
             await self.tap_action(SkipStep)
@@ -189,7 +294,7 @@ class ScriptedUser:
         """Answer steps until a confirmation (or an unpriced end) is on screen; the screens seen."""
         seen: list[str] = []
         for _ in range(limit):
-            screen = await self.screen()
+            screen = screen_of(self.current)
             if screen in ("confirm", "unpriced"):
                 return seen
             seen.append(screen)

@@ -22,7 +22,7 @@ Example::
 """
 
 from trt_actors.telegram.api import BotAPI, BotAPIStatistics, HTTPBotAPI
-from trt_actors.telegram.client import MethodSignature, TelegramClient
+from trt_actors.telegram.client import MethodSignature, TelegramClient, TelegramSettings
 from trt_actors.telegram.errors import (
     BadRequest,
     BotBlocked,
@@ -134,6 +134,7 @@ __all__ = [
     "TelegramClient",
     "TelegramError",
     "TelegramNetworkError",
+    "TelegramSettings",
     "TooManyRequests",
     "TransactionPartner",
     "Transport",

@@ -44,7 +44,7 @@ from urllib.parse import quote
 import msgspec
 import trio
 
-from trt_actors.config import Secret
+from trt_actors.secret import Secret
 from trt_actors.telegram.errors import TelegramAPIError, TelegramNetworkError, UnexpectedResponse
 from trt_actors.telegram.h11_transport import H11Transport
 from trt_actors.telegram.transport import TOKEN_MARK, HTTPRequest, HTTPResponse, Transport
@@ -67,7 +67,7 @@ class BotAPI(Protocol):
 
         ``params`` values are JSON-encodable values, msgspec Structs,
         :class:`~trt_actors.telegram.inputs.InputFile` uploads or
-        :class:`~trt_actors.config.Secret`; ``None`` means "leave out".
+        :class:`~trt_actors.secret.Secret`; ``None`` means "leave out".
         ``timeout`` bounds the whole exchange (default: the implementation's).
         """
         ...

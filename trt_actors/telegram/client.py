@@ -28,11 +28,11 @@ import functools
 import inspect
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 
-from trt_actors.config import Secret, Settings
+from trt_actors.secret import Secret
 from trt_actors.telegram.api import DEFAULT_MAX_CONNECTIONS, DEFAULT_TIMEOUT, BotAPI, HTTPBotAPI
 from trt_actors.telegram.inputs import (
     InputFile,
@@ -53,7 +53,7 @@ from trt_actors.telegram.types import (
     WebhookInfo,
 )
 
-__all__ = ["MethodSignature", "TelegramClient"]
+__all__ = ["MethodSignature", "TelegramClient", "TelegramSettings"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _T = TypeVar("_T")
@@ -67,6 +67,16 @@ _MESSAGE_OR_TRUE = msgspec.json.Decoder(Message | bool)
 _MESSAGES = msgspec.json.Decoder(list[Message])
 _FILE = msgspec.json.Decoder(File)
 _STAR_TRANSACTIONS = msgspec.json.Decoder(StarTransactions)
+
+
+class TelegramSettings(Protocol):
+    """What :meth:`TelegramClient.from_settings` reads; the application's ``Settings`` has both."""
+
+    @property
+    def telegram_api_base(self) -> str: ...
+
+    @property
+    def telegram_bot_token(self) -> Secret | str: ...
 
 
 class MethodSignature(msgspec.Struct, frozen=True):
@@ -128,7 +138,7 @@ class TelegramClient:
         return client
 
     @classmethod
-    def from_settings(cls, settings: Settings, **options: Any) -> TelegramClient:
+    def from_settings(cls, settings: TelegramSettings, **options: Any) -> TelegramClient:
         """``TelegramClient(settings.telegram_api_base, settings.telegram_bot_token, **options)``."""
         return cls(settings.telegram_api_base, settings.telegram_bot_token, **options)
 

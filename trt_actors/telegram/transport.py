@@ -13,7 +13,7 @@ follow the three rules below.
 2. Cancellation is safe: a request cancelled half-way must not leave its
    connection in the pool. Deadlines are set by the caller with trio cancel
    scopes; ``request.timeout`` is a hint for libraries that want their own.
-3. The token stays a :class:`~trt_actors.config.Secret` inside the request and
+3. The token stays a :class:`~trt_actors.secret.Secret` inside the request and
    is revealed only by :meth:`HTTPRequest.target`, at the moment the bytes
    are built.
 
@@ -30,7 +30,7 @@ from typing import Protocol
 
 import msgspec
 
-from trt_actors.config import Secret
+from trt_actors.secret import Secret
 
 __all__ = ["TOKEN_MARK", "HTTPRequest", "HTTPResponse", "Transport"]
 

@@ -5,7 +5,7 @@ appears anywhere in them; then the call becomes ``multipart/form-data``: a
 top-level file is the part named after its parameter, a nested one (an album
 item's ``media``) becomes ``attach://fileN`` plus a part named ``fileN``, and
 every other value is a form field (strings as they are, the rest as JSON).
-``None`` parameters are left out. A :class:`~trt_actors.config.Secret` (the
+``None`` parameters are left out. A :class:`~trt_actors.secret.Secret` (the
 webhook ``secret_token``) is revealed only here, as the body is built.
 
 Every answer is ``{"ok": true, "result": ...}`` or ``{"ok": false,
@@ -25,7 +25,7 @@ from collections.abc import Mapping
 
 import msgspec
 
-from trt_actors.config import Secret
+from trt_actors.secret import Secret
 from trt_actors.telegram.errors import UnexpectedResponse, api_error
 from trt_actors.telegram.inputs import InputFile
 from trt_actors.telegram.multipart import encode_multipart

@@ -7,24 +7,40 @@ attempts in all); then the delivery is abandoned, as KIE does. When a
 ``secret`` is set, every attempt carries a fresh ``X-Webhook-Timestamp`` and
 its ``X-Webhook-Signature``.
 
+The signature is written here from KIE's contract, not borrowed from the
+client, so a test in which the client accepts it checks two independent
+readings of the same text: ``X-Webhook-Signature`` is
+``base64(HMAC-SHA256(key=webhookHmacKey, msg=taskId + "." + timestamp))``,
+the timestamp in Unix seconds, the message in UTF-8.
+
 Every attempt is appended to :attr:`CallbackSender.attempts`, so tests can
 see exactly what was sent, when and with what result.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
 
-from trt_actors.kie.callback import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_callback
 from trt_actors.sandbox.clock import Clock
 
-__all__ = ["CallbackAttempt", "CallbackSender"]
+__all__ = ["CallbackAttempt", "CallbackSender", "webhook_signature"]
 
 MAX_RETRIES = 3
 TIMEOUT = 15.0
+TIMESTAMP_HEADER = "X-Webhook-Timestamp"
+SIGNATURE_HEADER = "X-Webhook-Signature"
+
+
+def webhook_signature(secret: str, task_id: str, timestamp: int) -> str:
+    """The ``X-Webhook-Signature`` KIE sends for ``task_id`` at Unix second ``timestamp``."""
+    message = (task_id + "." + str(timestamp)).encode("utf-8")
+    return base64.b64encode(hmac.new(secret.encode("utf-8"), message, hashlib.sha256).digest()).decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -71,7 +87,7 @@ class CallbackSender:
             if self._secret is not None:
                 stamp = int(self._clock.now())
                 headers[TIMESTAMP_HEADER] = str(stamp)
-                headers[SIGNATURE_HEADER] = sign_callback(self._secret, task_id, stamp)
+                headers[SIGNATURE_HEADER] = webhook_signature(self._secret, task_id, stamp)
             status: int | None = None
             error: str | None = None
             try:

@@ -51,7 +51,6 @@ import msgspec
 import trio
 
 from trt_actors.http import Request, Response, serve
-from trt_actors.kie.states import TaskState
 from trt_actors.sandbox.clock import Clock, SystemClock
 from trt_actors.sandbox.kie.callbacks import CallbackAttempt, CallbackSender
 from trt_actors.sandbox.kie.faults import DEFAULT_MESSAGES, Faults, Route
@@ -60,6 +59,7 @@ from trt_actors.sandbox.kie.media import media_bytes
 from trt_actors.sandbox.kie.ratelimit import SlidingWindow
 from trt_actors.sandbox.kie.replies import error, ok, read_json
 from trt_actors.sandbox.kie.script import Script, media_kind_for
+from trt_actors.sandbox.kie.states import WireState
 from trt_actors.sandbox.kie.tasks import EmulatedTask
 from trt_actors.sandbox.kie.upload_host import UploadHost
 
@@ -239,7 +239,7 @@ class KieEmulator:
         """Return once at least ``count`` callback POSTs have been made."""
         await self._wait(lambda: len(self.callback_attempts) >= count)
 
-    async def wait_task_state(self, task_id: str, state: TaskState) -> None:
+    async def wait_task_state(self, task_id: str, state: WireState) -> None:
         """Return once the task has reached ``state`` (terminal states include their side effects)."""
 
         def reached() -> bool:
@@ -355,7 +355,7 @@ class KieEmulator:
     def _finish(self, task: EmulatedTask) -> None:
         script = task.script
         task.completed_at = self.clock.now()
-        if script.outcome is TaskState.SUCCESS:
+        if script.outcome is WireState.SUCCESS:
             kind = script.media or media_kind_for(task.model)
             urls = []
             for index in range(script.results):
@@ -372,7 +372,7 @@ class KieEmulator:
 
     def callback_body(self, task: EmulatedTask) -> dict[str, Any]:
         """The body KIE POSTs to ``callBackUrl`` for a finished task."""
-        success = task.script.outcome is TaskState.SUCCESS
+        success = task.script.outcome is WireState.SUCCESS
         record = task.record()
         record.update(
             consumeCredits=task.consumed,

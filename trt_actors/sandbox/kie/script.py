@@ -9,7 +9,7 @@ as ``waiting → success``.
 Example::
 
     emu.script("kling-3.0/video", Script(waiting=3, generating=15, price=110))
-    emu.script("google/nano-banana", Script(outcome=TaskState.FAIL, fail_code="500"))
+    emu.script("google/nano-banana", Script(outcome=WireState.FAIL, fail_code="500"))
     emu.script("elevenlabs/text-to-speech-turbo-2-5", Script(callbacks=2))  # duplicate callback
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trt_actors.kie.states import TaskState
 from trt_actors.sandbox.kie.media import MediaKind
+from trt_actors.sandbox.kie.states import WireState
 
 __all__ = ["Script", "media_kind_for"]
 
@@ -42,7 +42,7 @@ class Script:
 
     ``waiting``/``queuing``/``generating`` are poll counts per stage (0 skips
     it); ``stage_seconds`` ends a stage on the clock even without polls
-    (``None``: polls only). ``outcome`` is ``SUCCESS`` or ``FAIL``.
+    (``None``: polls only). ``outcome`` is ``WireState.SUCCESS`` or ``FAIL``.
     ``price`` is charged on success only; the create is refused with 402 if
     the balance is below it. ``callbacks`` is how many times the terminal
     callback is delivered (0 = never, 2 = a duplicate), ``callback_delay``
@@ -53,7 +53,7 @@ class Script:
     queuing: int = 0
     generating: int = 1
     stage_seconds: float | None = 5.0
-    outcome: TaskState = TaskState.SUCCESS
+    outcome: WireState = WireState.SUCCESS
     fail_code: str = "500"
     fail_msg: str = "Internal server error"
     price: float = 4.0
@@ -63,19 +63,19 @@ class Script:
     callback_delay: float = 0.0
 
     def __post_init__(self) -> None:
-        if not self.outcome.is_terminal:
-            raise ValueError(f"a script must end in success or fail, not {self.outcome.value}")
+        if not isinstance(self.outcome, WireState) or not self.outcome.is_terminal:
+            raise ValueError(f"a script must end in WireState.SUCCESS or WireState.FAIL, not {self.outcome!r}")
         if min(self.waiting, self.queuing, self.generating, self.results, self.callbacks) < 0:
             raise ValueError("poll counts, results and callbacks cannot be negative")
 
-    def stages(self) -> list[tuple[TaskState, int]]:
+    def stages(self) -> list[tuple[WireState, int]]:
         """The running stages that are not skipped, in order, with their poll counts."""
         return [
             (state, polls)
             for state, polls in (
-                (TaskState.WAITING, self.waiting),
-                (TaskState.QUEUING, self.queuing),
-                (TaskState.GENERATING, self.generating),
+                (WireState.WAITING, self.waiting),
+                (WireState.QUEUING, self.queuing),
+                (WireState.GENERATING, self.generating),
             )
             if polls > 0
         ]

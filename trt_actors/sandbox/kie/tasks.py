@@ -18,8 +18,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from trt_actors.kie.states import TaskState
 from trt_actors.sandbox.kie.script import Script
+from trt_actors.sandbox.kie.states import WireState
 
 __all__ = ["EmulatedTask"]
 
@@ -41,14 +41,14 @@ class EmulatedTask:
     result_urls: tuple[str, ...] = ()
     consumed: float = 0.0
     polls: int = 0
-    _stages: list[tuple[TaskState, int]] = field(default_factory=list)
+    _stages: list[tuple[WireState, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._stages = self.script.stages()
         self.stage_started = self.created_at
 
     @property
-    def state(self) -> TaskState:
+    def state(self) -> WireState:
         if self.stage < len(self._stages):
             return self._stages[self.stage][0]
         return self.script.outcome
@@ -96,8 +96,8 @@ class EmulatedTask:
     def record(self) -> dict[str, Any]:
         """The recordInfo ``data`` object, shaped like real traffic."""
         terminal = self.is_terminal and self.completed_at is not None
-        success = terminal and self.script.outcome is TaskState.SUCCESS
-        failed = terminal and self.script.outcome is TaskState.FAIL
+        success = terminal and self.script.outcome is WireState.SUCCESS
+        failed = terminal and self.script.outcome is WireState.FAIL
         complete_ms = int(self.completed_at * 1000) if terminal and self.completed_at is not None else None
         cost = int(self.completed_at - self.created_at) if terminal and self.completed_at is not None else None
         return {
