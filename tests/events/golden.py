@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from trt_actors.events.session import (
+    BalanceSeen,
     ConfirmationAccepted,
     ConfirmationOffered,
     DraftDiscarded,
@@ -23,6 +24,7 @@ from trt_actors.events.session import (
     ImageAdded,
     ImagesCompleted,
     LanguageChosen,
+    MessageRejected,
     Param,
     ParameterSet,
     ParameterSkipped,
@@ -42,8 +44,10 @@ from trt_actors.events import (
     DispatchFailed,
     DispatchOk,
     Event,
+    ReactionAbandoned,
     UiRendered,
     UpdateDeclined,
+    UpdateEraStarted,
     UpdateReceived,
     UpdateRejected,
 )
@@ -94,6 +98,12 @@ EXAMPLES: list[Event] = [
         balance=100,
     ),
     ConfirmationAccepted(confirmation_id="3f2a9c1b0d", model_id="nano-banana-pro", credits=48),
+    MessageRejected(reason_code="text_too_long", detail="prompt"),
+    BalanceSeen(available=52, held=48),
+    ReactionAbandoned(
+        reactor="router", event_id="update:123456:0:1000", error_type="AskTimeout", error="too slow", attempts=8
+    ),
+    UpdateEraStarted(bot_id=123456, era=1, first_update_id=1, reason="below-confirmed-offset"),
 ]
 
 

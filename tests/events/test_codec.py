@@ -10,7 +10,7 @@ from hypothesis import given
 
 from tests.events import golden
 from tests.strategies import any_event
-from trt_actors.events import ALL_EVENTS, CODEC, Event, EventCodec, UnknownEventType
+from trt_actors.events import ALL_EVENTS, CODEC, Event, EventCodec, UiRendered, UnknownEventType
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -114,3 +114,13 @@ def test_upcasters_cannot_shadow_current_types_or_loop() -> None:
     codec.upcast("B", lambda raw: {**raw, "type": "A"})
     with pytest.raises(ValueError, match="loop"):
         codec.decode("A", b'{"type":"A"}')
+
+
+def test_ui_rendered_written_before_its_versions_decodes_with_empty_ones() -> None:
+    old = dict(golden.read())["UiRendered"]
+    event = CODEC.decode("UiRendered", old)
+    assert isinstance(event, UiRendered) and (event.registry_version, event.texts_version) == ("", "")
+    versioned = msgspec.structs.replace(event, registry_version="2026-06-30.6e9f028d41fa", texts_version="0123456789ab")
+    data = CODEC.encode(versioned)
+    assert data == old[:-1] + b',"registry_version":"2026-06-30.6e9f028d41fa","texts_version":"0123456789ab"}'
+    assert CODEC.decode("UiRendered", data) == versioned

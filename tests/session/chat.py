@@ -1,7 +1,9 @@
 """A test driver for one chat: send texts, photos and taps through the decider, fold the events.
 
 ``Chat`` keeps every event of its stream, so a test can check that the state
-is their fold, look at the last screen, and tap its buttons by label::
+is their fold, look at the last screen, and tap its buttons by label. The
+balance is the ledger's to report: ``Chat(balance=...)`` and
+:meth:`Chat.see_balance` record a ``BalanceSeen`` as the ledger will::
 
     chat = Chat(registry)
     chat.text("/start")
@@ -15,8 +17,8 @@ from collections.abc import Iterable
 from typing import TypedDict
 
 from registry import Registry
-from trt_actors.events import CODEC, Button, CallbackAccepted, CallbackRejected, Event, UiRendered
-from trt_actors.events.session import SESSION_EVENTS
+from trt_actors.events import Button, CallbackAccepted, CallbackRejected, Event, UiRendered
+from trt_actors.events.session import SESSION_EVENTS, BalanceSeen, MessageRejected
 from trt_actors.runtime.decider import fold
 from trt_actors.session import (
     ButtonPressed,
@@ -37,7 +39,10 @@ class Common(TypedDict):
     ts: float
     language_code: str | None
     first_name: str
-    balance: int
+
+
+Input = SessionCommand | BalanceSeen
+"""What drives a chat: a command for the decider, or the ledger's report folded as it is."""
 
 
 class Chat:
@@ -56,13 +61,15 @@ class Chat:
         self.state: SessionState = self.decider.initial_state()
         self.events: list[Event] = []
         self.commands: list[SessionCommand] = []
+        self.inputs: list[Input] = []
         self.last: list[Event] = []
         self.language_code = language_code
-        self.balance = balance
         self.first_name = first_name
         self.chat_id = chat_id
         self.updates = 0
         self.message_id = 100
+        if balance:
+            self.see_balance(balance)
 
     # -- sending ---------------------------------------------------------------------------
 
@@ -76,11 +83,20 @@ class Chat:
             "ts": 1_700_000_000.0 + self.updates,
             "language_code": self.language_code,
             "first_name": self.first_name,
-            "balance": self.balance,
         }
+
+    def see_balance(self, available: int, held: int = 0) -> list[Event]:
+        """Record the ledger's report of the balance, as the ledger's reactor will."""
+        event = BalanceSeen(available=available, held=held)
+        self.inputs.append(event)
+        self.state = self.decider.evolve(self.state, event)
+        self.events.append(event)
+        self.last = [event]
+        return self.last
 
     def send(self, command: SessionCommand) -> list[Event]:
         self.commands.append(command)
+        self.inputs.append(command)
         events = self.decider.decide(self.state, command)
         self.state = fold(self.decider, self.state, events)
         self.events.extend(events)
@@ -151,6 +167,18 @@ class Chat:
         verdict = self.verdict()
         return verdict.reason_code if isinstance(verdict, CallbackRejected) else None
 
+    def message_rejected(self) -> MessageRejected | None:
+        """The MessageRejected of the last command, or None."""
+        found = [event for event in self.last if isinstance(event, MessageRejected)]
+        assert len(found) <= 1, found
+        return found[0] if found else None
+
+    def rejected_message(self) -> str | None:
+        """The reason code of the last command's MessageRejected, or None if the message was used."""
+        found = self.message_rejected()
+        return found.reason_code if found is not None else None
+
     def domain_events(self, events: Iterable[Event] | None = None) -> list[Event]:
-        """Events of the session's own vocabulary (not renders or verdicts)."""
-        return [event for event in (self.last if events is None else events) if type(event) in SESSION_EVENTS]
+        """Events of the session's own vocabulary (not renders, verdicts or the ledger's reports)."""
+        return [event for event in (self.last if events is None else events)
+                if type(event) in SESSION_EVENTS and not isinstance(event, MessageRejected | BalanceSeen)]

@@ -16,7 +16,7 @@ from trt_actors.session import (
 )
 from trt_actors.session.commands import well_formed
 
-COMMON = Common(chat_id=1, user_id=2, cid="c", update_id=3, ts=4.5, language_code="en", first_name="A", balance=7)
+COMMON = Common(chat_id=1, user_id=2, cid="c", update_id=3, ts=4.5, language_code="en", first_name="A")
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,10 @@ def test_lone_surrogates_become_replacement_characters() -> None:
     assert (cleaned.text, cleaned.first_name) == ("a\ufffdb😀", "\ufffd")
     assert well_formed(cleaned) is cleaned
     msgspec.json.encode(cleaned)
+
+
+def test_commands_carry_no_balance() -> None:
+    """The balance is the ledger's, recorded as BalanceSeen: a command that carries one is refused."""
+    with pytest.raises(msgspec.ValidationError):
+        COMMAND_DECODER.decode(b'{"type":"Unsupported","kind":"x","chat_id":1,"user_id":1,"cid":"c",'
+                               b'"update_id":1,"ts":0,"balance":100}')

@@ -22,10 +22,12 @@ from tests.session.checks import check_message
 from registry import Registry
 from tests.session.conftest import _REAL, synthetic_registry
 from tests.session.test_wizard import answer_step
-from trt_actors.events import CODEC, CallbackAccepted, CallbackRejected, UiRendered
-from trt_actors.events.session import SessionStarted
+from trt_actors.events import CODEC, CallbackAccepted, CallbackRejected, Event, UiRendered
+from trt_actors.events.session import BalanceSeen, SessionStarted
 from trt_actors.runtime.decider import fold
 from trt_actors.session import ButtonPressed, SessionDecider, SessionState
+from trt_actors.session.decider import MESSAGE_REJECTIONS
+from trt_actors.session.texts import TEXTS_VERSION
 
 SURROGATES = st.text(st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), min_size=1, max_size=3)
 TEXTS = st.one_of(
@@ -55,12 +57,17 @@ class RandomUser(RuleBasedStateMachine):
     @initialize(language=st.sampled_from([None, "ru", "en", "en-US", "de"]), balance=st.integers(0, 300),
                 name=st.one_of(st.text(max_size=20), SURROGATES))
     def begin(self, language: str | None, balance: int, name: str) -> None:
-        self.chat.language_code, self.chat.balance, self.chat.first_name = language, balance, name
+        self.chat.language_code, self.chat.first_name = language, name
+        self.chat.see_balance(balance)
 
     def _after(self) -> None:
         renders = [event for event in self.chat.last if isinstance(event, UiRendered)]
         assert len(renders) == 1 and self.chat.last[-1] is renders[0]
         check_message(renders[0])
+        refused = self.chat.message_rejected()
+        if refused is not None:
+            assert refused.reason_code in MESSAGE_REJECTIONS, refused
+            assert not isinstance(self.chat.commands[-1], ButtonPressed)
         self.seen_data.extend(button.data or "" for row in renders[0].buttons for button in row)
 
     @rule(text=TEXTS)
@@ -77,6 +84,7 @@ class RandomUser(RuleBasedStateMachine):
     def send_unsupported(self, kind: str) -> None:
         self.chat.unsupported(kind)
         self._after()
+        assert self.chat.rejected_message() == "unsupported_kind"
 
     def _press(self, data: str, message_id: int | None = 100) -> None:
         events = self.chat.press(data, message_id=message_id)
@@ -114,6 +122,14 @@ class RandomUser(RuleBasedStateMachine):
     def tap_forged_data(self, data: str) -> None:
         self._press(data)
 
+    @rule(available=st.integers(0, 300), held=st.integers(0, 50))
+    def ledger_reports_a_balance(self, available: int, held: int) -> None:
+        """The ledger's report changes the balance shown, never the screen: every button stays valid."""
+        before = self.chat.state
+        self.chat.see_balance(available, held)
+        assert self.chat.state.nonce == before.nonce and self.chat.state.screen == before.screen
+        assert (self.chat.state.balance, self.chat.state.held) == (available, held)
+
     @invariant()
     def snapshots_round_trip(self) -> None:
         state = self.chat.state
@@ -125,15 +141,18 @@ class RandomUser(RuleBasedStateMachine):
         assert fold(decider, decider.initial_state(), chat.events) == chat.state
         for event in chat.events:
             assert CODEC.decode(CODEC.type_of(event), CODEC.encode(event)) == event
-        state, replayed = decider.initial_state(), []
-        for command in chat.commands:
-            events = decider.decide(state, command)
+        state, replayed = decider.initial_state(), list[Event]()
+        for given in chat.inputs:
+            events: list[Event] = [given] if isinstance(given, BalanceSeen) else decider.decide(state, given)
             state = fold(decider, state, events)
             replayed.extend(events)
         assert [CODEC.encode(event) for event in replayed] == [CODEC.encode(event) for event in chat.events]
         presses = sum(isinstance(command, ButtonPressed) for command in chat.commands)
         verdicts = sum(isinstance(event, CallbackAccepted | CallbackRejected) for event in chat.events)
         assert presses == verdicts
+        renders = [event for event in chat.events if isinstance(event, UiRendered)]
+        assert all(render.registry_version == self.registry.version and render.texts_version == TEXTS_VERSION
+                   for render in renders)
 
 
 class RandomUserOfOddModels(RandomUser):

@@ -19,15 +19,16 @@ def test_the_public_api_is_curated() -> None:
 
 def test_the_decider_has_the_runtime_protocol() -> None:
     assert list(inspect.signature(session.SessionDecider).parameters) == ["registry"]
-    for method, parameters in [("initial_state", []), ("decide", ["state", "command"]), ("evolve", ["state", "event"])]:
+    for method, parameters in [("initial_state", []), ("decide", ["state", "command"]), ("evolve", ["state", "event"]),
+                               ("crashed", ["state", "command"])]:
         assert list(inspect.signature(getattr(session.SessionDecider, method)).parameters)[1:] == parameters
 
 
 def test_commands_carry_the_common_fields() -> None:
-    common = ["chat_id", "user_id", "cid", "update_id", "ts", "language_code", "first_name", "balance"]
+    common = ["chat_id", "user_id", "cid", "update_id", "ts", "language_code", "first_name"]
     for command in (session.TextReceived, session.PhotoReceived, session.ButtonPressed, session.Unsupported):
         assert command.__struct_fields__[: len(common)] == tuple(common)
 
 
 def test_session_events_are_exported_in_one_tuple() -> None:
-    assert len(SESSION_EVENTS) == len(set(SESSION_EVENTS)) == 13
+    assert len(SESSION_EVENTS) == len(set(SESSION_EVENTS)) == 15

@@ -6,11 +6,13 @@ import msgspec
 
 from trt_actors.events import CallbackRejected, DispatchOk, UiRendered, UpdateReceived
 from trt_actors.events.session import (
+    BalanceSeen,
     ConfirmationAccepted,
     ConfirmationOffered,
     DraftStarted,
     DraftStepBack,
     ImageAdded,
+    MessageRejected,
     Param,
     ParameterSet,
     ScreenOpened,
@@ -88,3 +90,20 @@ def test_snapshots_ignore_fields_they_do_not_know() -> None:
     data = msgspec.json.encode(SessionState(language="en", nonce=3))
     newer = data[:-1] + b',"added_later":[1,2]}'
     assert msgspec.json.decode(newer, type=SessionState) == SessionState(language="en", nonce=3)
+
+
+def test_the_ledgers_report_sets_the_balance_and_leaves_the_nonce() -> None:
+    state = evolve(SessionState(nonce=4), BalanceSeen(available=52, held=48))
+    assert state == SessionState(nonce=4, balance=52, held=48)
+    assert evolve(state, BalanceSeen(available=7)) == SessionState(nonce=4, balance=7, held=0)
+
+
+def test_a_rejected_message_changes_nothing() -> None:
+    state = SessionState(screen="menu", nonce=3, balance=5)
+    assert evolve(state, MessageRejected(reason_code="unknown_text")) == state
+
+
+def test_snapshots_written_before_the_balance_decode_with_zero() -> None:
+    old = b'{"started":true,"language":"en","screen":"menu","nonce":2}'
+    state = msgspec.json.decode(old, type=SessionState)
+    assert (state.balance, state.held, state.nonce) == (0, 0, 2)

@@ -7,7 +7,7 @@ import string
 import pytest
 
 from trt_actors.sandbox.telegram.markup import parse_html
-from trt_actors.session.texts import CATALOGUES, Markup, Texts, language_of
+from trt_actors.session.texts import CATALOGUES, TEXTS_VERSION, Markup, Texts, language_of, texts_version
 
 FIELDS = string.Formatter()
 
@@ -87,3 +87,12 @@ def test_russian_prices_after_ot_take_the_genitive() -> None:
         "от 21 кредита", "от 24 кредитов", "от 111 кредитов",
     ]
     assert Texts.of("en").credits_from(2) == "from 2 credits"
+
+
+def test_the_texts_version_is_a_short_hash_of_the_wording() -> None:
+    assert len(TEXTS_VERSION) == 12 and int(TEXTS_VERSION, 16) >= 0
+    assert texts_version(CATALOGUES) == TEXTS_VERSION
+    reordered = {language: dict(reversed(list(CATALOGUES[language].items()))) for language in reversed(CATALOGUES)}
+    assert texts_version(reordered) == TEXTS_VERSION
+    edited = {**CATALOGUES, "en": {**CATALOGUES["en"], "menu.intro": CATALOGUES["en"]["menu.intro"] + "!"}}
+    assert texts_version(edited) != TEXTS_VERSION

@@ -7,6 +7,8 @@ and the outbox can deliver it again after a crash without asking anyone.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import msgspec
 
 from trt_actors.events.base import Event
@@ -26,6 +28,9 @@ class UiRendered(Event, frozen=True):
     """A screen decided for a chat; the outbox sends it, or edits ``edit_message_id`` into it.
 
     ``dispatch_id`` names this delivery (unique; the outbox's events refer to it).
+    ``registry_version`` and ``texts_version`` name the catalogue that priced
+    the screen and the text tables that worded it (empty in events written
+    before they were recorded).
     """
 
     screen: str
@@ -34,10 +39,14 @@ class UiRendered(Event, frozen=True):
     buttons: tuple[tuple[Button, ...], ...] = ()
     edit_message_id: int | None = None
     parse_mode: str = "HTML"
+    registry_version: str = ""
+    texts_version: str = ""
 
 
 class DispatchOk(Event, frozen=True):
     """Telegram accepted a send or an edit; ``attempts`` counts every call it took."""
+
+    recorded_input: ClassVar[bool] = True
 
     dispatch_id: str
     method: str
@@ -47,6 +56,8 @@ class DispatchOk(Event, frozen=True):
 
 class DispatchFailed(Event, frozen=True):
     """A Telegram call failed. ``final`` says whether the outbox gave up on it."""
+
+    recorded_input: ClassVar[bool] = True
 
     dispatch_id: str
     method: str

@@ -12,7 +12,14 @@ remember the last ``cid``). Every event names a fact in the conversation:
   ``DraftDiscarded`` when it ends without an order;
 * the price shown (``ConfirmationOffered``, with the registry's rule and
   version, so an auditor can see what the user agreed to) and the tap that
-  accepted it (``ConfirmationAccepted``; at most once per confirmation id).
+  accepted it (``ConfirmationAccepted``; at most once per confirmation id);
+* a message the session could not use (``MessageRejected``, the twin of
+  :class:`~trt_actors.events.CallbackRejected` for taps);
+* the balance the ledger reported (``BalanceSeen``): the only source of the
+  balance a session shows.
+
+``MessageRejected`` and ``BalanceSeen`` change no screen, so they leave the
+state's nonce (and every button on screen) as it was.
 
 Parameter values are JSON scalars (``str | int | float | bool``) kept in
 tuples of :class:`Param` pairs, never dicts, so the events stay immutable
@@ -29,6 +36,7 @@ from trt_actors.events.base import Event
 
 __all__ = [
     "SESSION_EVENTS",
+    "BalanceSeen",
     "ConfirmationAccepted",
     "ConfirmationOffered",
     "DraftDiscarded",
@@ -39,6 +47,7 @@ __all__ = [
     "ImageAdded",
     "ImagesCompleted",
     "LanguageChosen",
+    "MessageRejected",
     "Param",
     "ParameterSet",
     "ParameterSkipped",
@@ -179,6 +188,28 @@ class ConfirmationAccepted(Event, frozen=True):
     credits: int = 0
 
 
+class MessageRejected(Event, frozen=True):
+    """A message the session could not use; the user was told why and nothing else changed.
+
+    ``reason_code`` is stable and machine-readable (the list is in
+    :mod:`trt_actors.session.decider`). ``detail`` adds what the code alone
+    does not say: the message kind (``sticker``), the unknown command
+    (``/frobnicate``), or the wizard parameter whose answer was refused
+    (``prompt``; ``caption:prompt`` when it was a photo's caption). It never
+    repeats the user's text: the ``UpdateReceived`` of the same ``cid`` holds that.
+    """
+
+    reason_code: str
+    detail: str = ""
+
+
+class BalanceSeen(Event, frozen=True):
+    """The ledger reported the user's credits: ``available`` to spend, and ``held`` for orders in flight."""
+
+    available: int
+    held: int = 0
+
+
 SESSION_EVENTS: tuple[type[Event], ...] = (
     SessionStarted,
     LanguageChosen,
@@ -193,5 +224,7 @@ SESSION_EVENTS: tuple[type[Event], ...] = (
     DraftDiscarded,
     ConfirmationOffered,
     ConfirmationAccepted,
+    MessageRejected,
+    BalanceSeen,
 )
 """Every session event type; the lead registers them in :data:`trt_actors.events.ALL_EVENTS`."""

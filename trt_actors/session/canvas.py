@@ -26,10 +26,12 @@ Rows = tuple[tuple[Button, ...], ...]
 
 @dataclass(frozen=True, slots=True)
 class Audience:
-    """Who a screen is drawn for: their language, balance and first name, and the current ``cid``."""
+    """Who a screen is drawn for: their language and first name, and the current ``cid``.
+
+    The balance is not here: it is state (:attr:`SessionState.balance`), folded from ``BalanceSeen``.
+    """
 
     language: str
-    balance: int
     first_name: str
     cid: str
 

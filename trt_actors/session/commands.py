@@ -3,9 +3,10 @@
 Commands are frozen, tagged msgspec Structs sharing the fields of
 :class:`SessionCommand`'s members: the chat, the user, the update's ``cid``
 and ``update_id``, the time (``ts``, from the update: the decider never reads
-a clock), Telegram's ``language_code``, the user's first name and their
-balance (from the ledger; 0 until the ledger exists). Decode a command from
-bytes with :data:`COMMAND_DECODER`::
+a clock), Telegram's ``language_code`` and the user's first name: all of
+it read from the recorded update. Nothing else enters a command (the
+balance a session shows comes from its own events, ``BalanceSeen``).
+Decode a command from bytes with :data:`COMMAND_DECODER`::
 
     command = TextReceived(chat_id=1, user_id=1, cid="c1", update_id=7, ts=0.0, text="/start ref_42")
     assert COMMAND_DECODER.decode(msgspec.json.encode(command)) == command
@@ -25,6 +26,7 @@ __all__ = [
     "SessionCommand",
     "TextReceived",
     "Unsupported",
+    "valid_unicode",
     "well_formed",
 ]
 
@@ -37,7 +39,6 @@ class _Command(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", forb
     ts: float
     language_code: str | None = None
     first_name: str = ""
-    balance: int = 0
 
 
 class TextReceived(_Command, frozen=True, kw_only=True, tag=True):
@@ -94,7 +95,12 @@ def well_formed(command: SessionCommand) -> SessionCommand:
     for name in command.__struct_fields__:
         value = getattr(command, name)
         if isinstance(value, str) and not value.isascii():
-            cleaned = _SURROGATE.sub("\ufffd", value)
+            cleaned = valid_unicode(value)
             if cleaned != value:
                 changes[name] = cleaned
     return msgspec.structs.replace(command, **changes) if changes else command
+
+
+def valid_unicode(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD, so it can be written as UTF-8."""
+    return _SURROGATE.sub("\ufffd", text)

@@ -13,7 +13,36 @@ current screen), not an exception. Every command ends in exactly one
   ``/lang [ru|en]``, ``/balance``, ``/history``, ``/debug``, ``/cancel``, also
   as ``/help@botname``; text in the wizard answers the step on screen;
 * a photo answers a photo step; its caption answers the next step too when
-  that step asks for text (a photo captioned "make it snowy").
+  that step asks for text (a photo captioned "make it snowy");
+* a message the session cannot use records ``MessageRejected`` (before the
+  screen, which shows why) with one of these reason codes:
+
+  ============================  =====================================================
+  ``unsupported_kind``          a sticker, voice, ... (``detail``: the kind)
+  ``unknown_text``              text outside the wizard that is no command
+  ``unknown_command``           ``/nope`` (``detail``: the command)
+  ``unknown_model``             text or photo for a draft whose model left the menu
+  ``awaiting_confirmation``     text on the confirmation screen
+  ``no_open_step``              text when every step is answered but there is no price
+  ``photo_expected``            text on a photo step
+  ``media_expected``            text on an audio or video step
+  ``not_a_choice``              typed text that matches no button of the step
+  ``empty_text``                a blank answer
+  ``text_too_long``             more characters than the step allows
+  ``text_too_short``            fewer characters than the step needs
+  ``value_not_allowed``         a text the field's own rules refuse
+  ``not_a_number``              a number step answered with something else
+  ``not_an_integer``            a fraction where a whole number is needed
+  ``out_of_range``              a number outside the step's range
+  ``photo_not_expected``        a photo where no photo step is on screen
+  ``caption_not_used``          a photo was taken, but no text step took its caption
+  ============================  =====================================================
+
+  ``detail`` names the wizard parameter for the step's refusals
+  (``caption:<name>`` when it was a photo's caption), else what is on screen.
+
+When ``decide`` raises (a bug), :meth:`SessionDecider.crashed` gives the
+answer the runtime sends instead: "something went wrong" (see :mod:`.crash`).
 
 Time and ids come only from the command (the confirmation id is a hash of the
 ``cid``), so the same commands always give the same events::
@@ -52,13 +81,22 @@ from trt_actors.session.commands import (
     Unsupported,
     well_formed,
 )
+from trt_actors.session.crash import crash_answer
 from trt_actors.session.state import SessionState, evolve
 from trt_actors.session.taps import press
 from trt_actors.session.texts import LANGUAGES, Texts
 from trt_actors.session.turn import Turn, confirmation_id
 from trt_actors.session.wizard import Problem, choices, current_field, image_limits, parse_number, parse_text
 
-__all__ = ["SCREEN_COMMANDS", "SessionDecider", "confirmation_id"]
+__all__ = ["MESSAGE_REJECTIONS", "SCREEN_COMMANDS", "SessionDecider", "confirmation_id"]
+
+MESSAGE_REJECTIONS: Final = frozenset({
+    "unsupported_kind", "unknown_text", "unknown_command", "unknown_model", "awaiting_confirmation",
+    "no_open_step", "photo_expected", "media_expected", "not_a_choice", "empty_text", "text_too_long",
+    "text_too_short", "value_not_allowed", "not_a_number", "not_an_integer", "out_of_range",
+    "photo_not_expected", "caption_not_used",
+})
+"""Every ``MessageRejected.reason_code`` the session records (the table in the module docstring)."""
 
 SCREEN_COMMANDS: Final = {
     "menu": "menu",
@@ -101,8 +139,27 @@ class SessionDecider:
                 return press(turn, command)
             case Unsupported(kind=kind):
                 turn.start()
-                turn.say("notice.unsupported", kind=turn.texts.kind(kind))
+                turn.refuse(Problem("notice.unsupported", "unsupported_kind", (("kind", turn.texts.kind(kind)),)),
+                            detail=kind)
                 return turn.show()
+
+    def crashed(self, state: SessionState, command: SessionCommand) -> list[Event]:
+        """The answer when :meth:`decide` raised: "something went wrong", as a new message. Never raises.
+
+        The runtime records the crash (``ActorCrashed``) and appends these
+        events instead of the ones ``decide`` failed to make. They depend on
+        nothing but the user's language and fixed texts, so the state that
+        broke ``decide`` cannot break them (see :mod:`.crash`).
+        """
+        return crash_answer(state, command, registry_version=_version_of(self.registry))
+
+
+def _version_of(registry: Registry) -> str:
+    try:
+        version = registry.version
+    except Exception:  # noqa: BLE001 - the crash answer must not fail on a broken registry
+        return ""
+    return version if isinstance(version, str) else ""
 
 
 def _text(turn: Turn, text: str) -> list[Event]:
@@ -111,10 +168,20 @@ def _text(turn: Turn, text: str) -> list[Event]:
         return _slash(turn, parsed[1].lower(), (parsed[2] or "").strip())
     turn.start()
     state = turn.state
-    if state.screen == "wizard" and state.draft is not None and (model := turn.model(state.draft.model_id)):
-        field = current_field(model, state.draft)
+    draft = state.draft
+    if state.screen == "wizard" and draft is not None:
+        model = turn.model(draft.model_id)
+        if model is None:
+            turn.reject("unknown_model", detail=draft.model_id)
+            turn.say("notice.model_gone")
+            turn.open("menu")
+            return turn.show()
+        field = current_field(model, draft)
         if field is None:
-            turn.say("notice.confirm_first" if state.offer is not None else "notice.use_buttons")
+            if state.offer is not None:
+                turn.refuse(Problem("notice.confirm_first", "awaiting_confirmation"))
+            else:
+                turn.refuse(Problem("notice.use_buttons", "no_open_step"))
             return turn.show()
         answer: ParamValue | Problem
         match field.ask:
@@ -125,16 +192,16 @@ def _text(turn: Turn, text: str) -> list[Event]:
             case "buttons" | "yes_no":
                 answer = _typed_choice(turn.texts, field.name, choices(field), text)
             case "image" | "images":
-                answer = Problem("notice.send_photo")
+                answer = Problem("notice.send_photo", "photo_expected")
             case _:
-                answer = Problem("notice.unknown_text")
+                answer = Problem("notice.unknown_text", "media_expected")
         if isinstance(answer, Problem):
-            turn.say(answer.key, **dict(answer.args))
+            turn.refuse(answer, detail=field.name)
             return turn.show()
         turn.record(ParameterSet(name=field.name, value=answer))
         turn.advance()
         return turn.show()
-    turn.say("notice.unknown_text")
+    turn.refuse(Problem("notice.unknown_text", "unknown_text"))
     turn.open("menu")
     return turn.show()
 
@@ -145,7 +212,7 @@ def _typed_choice(texts: Texts, name: str, offered: tuple[ParamValue, ...], text
     for value in offered:
         if typed in (texts.value(name, value).casefold(), str(value).casefold()):
             return value
-    return Problem("notice.use_buttons")
+    return Problem("notice.use_buttons", "not_a_choice")
 
 
 def _slash(turn: Turn, name: str, argument: str) -> list[Event]:
@@ -167,7 +234,8 @@ def _slash(turn: Turn, name: str, argument: str) -> list[Event]:
     elif name in SCREEN_COMMANDS:
         turn.open(SCREEN_COMMANDS[name])
     else:
-        turn.say("notice.unknown_command", command=f"/{name}")
+        turn.refuse(Problem("notice.unknown_command", "unknown_command", (("command", f"/{name}"),)),
+                    detail=f"/{name}")
         if turn.state.screen != "wizard":
             turn.open("menu")
     return turn.show()
@@ -176,33 +244,48 @@ def _slash(turn: Turn, name: str, argument: str) -> list[Event]:
 def _photo(turn: Turn, photo: PhotoReceived) -> list[Event]:
     turn.start()
     state = turn.state
-    model = turn.model(state.draft.model_id) if state.draft is not None else None
-    field = current_field(model, state.draft) if model is not None and state.draft is not None else None
-    if state.screen != "wizard" or field is None or field.ask not in ("image", "images"):
-        turn.say("notice.photo_unexpected")
+    draft = state.draft
+    model = turn.model(draft.model_id) if draft is not None else None
+    field = current_field(model, draft) if model is not None and draft is not None else None
+    if state.screen == "wizard" and draft is not None and model is None:
+        turn.reject("unknown_model", detail=draft.model_id)
+        turn.say("notice.model_gone")
+        turn.open("menu")
         return turn.show()
-    assert state.draft is not None
+    if state.screen != "wizard" or draft is None or field is None or field.ask not in ("image", "images"):
+        on_screen = field.name if state.screen == "wizard" and field is not None else state.screen
+        turn.refuse(Problem("notice.photo_unexpected", "photo_not_expected"), detail=on_screen)
+        return turn.show()
     _, most = image_limits(field)
     turn.record(ImageAdded(name=field.name, file_id=photo.file_id, file_unique_id=photo.file_unique_id,
                            width=photo.width, height=photo.height))
-    count = len(state.draft.images_of(field.name)) + 1
-    if count >= most:
-        turn.record(ImagesCompleted(name=field.name))
-        turn.say("notice.photo_received", count=count)
-        _caption(turn, photo.caption)
-        turn.advance()
+    count = len(draft.images_of(field.name)) + 1
+    if count < most:
+        _caption_not_used(turn, photo.caption, field.name)
+        return turn.show()
+    turn.record(ImagesCompleted(name=field.name))
+    turn.say("notice.photo_received", count=count)
+    _caption(turn, photo.caption, field.name)
+    turn.advance()
     return turn.show()
 
 
-def _caption(turn: Turn, caption: str | None) -> None:
+def _caption(turn: Turn, caption: str | None, image_field: str) -> None:
     """A caption on the photo that completed its step answers the next step if that asks for text."""
     draft = turn.state.draft
     model = turn.model(draft.model_id) if draft is not None else None
     field = current_field(model, draft) if model is not None and draft is not None else None
     if not caption or field is None or field.ask != "text":
+        _caption_not_used(turn, caption, image_field)
         return
     answer = parse_text(field, caption)
     if isinstance(answer, Problem):
-        turn.say(answer.key, **dict(answer.args))
+        turn.refuse(answer, detail=f"caption:{field.name}")
         return
     turn.record(ParameterSet(name=field.name, value=answer))
+
+
+def _caption_not_used(turn: Turn, caption: str | None, image_field: str) -> None:
+    """A caption no text step takes is recorded as unused; the photo itself was taken, so nothing is said."""
+    if caption and caption.strip():
+        turn.reject("caption_not_used", detail=f"caption:{image_field}")

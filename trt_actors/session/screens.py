@@ -99,7 +99,7 @@ def _menu(canvas: Canvas) -> Rendered:
     lines = [
         canvas.say("menu.greeting", name=name) if name else canvas.say("menu.greeting_anonymous"),
         canvas.say("menu.intro"),
-        canvas.say("menu.balance", balance=canvas.credits(canvas.audience.balance)),
+        canvas.say("menu.balance", balance=canvas.credits(canvas.state.balance)),
     ]
     rows: list[tuple[Button, ...]] = []
     draft = canvas.state.draft
@@ -198,9 +198,12 @@ def _model_card(canvas: Canvas, model: Model) -> Rendered:
 
 
 def _balance(canvas: Canvas) -> Rendered:
-    text = canvas.say("balance.text", balance=canvas.credits(canvas.audience.balance))
+    state = canvas.state
+    lines = [canvas.say("balance.text", balance=canvas.credits(state.balance))]
+    if state.held > 0:
+        lines.append(canvas.say("balance.held", held=canvas.credits(state.held)))
     rows: Rows = ((canvas.labelled("btn.history", OpenHistory()), *_menu_row(canvas)),)
-    return Rendered("balance", text, rows)
+    return Rendered("balance", "\n".join(lines), rows)
 
 
 def _history(canvas: Canvas) -> Rendered:

@@ -9,8 +9,9 @@ catalogue says today.
 
 ``nonce`` counts the session's domain events. Every rendered button carries
 the nonce of the state it was drawn from; a tap with another nonce is stale.
-Rejected taps, bad input and re-renders record no domain event, so they leave
-the nonce (and every button on screen) as it was.
+Rejections (``CallbackRejected``, ``MessageRejected``), re-renders and the
+ledger's ``BalanceSeen`` change no screen, so they leave the nonce (and every
+button on screen) as it was.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import msgspec
 from trt_actors.events import CallbackAccepted, CallbackRejected, Event, UiRendered
 from trt_actors.events.session import (
     SESSION_EVENTS,
+    BalanceSeen,
     ConfirmationAccepted,
     ConfirmationOffered,
     DraftDiscarded,
@@ -30,8 +32,9 @@ from trt_actors.events.session import (
     DraftStepBack,
     ImageAdded,
     ImagesCompleted,
-    LanguageChosen,
     Files,
+    LanguageChosen,
+    MessageRejected,
     Param,
     ParameterSet,
     ParameterSkipped,
@@ -116,6 +119,8 @@ class SessionState(msgspec.Struct, frozen=True):
     ``balance``, ``history``, ``help``, ``language``, ``debug``.
     ``confirmed`` is the last order accepted (shown on the ``coming`` screen).
     ``language`` is empty until the session starts or the user chooses one.
+    ``balance`` (credits to spend) and ``held`` (reserved for orders in
+    flight) are the ledger's last report (``BalanceSeen``); 0 until one comes.
     """
 
     started: bool = False
@@ -133,6 +138,8 @@ class SessionState(msgspec.Struct, frozen=True):
     accepted: tuple[str, ...] = ()
     confirmed: Offer | None = None
     last_cid: str = ""
+    balance: int = 0
+    held: int = 0
 
 
 def _without(params: tuple[Param, ...], names: tuple[str, ...]) -> tuple[Param, ...]:
@@ -217,12 +224,15 @@ def evolve(state: SessionState, event: Event) -> SessionState:
     """The state after ``event``. Events a session does not care about leave it as it was.
 
     A ``UiRendered`` remembers its ``cid`` (the part of the dispatch id before
-    the last ``/``) for ``/debug``; callback verdicts change nothing.
+    the last ``/``) for ``/debug``; a ``BalanceSeen`` replaces the balance;
+    verdicts on taps and messages change nothing. None of them moves the nonce.
     """
     match event:
         case UiRendered(dispatch_id=dispatch_id):
             return msgspec.structs.replace(state, last_cid=dispatch_id.rpartition("/")[0])
-        case CallbackAccepted() | CallbackRejected():
+        case BalanceSeen(available=available, held=held):
+            return msgspec.structs.replace(state, balance=available, held=held)
+        case CallbackAccepted() | CallbackRejected() | MessageRejected():
             return state
     if not isinstance(event, SESSION_EVENTS):
         return state

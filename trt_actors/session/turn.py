@@ -3,7 +3,8 @@
 :class:`Turn` is the decider's working surface, created per command and
 thrown away after it. Nothing in it reads a clock or draws a random number:
 the confirmation id is a hash of the command's ``cid`` and the dispatch id is
-``f"{cid}/{n}"``.
+``f"{cid}/{n}"``. Every screen records the registry's version and the texts'
+version it was drawn with.
 """
 
 from __future__ import annotations
@@ -14,15 +15,18 @@ from typing import Final
 
 from registry import Model, QuoteError, Registry
 from trt_actors.events import Event, UiRendered
-from trt_actors.events.session import ConfirmationOffered, ScreenOpened, SessionStarted
+from trt_actors.events.session import ConfirmationOffered, MessageRejected, ScreenOpened, SessionStarted
 from trt_actors.session.canvas import Audience, Canvas
 from trt_actors.session.commands import SessionCommand
 from trt_actors.session.screens import render
 from trt_actors.session.state import Draft, SessionState, evolve
-from trt_actors.session.texts import Texts, language_of
-from trt_actors.session.wizard import quote_params, steps_of
+from trt_actors.session.texts import TEXTS_VERSION, Texts, language_of
+from trt_actors.session.wizard import Problem, quote_params, steps_of
 
-__all__ = ["Refused", "Turn", "confirmation_id"]
+__all__ = ["DETAIL_CHARS", "Refused", "Turn", "confirmation_id"]
+
+DETAIL_CHARS: Final = 64
+"""How much of a refusal's detail ``MessageRejected`` keeps."""
 
 _PAYLOAD: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _REFERRAL: Final = re.compile(r"ref_([0-9]{1,15})")
@@ -44,8 +48,9 @@ class Refused(Exception):
 class Turn:
     """The events of one command, folded into ``state`` as they are recorded, ending in one render.
 
-    Handlers call :meth:`record` for each fact, :meth:`say` for a notice, and
-    finish with :meth:`show`, which draws the screen the state is now on.
+    Handlers call :meth:`record` for each fact, :meth:`say` for a notice (or
+    :meth:`refuse` for a message they cannot use), and finish with
+    :meth:`show`, which draws the screen the state is now on.
     """
 
     __slots__ = ("command", "events", "notice", "registry", "state")
@@ -73,6 +78,15 @@ class Turn:
         """Show the catalogue's ``key`` above the screen (the last notice wins)."""
         self.notice = self.texts.say(key, **args)
 
+    def reject(self, reason_code: str, detail: str = "") -> None:
+        """Record that (part of) the message was not used: ``MessageRejected``, no notice."""
+        self.record(MessageRejected(reason_code=reason_code, detail=detail[:DETAIL_CHARS]))
+
+    def refuse(self, problem: Problem, detail: str = "") -> None:
+        """Record that the message was not used (``MessageRejected``) and say why."""
+        self.reject(problem.reason_code, detail)
+        self.say(problem.key, **dict(problem.args))
+
     def open(self, screen: str, *, category: str = "", page: int = 0, model_id: str = "") -> None:
         self.record(ScreenOpened(screen=screen, category=category, page=page, model_id=model_id))
 
@@ -81,16 +95,12 @@ class Turn:
         if self.state.screen == "none":
             self.open("menu")
         command = self.command
-        audience = Audience(
-            language=self.texts.language,
-            balance=command.balance,
-            first_name=command.first_name,
-            cid=command.cid,
-        )
+        audience = Audience(language=self.texts.language, first_name=command.first_name, cid=command.cid)
         drawn = render(Canvas(self.registry, self.state, audience), self.notice)
         dispatch_id = f"{command.cid}/{sum(isinstance(event, UiRendered) for event in self.events)}"
         self.record(UiRendered(screen=drawn.screen, dispatch_id=dispatch_id, text=drawn.text,
-                               buttons=drawn.buttons, edit_message_id=edit))
+                               buttons=drawn.buttons, edit_message_id=edit,
+                               registry_version=self.registry.version, texts_version=TEXTS_VERSION))
         return self.events
 
     # -- the session and its screens ---------------------------------------------------------
@@ -144,5 +154,5 @@ class Turn:
             rule=quote.rule,
             registry_version=quote.registry_version,
             files=draft.files(),
-            balance=self.command.balance,
+            balance=self.state.balance,
         ))

@@ -9,8 +9,9 @@ default, or nothing.
 
 Answers are checked here, at the boundary: a text against its length limits,
 a number against its type and range, a button index against the offered
-values. A bad answer is a :class:`Problem` (a catalogue key and its
-arguments), which the session shows to the user without changing anything.
+values. A bad answer is a :class:`Problem` (a catalogue key, a reason code
+and the key's arguments), which the session records as ``MessageRejected``
+and shows to the user without changing anything else.
 """
 
 from __future__ import annotations
@@ -49,9 +50,10 @@ _LARGEST: Final = 2.0**53
 
 
 class Problem(msgspec.Struct, frozen=True):
-    """Why an answer was refused: a ``notice.*`` catalogue key and its arguments."""
+    """Why an answer was refused: a ``notice.*`` key, the ``MessageRejected`` reason code, the key's arguments."""
 
     key: str
+    reason_code: str
     args: tuple[tuple[str, str | int], ...] = ()
 
 
@@ -92,13 +94,13 @@ def parse_text(field: InputField, text: str) -> ParamValue | Problem:
     """A text answer, stripped of surrounding blanks and checked against the field's length limits."""
     value = text.strip()
     if not value:
-        return Problem("notice.empty")
+        return Problem("notice.empty", "empty_text")
     if field.max_length is not None and len(value) > field.max_length:
-        return Problem("notice.too_long", (("length", len(value)), ("max", field.max_length)))
+        return Problem("notice.too_long", "text_too_long", (("length", len(value)), ("max", field.max_length)))
     if field.min_length is not None and len(value) < field.min_length:
-        return Problem("notice.too_short", (("length", len(value)), ("min", field.min_length)))
+        return Problem("notice.too_short", "text_too_short", (("length", len(value)), ("min", field.min_length)))
     if field.problem(value) is not None:
-        return Problem("notice.use_buttons")
+        return Problem("notice.use_buttons", "value_not_allowed")
     return value
 
 
@@ -109,17 +111,17 @@ def parse_number(field: InputField, text: str) -> ParamValue | Problem:
     try:
         value = float(cleaned)
     except ValueError:
-        return Problem("notice.not_number")
+        return Problem("notice.not_number", "not_a_number")
     if value != value or abs(value) > _LARGEST:
-        return Problem("notice.not_number")
+        return Problem("notice.not_number", "not_a_number")
     if field.type == "integer":
         if not value.is_integer():
-            return Problem("notice.not_integer")
+            return Problem("notice.not_integer", "not_an_integer")
         value = int(value)
     elif value.is_integer() and "." not in cleaned:
         value = int(value)
     if field.problem(value) is not None:
-        return Problem("notice.out_of_range", (("value", cleaned[:20]),))
+        return Problem("notice.out_of_range", "out_of_range", (("value", cleaned[:20]),))
     return value
 
 

@@ -165,7 +165,7 @@ def _confirmation(canvas: Canvas, model: Model, draft: Draft) -> Rendered:
         elif field.default is not None:
             lines.append(canvas.say("confirm.default", label=label, value=texts.value(field.name, field.default)))
     price = texts.credits(offer.credits)
-    balance = canvas.audience.balance
+    balance = canvas.state.balance
     lines.append("")
     lines.append(canvas.say("confirm.price", price=price))
     if balance >= offer.credits:

@@ -9,21 +9,37 @@ built itself) goes in as it is::
     texts = Texts.of("en")
     texts.say("menu.greeting", name="<Bob>")    # '<b>Hello, &lt;Bob&gt;!</b>'
     texts.credits(3)                            # '3 credits'
+
+:data:`TEXTS_VERSION` names the wording of both catalogues (a hash, so it
+cannot be forgotten when a text changes); every ``UiRendered`` records it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 from typing import Final
 
 from trt_actors.events.session import ParamValue
 from trt_actors.session.texts import en, ru
 
-__all__ = ["CATALOGUES", "DEFAULT_LANGUAGE", "LANGUAGES", "Markup", "Texts", "language_of"]
+__all__ = ["CATALOGUES", "DEFAULT_LANGUAGE", "LANGUAGES", "TEXTS_VERSION", "Markup", "Texts", "language_of",
+           "texts_version"]
 
 DEFAULT_LANGUAGE: Final = "ru"
 LANGUAGES: Final = ("ru", "en")
 CATALOGUES: Final[dict[str, dict[str, str]]] = {"ru": ru.TEXTS, "en": en.TEXTS}
+
+
+def texts_version(catalogues: dict[str, dict[str, str]]) -> str:
+    """12 hex digits of a BLAKE2b hash of ``catalogues`` (keys sorted, so only the wording counts)."""
+    canonical = json.dumps(catalogues, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.blake2b(canonical.encode("utf-8"), digest_size=6).hexdigest()
+
+
+TEXTS_VERSION: Final = texts_version(CATALOGUES)
+"""The version of the wording every screen is drawn with; ``UiRendered.texts_version`` records it."""
 
 _SECONDS_PARAMS: Final = frozenset({"duration", "duration_seconds", "seconds"})
 _TIMES_PARAMS: Final = frozenset({"upscale_factor", "scale"})

@@ -99,6 +99,8 @@ TEXTS: Final[dict[str, str]] = {
     "coming.text": "✅ <b>Order confirmed</b>: {model}, {price}.\nGenerations start in the next version of the bot, so nothing was started and nothing was charged.\nOrder code: <code>{code}</code>",
     # other screens
     "balance.text": "💳 <b>Balance</b>: {balance}\nTop-up with Telegram Stars is coming soon.",
+    "balance.held": "🔒 Held for orders in progress: {held}",
+    "crash.text": "⚠️ Something went wrong. Please try again.",
     "history.empty": "📜 <b>History</b>\nNo generations yet. Your orders will appear here.",
     "help.text": (
         "❓ <b>How it works</b>\n"
