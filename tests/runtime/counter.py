@@ -8,6 +8,7 @@ import msgspec
 
 from eventlog import RecordedEvent
 from trt_actors.events import ALL_EVENTS, Event, EventCodec
+from trt_actors.runtime.decider import CommandRejected
 
 
 class Incremented(Event, frozen=True):
@@ -45,7 +46,7 @@ class CounterDecider:
         match command:
             case Increment(by=by):
                 if by <= 0:
-                    raise ValueError(f"an increment must be positive, not {by}")
+                    raise CommandRejected(f"an increment must be positive, not {by}")
                 return [Incremented(by=by, total=state.total + by)]
             case ResetCount():
                 return [] if state.total == 0 else [Reset()]

@@ -14,6 +14,8 @@ def test_the_public_api_is_what_the_package_exports() -> None:
             "MailboxFull", "MailboxStatistics", "Recovered", "Ref", "Region", "RegionStatistics", "Reply",
             "RestartPolicy", "SourcedMessage", "SourcedStatistics", "Supervisor", "SupervisorStatistics",
             "SystemJournal", "execute", "fold", "inspect", "serve", "spawn",
+            "CommandRejected", "Crashed", "Decided", "Fallback", "Outcome", "Refused", "run_command",
+            "Handle", "Reactor", "ReactorStatistics", "reaction_id",
         ]
     )  # fmt: skip
     for name in runtime.__all__:

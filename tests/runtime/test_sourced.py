@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+import msgspec
 import pytest
 import trio
 
 from eventlog import EventLogClosed, Snapshot, SQLiteEventLog, VersionConflict
-from tests.runtime.counter import CODEC, ActLog, Count, CounterDecider, Increment, Incremented, ResetCount
+from tests.runtime.counter import CODEC, ActLog, Count, CounterDecider, Increment, Incremented, Reset, ResetCount
+from trt_actors.events import ActorCrashed, Event
+from trt_actors.runtime.decider import CommandRejected
 from trt_actors.runtime import (
     Actor,
     ActorFailed,
     ActorRef,
     CommandMeta,
+    Crashed,
+    Decided,
     EventSourced,
+    Refused,
     Region,
     SourcedMessage,
     execute,
     inspect,
+    run_command,
     spawn,
 )
 
@@ -161,7 +169,7 @@ async def test_running_a_command_again_appends_nothing(log: SQLiteEventLog) -> N
 async def test_a_rejected_command_reaches_the_asker_and_changes_nothing(log: SQLiteEventLog) -> None:
     async with trio.open_nursery() as nursery:
         counter: Counter = spawn(nursery, "counter:7", shell(log))
-        with pytest.raises(ValueError, match="an increment must be positive, not -1"):
+        with pytest.raises(CommandRejected, match="an increment must be positive, not -1"):
             await execute(counter, Increment(by=-1), meta("bad"), timeout=None)
         nothing = await execute(counter, ResetCount(), meta("noop"), timeout=None)
         assert (nothing.events, nothing.version) == ((), 0)
@@ -240,3 +248,86 @@ async def test_a_failing_act_crashes_the_actor_after_the_commit(log: SQLiteEvent
         assert (await execute(region.ref(7), Increment(by=1), meta("b"), timeout=None)).duplicate
         assert (await inspect(region.ref(7), timeout=None)).state.total == 2
         assert region.statistics().crashes == 1
+
+
+class BuggyDecider(CounterDecider):
+    """Raises a bug (not a refusal) on ``Increment(by=13)``."""
+
+    def decide(self, state: Count, command: Increment | ResetCount) -> Sequence[Event]:
+        if isinstance(command, Increment) and command.by == 13:
+            raise ZeroDivisionError("unlucky")
+        return super().decide(state, command)
+
+
+def apology(state: Count, command: Increment | ResetCount) -> list[Event]:
+    return [Reset()]
+
+
+def broken_fallback(state: Count, command: Increment | ResetCount) -> list[Event]:
+    raise RuntimeError("the fallback is broken too")
+
+
+async def test_a_bug_in_decide_is_recorded_under_the_commands_cid_with_the_fallback_answer(
+    log: SQLiteEventLog, expected_bugs: list[str]
+) -> None:
+    async with trio.open_nursery() as nursery:
+        counter: Counter = spawn(nursery, "counter:7", EventSourced(BuggyDecider(), log, "counter:7", fallback=apology))
+        await execute(counter, Increment(by=2), meta("one"), timeout=None)
+        done = await execute(counter, Increment(by=13), meta("bug"), timeout=None)
+        assert done.crashed == "ZeroDivisionError: unlucky"
+        crash, answer = (r.event for r in done.events)
+        assert isinstance(crash, ActorCrashed) and (crash.actor, crash.command) == ("counter:7", "Increment")
+        assert isinstance(answer, Reset)
+        assert [r.cid for r in done.events] == ["cid-bug", "cid-bug"]
+        again = await execute(counter, Increment(by=13), meta("bug"), timeout=None)
+        assert again.duplicate  # recorded once, like any decision
+        stats = (await inspect(counter, timeout=None)).statistics
+        assert (stats.crashes, stats.rejections) == (1, 0)
+        nursery.cancel_scope.cancel()
+    assert [r.type for r in await log.read_cid("cid-bug")] == ["ActorCrashed", "Reset"]
+    assert len(expected_bugs) == 1 and "cid-bug" in expected_bugs[0]
+
+
+async def test_a_fallback_that_fails_too_still_leaves_the_crash_on_record(
+    log: SQLiteEventLog, expected_bugs: list[str]
+) -> None:
+    async with trio.open_nursery() as nursery:
+        counter: Counter = spawn(
+            nursery, "counter:7", EventSourced(BuggyDecider(), log, "counter:7", fallback=broken_fallback)
+        )
+        done = await execute(counter, Increment(by=13), meta("bug"), timeout=None)
+        first, second = (r.event for r in done.events)
+        assert isinstance(first, ActorCrashed) and first.error_type == "ZeroDivisionError"
+        assert isinstance(second, ActorCrashed) and "fallback" in second.error and second.crashes == 2
+        nursery.cancel_scope.cancel()
+    assert expected_bugs
+
+
+def test_run_command_is_pure_and_names_events_by_stream_and_command() -> None:
+    decider = CounterDecider()
+    outcome = run_command(decider, Count(total=4), Increment(by=3), meta("x"), stream="counter:9")
+    assert isinstance(outcome, Decided)
+    assert outcome == run_command(decider, Count(total=4), Increment(by=3), meta("x"), stream="counter:9")
+    [event] = outcome.events
+    assert event.event_id == "counter:9/x/0" and event.event == Incremented(by=3, total=7) and event.cid == "cid-x"
+    refused = run_command(decider, Count(), Increment(by=0), meta("y"), stream="counter:9")
+    assert isinstance(refused, Refused) and "positive" in str(refused.error)
+    crashed = run_command(BuggyDecider(), Count(), Increment(by=13), meta("z"), stream="counter:9")
+    assert isinstance(crashed, Crashed) and [e.event_id for e in crashed.events] == ["counter:9/z/0"]
+
+
+async def test_the_command_ids_kept_in_a_snapshot_are_bounded(log: SQLiteEventLog) -> None:
+    async with trio.open_nursery() as nursery:
+        counter: Counter = spawn(nursery, "counter:7", EventSourced(CounterDecider(), log, "counter:7", snapshot_every=10))
+        for n in range(200):
+            await execute(counter, Increment(by=1), meta(f"c{n}"), timeout=None)
+        nursery.cancel_scope.cancel()
+    snapshot = await log.load_snapshot("counter:7")
+    assert snapshot is not None and snapshot.version == 200
+    body = msgspec.json.decode(snapshot.state)
+    assert len(body["commands"]) == 64 and body["commands"][-1] == "counter:7/c199"
+    async with trio.open_nursery() as nursery:  # an old command beyond that memory is still a duplicate
+        counter = spawn(nursery, "counter:7", EventSourced(CounterDecider(), log, "counter:7"))
+        again = await execute(counter, Increment(by=1), meta("c3"), timeout=None)
+        assert again.duplicate and (await inspect(counter, timeout=None)).state.total == 200
+        nursery.cancel_scope.cancel()

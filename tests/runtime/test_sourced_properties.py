@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from eventlog import SQLiteEventLog
 from tests.runtime.counter import CODEC, Count, CounterCommand, CounterDecider, Increment, ResetCount
 from trt_actors.events import Event
+from trt_actors.runtime.decider import CommandRejected
 from trt_actors.runtime import ActorRef, CommandMeta, EventSourced, SourcedMessage, execute, fold, inspect, spawn
 
 commands = st.lists(
@@ -30,7 +31,7 @@ def decide_all(commands: Sequence[CounterCommand]) -> tuple[list[Event], list[in
     for n, command in enumerate(commands):
         try:
             decided = decider.decide(state, command)
-        except ValueError:
+        except CommandRejected:
             continue
         if decided:
             recorded.append(n)
@@ -71,7 +72,7 @@ async def test_the_shell_agrees_with_the_pure_fold_and_rebuilds_to_the_same_stat
                     meta = CommandMeta(command_id=f"c{n}", cid=f"c{n}", ts=float(n))
                     try:
                         await execute(counter, command, meta, timeout=None)
-                    except ValueError:
+                    except CommandRejected:
                         pass
 
             async with trio.open_nursery() as nursery:

@@ -8,7 +8,9 @@ Everything runs in nurseries the caller owns. The pieces, bottom up:
   and a :class:`SystemJournal` recording crashes on stream ``system``;
 * :class:`Region`: one child per key, activated on demand, passivated when idle;
 * :class:`EventSourced`: a pure :class:`Decider` in a shell that appends, waits
-  for the commit, folds, then acts.
+  for the commit, folds, then acts; :func:`run_command` is its one pure step;
+* :class:`Reactor`: one actor reacting to another's events durably (a
+  checkpoint that moves only after the target committed the outcome).
 
 The errors are documented together in :mod:`trt_actors.runtime.errors`.
 
@@ -29,7 +31,8 @@ Example: one event-sourced counter per chat, passivated after ten idle minutes::
 
 from trt_actors.runtime.actor import Actor, Exit, serve, spawn
 from trt_actors.runtime.backoff import CrashWindow, RestartPolicy
-from trt_actors.runtime.decider import Decider, fold
+from trt_actors.runtime.command import Crashed, Decided, Fallback, Outcome, Refused, run_command
+from trt_actors.runtime.decider import CommandRejected, Decider, fold
 from trt_actors.runtime.errors import (
     ActorError,
     ActorFailed,
@@ -41,6 +44,7 @@ from trt_actors.runtime.errors import (
 from trt_actors.runtime.journal import SYSTEM_STREAM, JournalStatistics, SystemJournal
 from trt_actors.runtime.keyed import KeyedRef, Region, RegionStatistics
 from trt_actors.runtime.mailbox import Envelope, Mailbox, MailboxStatistics
+from trt_actors.runtime.reactor import Handle, Reactor, ReactorStatistics, reaction_id
 from trt_actors.runtime.ref import ActorRef, Ref
 from trt_actors.runtime.reply import Reply
 from trt_actors.runtime.sourced import (
@@ -71,22 +75,31 @@ __all__ = [
     "ChildEscalated",
     "ChildStatistics",
     "CommandMeta",
+    "CommandRejected",
     "CrashWindow",
+    "Crashed",
     "Current",
+    "Decided",
     "Decider",
     "Envelope",
     "EventSourced",
     "Execute",
     "Executed",
     "Exit",
+    "Fallback",
+    "Handle",
     "Inspect",
     "JournalStatistics",
     "KeyedRef",
     "Mailbox",
     "MailboxFull",
     "MailboxStatistics",
+    "Outcome",
+    "Reactor",
+    "ReactorStatistics",
     "Recovered",
     "Ref",
+    "Refused",
     "Region",
     "RegionStatistics",
     "Reply",
@@ -99,6 +112,8 @@ __all__ = [
     "execute",
     "fold",
     "inspect",
+    "reaction_id",
+    "run_command",
     "serve",
     "spawn",
 ]

@@ -9,7 +9,7 @@ A decider is three pure functions, with no I/O, no clock and no randomness
 
         def decide(self, state: Count, command: Increment) -> Sequence[Event]:
             if command.by <= 0:
-                raise ValueError("an increment must be positive")   # a rejection: nothing happens
+                raise CommandRejected("an increment must be positive")   # a refusal: nothing happens
             return [Incremented(by=command.by, total=state.total + command.by)]
 
         def evolve(self, state: Count, event: Event) -> Count:
@@ -18,8 +18,11 @@ A decider is three pure functions, with no I/O, no clock and no randomness
                     return Count(total=total)
             return state
 
-``decide`` may raise to reject a command; the shell passes the error to the
-asker and changes nothing. ``evolve`` must accept every event its stream can
+``decide`` refuses a command by raising :class:`CommandRejected`; the shell
+passes the refusal to the asker and changes nothing. **Any other exception
+out of ``decide`` is a bug**: the shell records it as ``ActorCrashed`` under
+the command's ``cid`` (with whatever the decider's ``crashed`` fallback says
+to the user) and reports it loudly (see :mod:`trt_actors.runtime.command`). ``evolve`` must accept every event its stream can
 hold (ignore the ones it does not care about). :func:`fold` replays events.
 """
 
@@ -30,11 +33,22 @@ from typing import Protocol, TypeVar
 
 from trt_actors.events import Event
 
-__all__ = ["Decider", "fold"]
+__all__ = ["CommandRejected", "Decider", "fold"]
 
 S = TypeVar("S")
 C = TypeVar("C")
 C_contra = TypeVar("C_contra", contravariant=True)
+
+
+class CommandRejected(Exception):
+    """A decider's refusal of a command (not a bug): nothing happens and the asker gets this error.
+
+    ``reason`` is a short machine-readable code; the message says why in words.
+    """
+
+    def __init__(self, message: str, *, reason: str = "rejected") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class Decider(Protocol[S, C_contra]):

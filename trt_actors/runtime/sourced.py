@@ -2,8 +2,12 @@
 
 For each :class:`Execute` the shell
 
-1. asks the decider what happened (``decide(state, command)``; a raise is a
-   rejection: the asker gets the error and nothing changes);
+1. runs the command through :func:`~trt_actors.runtime.command.run_command`
+   (pure): the events to append, or a refusal (``CommandRejected``: the asker
+   gets it and nothing changes), or a **bug** (any other exception out of
+   ``decide``: the events are then ``ActorCrashed`` under the command's
+   ``cid`` plus the ``fallback`` answer to the user, the bug is logged on
+   logger ``trt_actors.bugs``, and the asker gets ``Executed(crashed=...)``);
 2. appends the events to the stream **and waits for the commit**, expecting
    the stream at the version it has folded (optimistic concurrency: on
    :class:`~eventlog.VersionConflict` it reads what the other writer added and
@@ -22,10 +26,10 @@ unique only within its stream and names what caused it (``update:123``,
 ``confirm:<callback id>``). Running the same command again — a redelivered
 update, a retry after a timeout or a crash — appends nothing: the shell
 remembers the last ``remember`` command ids folded from its stream (kept in
-the snapshot too) and answers ``Executed(duplicate=True)`` without deciding.
-Beyond that memory the log's dedupe on event ids still catches the repeat,
-as long as deciding it again yields no more events than the first time
-(the ids of any extra events would be new). Only commands
+the snapshot too, so bounded: 64 by default) and answers
+``Executed(duplicate=True)`` without deciding. Beyond that memory the log
+catches the repeat: appends are all-or-nothing, so an append whose first id
+is already in the log writes nothing and comes back as a duplicate. Only commands
 that appended events leave a trace: a command that decided nothing (or was
 rejected) is decided afresh when it comes again; a decider that must ignore
 such a repeat records an event for it. ``act`` is not run again for a
@@ -53,9 +57,10 @@ from typing import Generic, TypeVar, Union
 
 import msgspec
 
-from eventlog import EventLogError, EventStore, NewEvent, RecordedEvent, Snapshot, VersionConflict
+from eventlog import EventLogError, EventStore, NewEvent, Position, RecordedEvent, Snapshot, VersionConflict
 from trt_actors.runtime.actor import Actor
-from trt_actors.runtime.decider import Decider
+from trt_actors.runtime.command import CommandMeta, Crashed, Decided, Fallback, Refused, run_command
+from trt_actors.runtime.decider import CommandRejected, Decider
 from trt_actors.runtime.ref import Ref
 from trt_actors.runtime.reply import Reply
 
@@ -78,25 +83,20 @@ S = TypeVar("S")
 C = TypeVar("C")
 
 logger = logging.getLogger(__name__)
-
-
-class CommandMeta(msgspec.Struct, frozen=True, kw_only=True):
-    """The envelope of a command: its idempotency key and the trace fields its events carry."""
-
-    command_id: str
-    cid: str
-    ts: float
-    causation: str | None = None
-    chat_id: int | None = None
-    user_id: int | None = None
+bugs = logging.getLogger("trt_actors.bugs")
 
 
 class Executed(msgspec.Struct, frozen=True):
-    """What a command did: the events it appended (none for a duplicate) and the stream's version after it."""
+    """What a command did: the events it appended (none for a duplicate) and the stream's version after it.
+
+    ``crashed`` names the bug when ``decide`` raised one: the events are then
+    the ``ActorCrashed`` record and the decider's fallback answer.
+    """
 
     events: tuple[RecordedEvent, ...]
     version: int
     duplicate: bool = False
+    crashed: str | None = None
 
 
 class Execute(msgspec.Struct, Generic[C], frozen=True, kw_only=True):
@@ -119,6 +119,7 @@ class SourcedStatistics(msgspec.Struct, frozen=True):
     snapshot_version: int
     recovered_from: int | None
     replayed: int
+    crashes: int = 0
 
 
 class Current(msgspec.Struct, Generic[S], frozen=True):
@@ -177,7 +178,8 @@ class EventSourced(Actor[SourcedMessage[C, S]], Generic[S, C]):
         recovered: Recovered[S] | None = None,
         snapshot_every: int = 100,
         state_type: type[S] | None = None,
-        remember: int = 1000,
+        remember: int = 64,
+        fallback: Fallback[S, C] | None = None,
         max_conflicts: int = 5,
     ) -> None:
         self.decider = decider
@@ -189,6 +191,7 @@ class EventSourced(Actor[SourcedMessage[C, S]], Generic[S, C]):
         self._state = decider.initial_state()
         self._state_type: type[S] = state_type or type(self._state)
         self._recent = _RecentCommands(remember)
+        self._fallback = fallback
         self._max_conflicts = max_conflicts
         self._version = 0
         self._commands = 0
@@ -200,6 +203,7 @@ class EventSourced(Actor[SourcedMessage[C, S]], Generic[S, C]):
         self._snapshot_version = 0
         self._recovered_from: int | None = None
         self._replayed = 0
+        self._crashes = 0
 
     @property
     def state(self) -> S:
@@ -266,76 +270,76 @@ class EventSourced(Actor[SourcedMessage[C, S]], Generic[S, C]):
 
     async def _execute(self, message: Execute[C]) -> None:
         meta, reply = message.meta, message.reply
-        key = self._key(meta)
         self._commands += 1
-        if key in self._recent:
+        if self._key(meta) in self._recent:
             self._duplicate(reply)
             return
         conflict: VersionConflict | None = None
         for _ in range(self._max_conflicts + 1):
-            try:
-                events = self.decider.decide(self._state, message.command)
-            except Exception as exc:
-                self._reject(reply, meta, exc)
+            outcome = run_command(
+                self.decider, self._state, message.command, meta, stream=self.stream, fallback=self._fallback
+            )
+            if isinstance(outcome, Refused):
+                self._reject(reply, meta, outcome.error)
                 return
-            if not events:
+            if not outcome.events:
                 _answer(reply, Executed((), self._version))
                 return
-            new = [
-                NewEvent(
-                    event_id=f"{key}/{index}",
-                    stream=self.stream,
-                    event=event,
-                    cid=meta.cid,
-                    ts=meta.ts,
-                    causation=meta.causation,
-                    chat_id=meta.chat_id,
-                    user_id=meta.user_id,
-                )
-                for index, event in enumerate(events)
-            ]
             try:
-                positions = await self.store.append(new, expected={self.stream: self._version})
+                positions = await self.store.append(outcome.events, expected={self.stream: self._version})
             except VersionConflict as exc:
                 self._conflicts += 1
                 conflict = exc
                 await self._catch_up()
-                if key in self._recent:
+                if self._key(meta) in self._recent:
                     self._duplicate(reply)
                     return
                 continue
-            if any(position.duplicate for position in positions):
+            if positions[0].duplicate:  # appends are all-or-nothing: the command ran before
                 await self._catch_up()
                 self._duplicate(reply)
                 return
-            recorded = tuple(
-                RecordedEvent(
-                    p.seq, n.event_id, n.stream, p.version, type(n.event).type_name(),
-                    n.ts, n.cid, n.causation, n.chat_id, n.user_id, n.event,
-                )
-                for p, n in zip(positions, new, strict=True)
-            )
-            self._apply(recorded)
-            self._appended += len(recorded)
-            await self._maybe_snapshot(meta.ts)
-            if self._act is not None:
-                await self._act(self._state, recorded)
-            _answer(reply, Executed(recorded, self._version))
+            await self._commit(outcome, positions, meta, reply)
             return
-        assert conflict is not None
-        if reply is not None:
+        if reply is not None and conflict is not None:
             reply.fail(conflict)
+
+    async def _commit(
+        self, outcome: Decided | Crashed, positions: Sequence[Position], meta: CommandMeta, reply: Reply[Executed] | None
+    ) -> None:
+        """The events are durable: fold them, maybe snapshot, act, answer."""
+        recorded = tuple(
+            RecordedEvent(
+                p.seq, n.event_id, n.stream, p.version, type(n.event).type_name(),
+                n.ts, n.cid, n.causation, n.chat_id, n.user_id, n.event,
+            )
+            for p, n in zip(positions, outcome.events, strict=True)
+        )
+        self._apply(recorded)
+        self._appended += len(recorded)
+        await self._maybe_snapshot(meta.ts)
+        crashed: str | None = None
+        if isinstance(outcome, Crashed):
+            self._crashes += 1
+            crashed = f"{type(outcome.error).__name__}: {outcome.error}"
+            bugs.error(
+                "%s: decide raised a bug on command %r (cid %s); recorded as ActorCrashed",
+                self.stream, meta.command_id, meta.cid, exc_info=outcome.error,
+            )
+        if self._act is not None:
+            await self._act(self._state, recorded)
+        _answer(reply, Executed(recorded, self._version, crashed=crashed))
 
     def _duplicate(self, reply: Reply[Executed] | None) -> None:
         self._duplicates += 1
         _answer(reply, Executed((), self._version, duplicate=True))
 
-    def _reject(self, reply: Reply[Executed] | None, meta: CommandMeta, error: Exception) -> None:
+    def _reject(self, reply: Reply[Executed] | None, meta: CommandMeta, error: CommandRejected) -> None:
         self._rejections += 1
         if reply is not None:
             reply.fail(error)
         else:
-            logger.info("%s rejected command %r: %s", self.stream, meta.command_id, error)
+            logger.info("%s refused command %r: %s", self.stream, meta.command_id, error)
 
     async def _maybe_snapshot(self, ts: float) -> None:
         if self._snapshot_every <= 0 or self._version - self._snapshot_version < self._snapshot_every:
@@ -363,6 +367,7 @@ class EventSourced(Actor[SourcedMessage[C, S]], Generic[S, C]):
             snapshot_version=self._snapshot_version,
             recovered_from=self._recovered_from,
             replayed=self._replayed,
+            crashes=self._crashes,
         )
 
 
