@@ -44,20 +44,26 @@ def _log_path(args: argparse.Namespace) -> Path | None:
 def _trace(args: argparse.Namespace) -> int:
     import trio
 
-    from eventlog import SQLiteEventLog
+    from eventlog import EventLogError, SQLiteEventLog
     from eventlog.trace import render_trace
+    from trt_actors.events import CODEC
 
     path = _log_path(args)
     if path is None:
         return 2
 
     async def show() -> int:
-        async with SQLiteEventLog.open(path) as log:
+        # Read-only: a running bot may be writing this file; tracing never changes it.
+        async with SQLiteEventLog.open_readonly(path, codec=CODEC) as log:
             chain = await log.read_cid(args.cid)
         print(render_trace(chain))
         return 0 if chain else 1
 
-    return trio.run(show)
+    try:
+        return trio.run(show)
+    except EventLogError as error:
+        print(error, file=sys.stderr)
+        return 2
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -67,7 +73,7 @@ def _run(args: argparse.Namespace) -> int:
     import trio
 
     from registry import RegistryError
-    from trt_actors.app import run_bot
+    from trt_actors.app import BotStopped, run_bot
     from trt_actors.config import ConfigError, Settings
 
     try:
@@ -93,6 +99,16 @@ def _run(args: argparse.Namespace) -> int:
     except RegistryError as error:
         print(error, file=sys.stderr)
         return 2
+    except BaseExceptionGroup as group:
+        stopped, rest = group.split(BotStopped)
+        if stopped is None or rest is not None:
+            raise
+        for reason in stopped.exceptions:
+            print(f"trt-actors stopped: {reason}", file=sys.stderr)
+        return 1
+    except BotStopped as stop:
+        print(f"trt-actors stopped: {stop}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -6,8 +6,15 @@ event log, and runs under one root :class:`~trt_actors.runtime.Supervisor`:
 
 * the **sessions** region (one event-sourced session per chat);
 * the **receiver**: long polling, or the webhook when ``WEBHOOK_URL`` is set;
-* the **outbox**, which delivers every ``UiRendered`` from the log;
+  it records updates and answers taps;
+* the **router**, a durable reactor that hands every recorded update to its
+  chat's session and moves on only after the session committed;
+* the **outbox**, a durable reactor that delivers every ``UiRendered``;
 * the **HTTP server**: ``/telegram/webhook``, ``/health``, ``/ready``, ``/metrics``.
+
+If the log's writer breaks for good (the disk is gone), ``run_bot`` stops
+everything and raises :class:`BotStopped` with the reason: a bot that cannot
+record must not take updates.
 
 Example::
 
@@ -29,17 +36,23 @@ from eventlog import SQLiteEventLog
 from registry import Registry, load_valid_registry
 from trt_actors.actors.outbox import Outbox
 from trt_actors.actors.receiver import UpdateReceiver
-from trt_actors.actors.session import Sessions
+from trt_actors.actors.routing import Router
+from trt_actors.actors.session_region import Sessions
 from trt_actors.actors.throttle import Throttle
 from trt_actors.config import Settings
 from trt_actors.http.bot_server import BotServer, readiness
 from trt_actors.metrics import Metrics
+from trt_actors.events import CODEC
 from trt_actors.runtime import Supervisor, SystemJournal
 from trt_actors.telegram import TelegramClient
 
-__all__ = ["RunningBot", "run_bot"]
+__all__ = ["BotStopped", "RunningBot", "run_bot"]
 
 logger = logging.getLogger(__name__)
+
+
+class BotStopped(Exception):
+    """The bot stopped itself because a part it cannot run without failed for good."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,7 @@ class RunningBot:
     registry: Registry
     sessions: Sessions
     receiver: UpdateReceiver
+    router: Router
     outbox: Outbox
     supervisor: Supervisor
     metrics: Metrics
@@ -74,7 +88,7 @@ async def run_bot(
     if not settings.telegram_bot_token:
         raise ValueError("run_bot needs settings.telegram_bot_token; Settings.from_env(require_telegram=True) checks it")
     registry = registry if registry is not None else load_valid_registry(markup=settings.price_markup)
-    async with SQLiteEventLog.open(settings.db_path) as log:
+    async with SQLiteEventLog.open(settings.db_path, codec=CODEC) as log:
         journal = SystemJournal(log)
         # Two clients: the long poll holds one connection for its whole timeout.
         intake_tg = TelegramClient.from_settings(settings)
@@ -83,21 +97,26 @@ async def run_bot(
             async with Supervisor.open("root", journal=journal) as root, Sessions.open(
                 log, registry, idle_timeout=idle_timeout, journal=journal
             ) as sessions:
-                receiver = UpdateReceiver(log, intake_tg, sessions.route, webhook_secret=settings.webhook_secret)
+                receiver = UpdateReceiver(
+                    log, intake_tg, bot_id=_bot_id(settings), webhook_secret=settings.webhook_secret
+                )
+                router = Router(log, sessions.route, answer=receiver.answers.answer)
                 outbox = Outbox(log, outbox_tg, throttle=throttle, head=lambda: log.statistics().writer.head_seq)
                 metrics = Metrics()
                 metrics.register("eventlog", log.statistics)
                 metrics.register("receiver", receiver.statistics)
+                metrics.register("router", router.statistics)
                 metrics.register("outbox", outbox.statistics)
                 metrics.register("supervisor", root.statistics)
                 metrics.register("sessions", sessions.statistics)
                 server = BotServer(
                     receiver=receiver,
                     metrics=metrics,
-                    checks=readiness(log, ("receiver", receiver), ("outbox", outbox)),
+                    checks=readiness(log, ("receiver", receiver), ("router", router), ("outbox", outbox)),
                 )
                 http_url: str = await _start_http(root, server, settings)
                 root.start("outbox", outbox.run)
+                root.start("router", router.run)
                 webhook_url = settings.webhook_url
                 if webhook_url is not None:
 
@@ -110,13 +129,20 @@ async def run_bot(
                 mode = "webhook" if webhook_url else "polling"
                 logger.info("bot running (%s), HTTP on %s, log %s", mode, http_url, settings.db_path)
                 task_status.started(
-                    RunningBot(log, registry, sessions, receiver, outbox, root, metrics, http_url, mode)
+                    RunningBot(log, registry, sessions, receiver, router, outbox, root, metrics, http_url, mode)
                 )
-                await trio.sleep_forever()
+                failure = await log.wait_failed()
+                raise BotStopped(f"the event log cannot record any more ({failure}); stopping the bot")
         finally:
             with trio.CancelScope(shield=True):
                 await intake_tg.aclose()
                 await outbox_tg.aclose()
+
+
+def _bot_id(settings: Settings) -> int:
+    """The bot's id: the number before the colon of its token (0 if the token has another shape)."""
+    head = settings.telegram_bot_token.reveal().partition(":")[0]
+    return int(head) if head.isdigit() else 0
 
 
 async def _start_http(root: Supervisor, server: BotServer, settings: Settings) -> str:

@@ -100,8 +100,8 @@ async def run_demo(out: TextIO = sys.stdout, db_path: Path | None = None) -> int
                 say(f"  bot HTTP server    {bot.http_url}  (/health, /ready, /metrics)")
                 say(f"  event log          {path}")
                 say(f"  receiving by       {bot.mode}")
-                anna = ScriptedUser(tg.user(1001, first_name="Анна", language_code="ru"), bot.log)
-                bob = ScriptedUser(tg.user(1002, first_name="Bob", language_code="en"), bot.log)
+                anna = ScriptedUser(tg.user(1001, first_name="Анна", language_code="ru"))
+                bob = ScriptedUser(tg.user(1002, first_name="Bob", language_code="en"))
                 async with trio.open_nursery() as users:
                     users.start_soon(_anna, anna)
                     users.start_soon(_bob, bob)

@@ -14,17 +14,18 @@ import pytest
 import trio
 
 from eventlog import NewEvent, RecordedEvent, SQLiteEventLog
-from trt_actors.events import Button, Event, UiRendered, UpdateReceived
+from trt_actors.events import CODEC, Button, Event, UiRendered, UpdateReceived
 from trt_actors.sandbox.telegram import TelegramEmulator
 from trt_actors.actors.intake import UpdateMeta
 from trt_actors.telegram import TelegramClient, Update
 
 TOKEN = "123456:TEST-token-0123456789abcdefXYZ"
+BOT_ID = 123456
 
 
 @pytest.fixture
 async def log(tmp_path: Path) -> AsyncIterator[SQLiteEventLog]:
-    async with SQLiteEventLog.open(tmp_path / "events.sqlite3") as opened:
+    async with SQLiteEventLog.open(tmp_path / "events.sqlite3", codec=CODEC) as opened:
         yield opened
 
 
@@ -103,8 +104,8 @@ async def user_wrote(log: SQLiteEventLog, chat_id: int, update_id: int) -> None:
     await log.append(
         [
             NewEvent(
-                event_id=f"update:{update_id}:{chat_id}.1",
-                stream="updates",
+                event_id=f"update:{BOT_ID}:0:{update_id}",
+                stream=f"inbox:{chat_id}",
                 event=event,
                 cid=f"u{update_id}",
                 ts=time.time(),

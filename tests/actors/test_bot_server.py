@@ -8,6 +8,7 @@ import trio
 from eventlog import SQLiteEventLog
 from trt_actors.actors.outbox import Outbox
 from trt_actors.actors.receiver import UpdateReceiver
+from trt_actors.actors.routing import Router
 from trt_actors.actors.throttle import Throttle
 from trt_actors.events import DispatchOk
 from trt_actors.http import Request, Response
@@ -24,7 +25,8 @@ async def test_health_ready_metrics_and_not_found(
     log: SQLiteEventLog, tg: TelegramClient, emu: TelegramEmulator
 ) -> None:
     route = Routed()
-    receiver = UpdateReceiver(log, tg, route, poll_timeout=1)
+    receiver = UpdateReceiver(log, tg, bot_id=123456, poll_timeout=1)
+    router = Router(log, route)
     outbox = Outbox(log, tg, throttle=Throttle(per_chat_rate=100, per_chat_burst=10, global_rate=100))
     metrics = Metrics()
     metrics.register("eventlog", log.statistics)
@@ -37,7 +39,7 @@ async def test_health_ready_metrics_and_not_found(
 
     server = BotServer(
         metrics=metrics,
-        checks=readiness(log, ("receiver", receiver), ("outbox", outbox)),
+        checks=readiness(log, ("receiver", receiver), ("router", router), ("outbox", outbox)),
         kie_callback=kie,
     )
     async with trio.open_nursery() as nursery, httpx.AsyncClient(timeout=5.0, trust_env=False) as http:
@@ -45,9 +47,10 @@ async def test_health_ready_metrics_and_not_found(
         assert (await http.get(f"{url}/health")).status_code == 200
         not_ready = await http.get(f"{url}/ready")
         assert not_ready.status_code == 503 and not_ready.json()["checks"] == {
-            "eventlog": True, "receiver": False, "outbox": False
+            "eventlog": True, "receiver": False, "router": False, "outbox": False
         }
 
+        await nursery.start(router.run)
         await nursery.start(receiver.run_polling)
         await nursery.start(outbox.run)
         metrics.register("outbox", outbox.statistics)
@@ -81,14 +84,16 @@ async def test_receiver_and_outbox_run_under_the_supervisor(
     async def echo(update: object, meta: object) -> None:
         await render(log, ann.id, "reply", "got it")
 
-    receiver = UpdateReceiver(log, tg, echo, poll_timeout=1)
+    receiver = UpdateReceiver(log, tg, poll_timeout=1)
+    router = Router(log, echo)
     with trio.CancelScope() as scope:
         async with Supervisor.open("root") as root:
             root.start("receiver", receiver.run_polling)
+            root.start("router", router.run)
             root.start("outbox", outbox.run)
             await ann.send_text("ping")
             with trio.fail_after(5):
                 await ann.wait_messages(1)
-            assert root.statistics().running == 2
+            assert root.statistics().running == 3
             scope.cancel()
     assert [m.text for m in ann.messages()] == ["got it"]

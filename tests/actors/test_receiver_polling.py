@@ -1,4 +1,4 @@
-"""Long polling: record first, then confirm (offset), answer taps at once, route each update once."""
+"""Long polling: record first, then confirm (offset), answer taps at once; the router routes each update once."""
 
 from __future__ import annotations
 
@@ -9,43 +9,50 @@ from typing import Any
 import msgspec
 import trio
 
-from eventlog import CommitFailed, NewEvent, Position, SQLiteEventLog
-from trt_actors.actors.intake import Intake, UpdateMeta
+from eventlog import Append, CommitFailed, Position, SQLiteEventLog, VersionConflict
+from trt_actors.actors.intake import Intake, Route, UpdateMeta
 from trt_actors.actors.receiver import UpdateReceiver
-from trt_actors.events import CallbackReceived, CallbackRouted, UpdateReceived, UpdateRejected
+from trt_actors.actors.routing import Router
+from trt_actors.events import CallbackReceived, CallbackRouted, ReactionAbandoned, UpdateReceived, UpdateRejected
 from trt_actors.sandbox.telegram import TelegramEmulator
 from trt_actors.telegram import InlineKeyboardButton, InlineKeyboardMarkup, TelegramClient, Update
 
-from .conftest import Routed, events_of
+from .conftest import BOT_ID, Routed, events_of
 
 
 class FailingOnce:
-    """An event store whose first append fails as a broken disk would."""
+    """An event store whose first batch of updates fails as a broken disk would."""
 
     def __init__(self, log: SQLiteEventLog) -> None:
         self.log = log
         self.failed = False
 
-    async def append(self, events: Sequence[NewEvent], *, expected: Mapping[str, int] | None = None) -> list[Position]:
+    async def append_batch(self, appends: Sequence[Append]) -> list[list[Position] | VersionConflict]:
         if not self.failed:
             self.failed = True
             raise CommitFailed("disk I/O error (injected)")
-        return await self.log.append(events, expected=expected)
+        return await self.log.append_batch(appends)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.log, name)
 
 
 @asynccontextmanager
-async def polling(receiver: UpdateReceiver) -> AsyncIterator[UpdateReceiver]:
+async def polling(
+    receiver: UpdateReceiver, log: SQLiteEventLog | None = None, route: Route | None = None, **router: Any
+) -> AsyncIterator[UpdateReceiver]:
+    """The receiver polling and, with a ``route``, a router following the log into it."""
     async with trio.open_nursery() as nursery:
+        if route is not None:
+            assert log is not None
+            await nursery.start(Router(log, route, answer=receiver.answers.answer, **router).run)
         await nursery.start(receiver.run_polling)
         yield receiver
         nursery.cancel_scope.cancel()
 
 
-def receiver_for(log: Any, tg: TelegramClient, route: Routed, **options: Any) -> UpdateReceiver:
-    return UpdateReceiver(log, tg, route, poll_timeout=1, backoff_base=0.05, backoff_cap=0.5, **options)
+def receiver_for(log: Any, tg: TelegramClient, **options: Any) -> UpdateReceiver:
+    return UpdateReceiver(log, tg, bot_id=BOT_ID, poll_timeout=1, backoff_base=0.05, backoff_cap=0.5, **options)
 
 
 def offsets(emu: TelegramEmulator) -> list[int | None]:
@@ -55,7 +62,7 @@ def offsets(emu: TelegramEmulator) -> list[int | None]:
 async def test_records_assigns_a_cid_and_routes(log: SQLiteEventLog, tg: TelegramClient, emu: TelegramEmulator) -> None:
     route = Routed()
     ann = emu.user(1001, "Ann")
-    async with polling(receiver_for(log, tg, route)) as receiver:
+    async with polling(receiver_for(log, tg), log, route) as receiver:
         message_id = await ann.send_text("/start")
         await route.wait_count(1)
         [(update, meta)] = route.items
@@ -63,9 +70,10 @@ async def test_records_assigns_a_cid_and_routes(log: SQLiteEventLog, tg: Telegra
             await emu.wait_updates_taken()  # the next poll confirmed it
     assert update.message is not None and update.message.text == "/start"
     [recorded] = await events_of(log, UpdateReceived)
-    assert recorded.event_id == f"update:{update.update_id}:{ann.id}.{message_id}" == meta.event_id
+    assert recorded.event_id == f"update:{BOT_ID}:0:{update.update_id}" == meta.event_id
+    assert update.message is not None and update.message.message_id == message_id
     assert recorded.cid == meta.cid and meta.cid.startswith(f"u{update.update_id}-")
-    assert recorded.stream == "updates" and recorded.chat_id == ann.id and recorded.user_id == ann.id
+    assert recorded.stream == f"inbox:{ann.id}" and recorded.chat_id == ann.id and recorded.user_id == ann.id
     assert (meta.chat_id, meta.user_id) == (ann.id, ann.id)
     assert receiver.offset == update.update_id + 1 and emu.pending_updates == 0
     assert emu.requests_for("deleteWebhook")
@@ -77,7 +85,7 @@ async def test_offset_advances_only_after_the_commit(
     route = Routed()
     ann = emu.user(1001, "Ann")
     await ann.send_text("hello")
-    async with polling(receiver_for(FailingOnce(log), tg, route)) as receiver:
+    async with polling(receiver_for(FailingOnce(log), tg), log, route) as receiver:
         await route.wait_count(1)
     seen = offsets(emu)
     # The batch fetched before the failed commit was fetched again with the same (absent) offset.
@@ -94,7 +102,7 @@ async def test_the_same_update_twice_is_recorded_and_routed_once(
                "from": {"id": 7, "is_bot": False, "first_name": "Z"}}
     emu.inject_update({"update_id": 500, "message": dict(message)})
     emu.inject_update({"update_id": 500, "message": dict(message)})  # twice in one batch
-    async with polling(receiver_for(log, tg, route)) as receiver:
+    async with polling(receiver_for(log, tg), log, route) as receiver:
         await route.wait_count(1)
         with trio.fail_after(5):
             await emu.wait_updates_taken()
@@ -104,11 +112,11 @@ async def test_the_same_update_twice_is_recorded_and_routed_once(
     # A restart before the offset was confirmed: Telegram sends it again to a new process.
     emu.inject_update({"update_id": 501, "message": {**message, "message_id": 10}})
     again = Routed()
-    async with polling(receiver_for(log, tg, again)) as receiver:
+    async with polling(receiver_for(log, tg), log, again) as receiver:
         await again.wait_count(1)
     emu.inject_update({"update_id": 501, "message": {**message, "message_id": 10}})
     third = Routed()
-    async with polling(receiver_for(log, tg, third)) as receiver:
+    async with polling(receiver_for(log, tg), log, third) as receiver:
         with trio.fail_after(5):
             await emu.wait_updates_taken()
             while receiver.statistics().duplicates < 1:
@@ -125,7 +133,7 @@ async def test_a_tap_is_answered_before_a_slow_route_finishes(
     ann = emu.user(1001, "Ann")
     keyboard = InlineKeyboardMarkup(((InlineKeyboardButton("Go", callback_data="go"),),))
     sent = await tg.send_message(ann.id, "Ready?", reply_markup=keyboard)
-    async with polling(receiver_for(log, tg, route)):
+    async with polling(receiver_for(log, tg), log, route):
         await ann.tap(sent.message_id, "go")
         with trio.fail_after(3):
             while emu.callback_statistics().answered < 1:
@@ -133,7 +141,7 @@ async def test_a_tap_is_answered_before_a_slow_route_finishes(
         assert route.items == []  # the route is still blocked
         gate.set()
         await route.wait_count(1)
-    records = await log.read_stream("updates")
+    records = await log.read_stream(f"inbox:{ann.id}")
     kinds = [type(r.event) for r in records]
     assert kinds == [UpdateReceived, CallbackReceived, CallbackRouted]
     assert len({r.cid for r in records}) == 1
@@ -149,7 +157,7 @@ async def test_a_malformed_update_is_rejected_and_skipped(
     route = Routed()
     ann = emu.user(1001, "Ann")
     emu.inject_update({"update_id": 300, "message": "not a message"})
-    async with polling(receiver_for(log, tg, route)) as receiver:
+    async with polling(receiver_for(log, tg), log, route) as receiver:
         await ann.send_text("after")
         await route.wait_count(1)
     [rejected] = await events_of(log, UpdateRejected)
@@ -164,8 +172,8 @@ async def test_409_conflict_backs_off_then_recovers(
 ) -> None:
     route = Routed()
     ann = emu.user(1001, "Ann")
-    receiver = UpdateReceiver(log, tg, route, poll_timeout=1, backoff_base=0.2, backoff_cap=0.4)
-    async with polling(receiver):
+    receiver = UpdateReceiver(log, tg, bot_id=BOT_ID, poll_timeout=1, backoff_base=0.2, backoff_cap=0.4)
+    async with polling(receiver, log, route):
         with trio.fail_after(3):
             await emu.wait_polling()
         await tg.set_webhook("http://127.0.0.1:9/elsewhere")  # another instance took over
@@ -184,10 +192,9 @@ async def test_an_update_recorded_but_not_routed_before_a_crash_is_routed_on_sta
 ) -> None:
     ann = emu.user(1001, "Ann")
     first = Routed()
-    async with polling(receiver_for(log, tg, first)) as receiver:
+    async with polling(receiver_for(log, tg), log, first) as receiver:
         await ann.send_text("routed before the restart")
         await first.wait_count(1)
-    assert receiver.statistics().routed_through == 1
     # The process committed this one and died before routing it; Telegram will not send it again.
     orphan = receiver.intake.parse(
         b'{"update_id": 900, "message": {"message_id": 77, "date": 1, "chat": {"id": 1001, "type": "private"},'
@@ -196,16 +203,15 @@ async def test_an_update_recorded_but_not_routed_before_a_crash_is_routed_on_sta
     )
     await receiver.intake.record([orphan])
     again = Routed()
-    async with polling(receiver_for(log, tg, again)) as restarted:
+    async with polling(receiver_for(log, tg), log, again) as restarted:
         await again.wait_count(1)
     [(update, meta)] = again.items
     assert update.message is not None and update.message.text == "lost?"
-    assert meta.event_id == "update:900:1001.77" and meta.chat_id == 1001
-    assert restarted.statistics().replayed == 1
+    assert meta.event_id == f"update:{BOT_ID}:0:900" and meta.chat_id == 1001
 
 
-async def test_a_failing_route_does_not_stop_the_next_update(
-    log: SQLiteEventLog, tg: TelegramClient, emu: TelegramEmulator
+async def test_a_route_that_keeps_failing_is_given_up_on_record_and_the_next_update_goes_through(
+    log: SQLiteEventLog, tg: TelegramClient, emu: TelegramEmulator, expected_bugs: list[str]
 ) -> None:
     got: list[str] = []
 
@@ -216,13 +222,16 @@ async def test_a_failing_route_does_not_stop_the_next_update(
         got.append(text or "")
 
     ann = emu.user(1001, "Ann")
-    async with polling(UpdateReceiver(log, tg, route, poll_timeout=1)) as receiver:
+    receiver = UpdateReceiver(log, tg, bot_id=BOT_ID, poll_timeout=1)
+    async with polling(receiver, log, route, max_attempts=2, backoff_base=0.01):
         await ann.send_text("boom")
         await ann.send_text("fine")
         with trio.fail_after(5):
             while got != ["fine"]:
                 await trio.sleep(0.01)
-        assert receiver.statistics().route_failures == 1
+    [abandoned] = await events_of(log, ReactionAbandoned)
+    assert isinstance(abandoned.event, ReactionAbandoned) and abandoned.event.error == "a router bug"
+    assert len(expected_bugs) == 1
 
 
 async def test_a_tap_committed_just_before_a_crash_is_answered_and_routed_after_restart(
@@ -235,16 +244,16 @@ async def test_a_tap_committed_just_before_a_crash_is_answered_and_routed_after_
     # The previous process fetched the tap and committed it, then died: no answer, no route, no offset.
     raw = await tg.api.call("getUpdates", {"timeout": 0})
     [body] = msgspec.json.decode(raw, type=list[msgspec.Raw])
-    intake = Intake(log)
+    intake = Intake(log, bot_id=BOT_ID)
+    await intake.load()
     await intake.record([intake.parse(bytes(body), source="polling")])
 
     route = Routed()
-    async with polling(receiver_for(log, tg, route)) as receiver:
+    async with polling(receiver_for(log, tg), log, route) as receiver:
         await route.wait_count(1)
         with trio.fail_after(5):
             await emu.wait_updates_taken()  # Telegram sent it again; it was a duplicate
             while emu.callback_statistics().answered < 1:
                 await trio.sleep(0.01)
-        assert receiver.statistics().replayed == 1
     assert len(route.items) == 1 and route.items[0][0].callback_query is not None
     assert len(await events_of(log, CallbackReceived)) == 1

@@ -13,13 +13,14 @@ import trio
 from eventlog import SQLiteEventLog
 from trt_actors.actors.intake import UpdateMeta
 from trt_actors.actors.receiver import SECRET_HEADER, UpdateReceiver
+from trt_actors.actors.routing import Router
 from trt_actors.config import Secret
 from trt_actors.events import UpdateReceived, UpdateRejected
 from trt_actors.http.bot_server import BotServer
 from trt_actors.sandbox.telegram import TelegramEmulator
 from trt_actors.telegram import TelegramClient, Update
 
-from .conftest import Routed, events_of
+from .conftest import BOT_ID, Routed, events_of
 
 SECRET = "s3cret_-Token"
 
@@ -52,9 +53,10 @@ class Bot:
 
 @asynccontextmanager
 async def webhook_bot(log: SQLiteEventLog, tg: TelegramClient, route: Routed) -> AsyncIterator[Bot]:
-    receiver = UpdateReceiver(log, tg, route, webhook_secret=Secret(SECRET))
+    receiver = UpdateReceiver(log, tg, bot_id=BOT_ID, webhook_secret=Secret(SECRET))
     server = BotServer(receiver=receiver)
     async with trio.open_nursery() as nursery, httpx.AsyncClient(timeout=5.0, trust_env=False) as http:
+        await nursery.start(Router(log, route, answer=receiver.answers.answer).run)
         url: str = await nursery.start(server.run)
         await nursery.start(receiver.run_webhook, f"{url}/telegram/webhook")
         yield Bot(receiver, url, http)
@@ -117,6 +119,7 @@ async def test_200_comes_after_the_append_and_duplicates_are_processed_once(
         assert [r.status_code for r in responses] == [200, 200, 200]
         [recorded] = await events_of(log, UpdateReceived)  # already durable when the 200 came
         assert isinstance(recorded.event, UpdateReceived) and recorded.event.source == "webhook"
+        await route.wait_count(1)
     assert len(route.items) == 1 and in_log_when_routed == [True]
 
 

@@ -34,7 +34,7 @@ class Harness:
     nursery: trio.Nursery
 
     def user(self, user_id: int, name: str, language: str = "ru") -> ScriptedUser:
-        return ScriptedUser(self.emulator.user(user_id, first_name=name, language_code=language), self.bot.log)
+        return ScriptedUser(self.emulator.user(user_id, first_name=name, language_code=language))
 
 
 def settings_for(emulator: TelegramEmulator, db: Path) -> Settings:

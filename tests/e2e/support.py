@@ -238,12 +238,14 @@ class Follower:
 
 
 async def wait_settled(bot: RunningBot, *, timeout: float = 10.0) -> None:
-    """Wait until the outbox has delivered everything in the log and every tap answer has left."""
+    """Wait until every update is routed, the outbox has delivered everything in the log and every tap answer has left."""
     with trio.fail_after(timeout):
         while True:
             outbox = bot.outbox.statistics()
+            router = bot.router.statistics()
             answers = bot.receiver.statistics().answers
-            if not (outbox.pending or outbox.lag or outbox.in_flight or answers.queued or answers.in_flight):
+            busy = outbox.pending or outbox.lag or outbox.in_flight or router.pending
+            if not (busy or answers.queued or answers.in_flight):
                 return
             await trio.sleep(0.005)
 

@@ -460,7 +460,9 @@ async def _audit_run(bot: RunningBot) -> None:
     assert all(child.state == "running" for child in supervisor.per_child), supervisor
     assert bot.sessions.statistics().crashes == 0, bot.sessions.statistics()
     receiver = bot.receiver.statistics()
-    assert receiver.running and receiver.route_failures == 0 and receiver.answers.failed == 0, receiver
+    assert receiver.running and receiver.answers.failed == 0, receiver
+    router = bot.router.statistics()
+    assert router.running and router.retries == 0 and router.abandoned == 0, router
     assert bot.outbox.running and bot.outbox.statistics().failed == 0, bot.outbox.statistics()
 
 

@@ -17,6 +17,7 @@ from registry import MENU_CATEGORIES, load_valid_registry
 from tests.e2e.conftest import Harness, fast, settings_for
 from trt_actors.app import RunningBot, run_bot
 from trt_actors.events import (
+    CODEC,
     CallbackAccepted,
     CallbackReceived,
     CallbackRejected,
@@ -119,7 +120,7 @@ async def test_a_session_survives_passivation_mid_wizard(tmp_path: Path) -> None
         bot: RunningBot = await nursery.start(
             lambda task_status: run_bot(settings, throttle=fast(), idle_timeout=0.2, task_status=task_status)
         )
-        ann = ScriptedUser(emulator.user(4001, first_name="Ann", language_code="en"), bot.log)
+        ann = ScriptedUser(emulator.user(4001, first_name="Ann", language_code="en"))
         await _to_second_step(ann)
         with trio.fail_after(10):
             while bot.sessions.statistics().live:
@@ -140,21 +141,22 @@ async def test_a_session_survives_a_restart_mid_wizard(tmp_path: Path) -> None:
             bot: RunningBot = await nursery.start(
                 lambda task_status: run_bot(settings, throttle=fast(), task_status=task_status)
             )
-            await _to_second_step(ScriptedUser(ann_tg, bot.log))
+            await _to_second_step(ScriptedUser(ann_tg))
             await _wait_delivered(bot)
             nursery.cancel_scope.cancel()  # the process stops; the log stays
 
         async with trio.open_nursery() as nursery:
             bot = await nursery.start(lambda task_status: run_bot(settings, throttle=fast(), task_status=task_status))
-            ann = ScriptedUser(ann_tg, bot.log)
+            ann = ScriptedUser(ann_tg)
             await ann.say("Hello after a restart")
             assert await ann.screen() == "confirm"
             assert "Hello after a restart" in (ann.current.body or "")
             await ann.tap_action(Confirm)
             assert await ann.screen() == "coming"
+            await _wait_delivered(bot)
             nursery.cancel_scope.cancel()
 
-    async with SQLiteEventLog.open(db) as log:
+    async with SQLiteEventLog.open(db, codec=CODEC) as log:
         events = await log.read_from(1, limit=10_000)
     rendered = [r.event.dispatch_id for r in events if isinstance(r.event, UiRendered)]
     delivered = [r.event.dispatch_id for r in events if isinstance(r.event, DispatchOk)]

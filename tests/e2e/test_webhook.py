@@ -184,7 +184,7 @@ async def test_an_update_delivered_twice_is_acted_on_once(webhook: Webhook) -> N
 async def test_a_429_storm_delays_screens_and_loses_none(webhook: Webhook) -> None:
     emulator, bot = webhook.emulator, webhook.bot
     ann = emulator.user(7003, "Ann", language_code="en")
-    walker = ScriptedUser(ann, bot.log, wait=15.0)
+    walker = ScriptedUser(ann, wait=15.0)
     await walker.say("/start")
 
     def storm() -> None:

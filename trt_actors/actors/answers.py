@@ -7,7 +7,9 @@ a few worker tasks that send a quick empty answer. A late or repeated answer is
 only counted: it must never stop the next update. A query this process has
 already answered (Telegram redelivered the tap) is not answered again; one whose
 answer failed, or that a restart forgot, is (a spinner that never stops costs
-the user more than one refused call).
+the user more than one refused call). A query counts as answered from the moment
+its answer is queued, so the router answering a recent tap again after the
+receiver did costs nothing.
 
 Example::
 
@@ -62,13 +64,14 @@ class CallbackAnswers:
         if callback_query_id in self._done:
             self.repeated += 1
             return
-        await self._send.send(callback_query_id)
-
-    def _answered(self, query_id: str) -> None:
-        self.answered += 1
-        self._done[query_id] = None
+        self._done[callback_query_id] = None
         while len(self._done) > self._remember:
             self._done.popitem(last=False)
+        await self._send.send(callback_query_id)
+
+    def _failed(self, query_id: str) -> None:
+        self.failed += 1
+        self._done.pop(query_id, None)  # a later redelivery may try again
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Serve answers until cancelled."""
@@ -84,15 +87,15 @@ class CallbackAnswers:
                 with trio.move_on_after(self._timeout) as scope:
                     await self._tg.answer_callback_query(query_id)
                 if scope.cancelled_caught:
-                    self.failed += 1
+                    self._failed(query_id)
                     log.warning("answerCallbackQuery %s took longer than %.1f s; gave up", query_id, self._timeout)
                 else:
-                    self._answered(query_id)
+                    self.answered += 1
             except QueryTooOld:
                 self.too_old += 1
                 log.info("callback query %s was too old to answer", query_id)
             except TelegramError as exc:
-                self.failed += 1
+                self._failed(query_id)
                 log.warning("could not answer callback query %s: %s", query_id, exc)
             finally:
                 self._in_flight -= 1

@@ -1,26 +1,32 @@
-"""Recording an update: raw Telegram JSON in, durable events out, ready to route.
+"""Recording an update: raw Telegram JSON in, durable events out.
 
 Both ways updates arrive (long polling and the webhook) go through
 :class:`Intake`, so they record exactly the same events:
 
-* an understood update becomes ``UpdateReceived`` on stream ``updates`` with the
-  event id ``update:<update_id>:<inner id>`` (the inner id is the callback query
-  id, ``<chat_id>.<message_id>`` for a message, the pre-checkout query id, ...:
-  Telegram may reuse an ``update_id`` after a week of silence, so the number
-  alone is not a safe key); a callback query adds ``CallbackReceived`` and
-  ``CallbackRouted`` in the same append;
-* a body that is not an update becomes ``UpdateRejected`` with an event id
-  derived from a hash of the body, so a retried delivery does not pile up.
+* an understood update becomes ``UpdateReceived`` on stream ``inbox:<chat_id>``
+  (``inbox:user:<user_id>`` when it has no chat, like a pre-checkout query),
+  with the event id ``update:<bot_id>:<era>:<update_id>`` (see
+  :mod:`trt_actors.actors.eras` for why the era); a callback query adds
+  ``CallbackReceived`` and ``CallbackRouted`` in the same all-or-nothing append;
+* a body that is not an update becomes ``UpdateRejected`` on stream
+  ``inbox:rejected`` with an event id derived from a hash of the body, so a
+  retried delivery does not pile up;
+* a body over :data:`MAX_STORED_BODY` is stored with its strings cut to
+  Telegram's own limit, with the original size and hash (a 1 MB "message" is
+  forged: Telegram never sends more than 4,096 characters of text).
+
+Each update is its own append (all or nothing), and a whole batch is
+committed at once (``append_batch``): one already in the log does not stop
+the others.
 
 The ``cid`` is ``u<update_id>-<hash of the event id>``: deterministic, so a
 replay yields the same chain. Every event that follows from the update carries it.
 
 Example::
 
-    intake = Intake(log)
-    for item in await intake.record([raw_body], source="webhook"):
-        if item.fresh:
-            await route(item.update, item.meta)
+    intake = Intake(log, bot_id=123456)
+    await intake.load()
+    recorded = await intake.record([intake.parse(raw_body, source="webhook")])
 """
 
 from __future__ import annotations
@@ -31,13 +37,32 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import msgspec
 
-from eventlog import EventStore, NewEvent, Position
+from eventlog import Append, EventStore, NewEvent, Position, VersionConflict
+from trt_actors.actors.eras import UpdateEras
 from trt_actors.events import CallbackReceived, CallbackRouted, Event, UpdateReceived, UpdateRejected
 from trt_actors.telegram import Update
 
-__all__ = ["UPDATES_STREAM", "Intake", "Recorded", "Rejected", "Route", "UpdateMeta", "parse_update"]
+__all__ = [
+    "MAX_STORED_BODY",
+    "MAX_STRING",
+    "Intake",
+    "Parsed",
+    "Recorded",
+    "Rejected",
+    "Route",
+    "UpdateMeta",
+    "inbox_stream",
+    "parse_update",
+    "update_events",
+]
 
-UPDATES_STREAM = "updates"
+MAX_STORED_BODY = 64 * 1024
+"""Bytes of an update body stored as they came; a larger body is stored with its strings cut."""
+
+MAX_STRING = 4096
+"""Telegram's longest text (a message; captions are shorter): no string of a stored body is longer."""
+
+REJECTED_STREAM = "inbox:rejected"
 
 _UPDATE = msgspec.json.Decoder(Update)
 
@@ -47,16 +72,13 @@ class _Numbered(msgspec.Struct):
 
 
 _NUMBERED = msgspec.json.Decoder(_Numbered)
-_KINDS = (
-    "message",
-    "edited_message",
-    "channel_post",
-    "edited_channel_post",
-    "callback_query",
-    "pre_checkout_query",
-    "my_chat_member",
-    "chat_member",
-)
+
+
+def inbox_stream(chat_id: int | None, user_id: int | None) -> str:
+    """Where a chat's (or, without a chat, a user's) updates are recorded."""
+    if chat_id is not None:
+        return f"inbox:{chat_id}"
+    return f"inbox:user:{user_id}"
 
 
 class UpdateMeta(msgspec.Struct, frozen=True, kw_only=True):
@@ -71,16 +93,21 @@ class UpdateMeta(msgspec.Struct, frozen=True, kw_only=True):
 
 
 Route = Callable[[Update, UpdateMeta], Awaitable[None]]
-"""Hands one recorded update on (the wiring turns it into a session command). May apply backpressure."""
+"""Hands one recorded update to its target and returns once the target committed the outcome."""
 
 
 class Parsed(msgspec.Struct, frozen=True, kw_only=True):
-    """An understood update and the events that record it."""
+    """An understood update, before it has an event id (that needs the batch's era)."""
 
     update: Update
-    meta: UpdateMeta
     kind: str
-    events: tuple[NewEvent, ...]
+    body: str
+    source: str
+    ts: float
+    chat_id: int | None
+    user_id: int | None
+    original_size: int = 0
+    original_sha256: str = ""
 
 
 class Rejected(msgspec.Struct, frozen=True, kw_only=True):
@@ -92,7 +119,7 @@ class Rejected(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Recorded(msgspec.Struct, frozen=True, kw_only=True):
-    """One update after the append: ``fresh`` is False when the log already had it (do not route again)."""
+    """One update after the append: ``fresh`` is False when the log already had it."""
 
     update: Update
     meta: UpdateMeta
@@ -116,7 +143,7 @@ def _reject(body: bytes, reason: str, detail: str, update_id: int | None, ts: fl
     cid = f"u{update_id}-{digest[:8]}" if update_id is not None else f"r-{digest[:8]}"
     event = NewEvent(
         event_id=f"rejected:{digest}",
-        stream=UPDATES_STREAM,
+        stream=REJECTED_STREAM,
         event=UpdateRejected(reason=reason, detail=detail[:300], size=len(body)),
         cid=cid,
         ts=ts,
@@ -124,32 +151,37 @@ def _reject(body: bytes, reason: str, detail: str, update_id: int | None, ts: fl
     return Rejected(update_id=update_id, reason=reason, event=event)
 
 
-def _identify(update: Update) -> tuple[str, str, int | None, int | None] | None:
-    """(kind, inner id, chat id, user id) of an update, or None when it carries nothing we know."""
+def _identify(update: Update) -> tuple[str, int | None, int | None] | None:
+    """(kind, chat id, user id) of an update, or None when it carries nothing we know."""
     if update.callback_query is not None:
         query = update.callback_query
         chat = query.message.chat.id if query.message is not None else None
-        return "callback_query", query.id, chat, query.from_.id
+        return "callback_query", chat, query.from_.id
     if update.pre_checkout_query is not None:
-        pre = update.pre_checkout_query
-        return "pre_checkout_query", pre.id, None, pre.from_.id
+        return "pre_checkout_query", None, update.pre_checkout_query.from_.id
     for kind in ("message", "edited_message", "channel_post", "edited_channel_post"):
         message = getattr(update, kind)
         if message is not None:
-            user = message.from_.id if message.from_ is not None else None
-            inner = f"{message.chat.id}.{message.message_id}"
-            if message.edit_date is not None:
-                inner = f"{inner}.e{message.edit_date}"
-            return kind, inner, message.chat.id, user
+            return kind, message.chat.id, message.from_.id if message.from_ is not None else None
     for kind in ("my_chat_member", "chat_member"):
         member = getattr(update, kind)
         if member is not None:
-            return kind, f"{member.chat.id}.{member.from_.id}.{member.date}", member.chat.id, member.from_.id
+            return kind, member.chat.id, member.from_.id
     return None
 
 
+def _cut(value: object) -> object:
+    if isinstance(value, str):
+        return value[:MAX_STRING]
+    if isinstance(value, list):
+        return [_cut(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _cut(item) for key, item in value.items()}
+    return value
+
+
 def parse_update(body: bytes, *, source: str, ts: float) -> Parsed | Rejected:
-    """Read one update body and build its events (pure: no I/O)."""
+    """Read one update body (pure: no I/O). Ids come later, with the batch's era."""
     try:
         update = _UPDATE.decode(body)
     except msgspec.DecodeError as exc:
@@ -162,34 +194,25 @@ def parse_update(body: bytes, *, source: str, ts: float) -> Parsed | Rejected:
     identity = _identify(update)
     if identity is None:
         return _reject(body, "unknown-kind", "the update carries no kind the bot reads", update.update_id, ts)
-    kind, inner, chat_id, user_id = identity
-    event_id = f"update:{update.update_id}:{inner}"
-    cid = f"u{update.update_id}-{_digest(event_id, 8)}"
-    meta = UpdateMeta(cid=cid, update_id=update.update_id, event_id=event_id, ts=ts, chat_id=chat_id, user_id=user_id)
-    received = UpdateReceived(update_id=update.update_id, kind=kind, body=body.decode("utf-8"), source=source)
-    events: list[NewEvent] = [_envelope(meta, event_id, received, None)]
-    query = update.callback_query
-    if query is not None:
-        message_id = query.message.message_id if query.message is not None else None
-        callback = CallbackReceived(
-            update_id=update.update_id, callback_query_id=query.id, data=query.data or "", message_id=message_id
+    kind, chat_id, user_id = identity
+    if len(body) <= MAX_STORED_BODY:
+        return Parsed(
+            update=update, kind=kind, body=body.decode("utf-8"), source=source, ts=ts, chat_id=chat_id, user_id=user_id
         )
-        target = f"session:{chat_id}" if chat_id is not None else f"user:{user_id}"
-        events.append(_envelope(meta, f"{event_id}:callback", callback, event_id))
-        events.append(_envelope(meta, f"{event_id}:routed", CallbackRouted(target=target), f"{event_id}:callback"))
-    return Parsed(update=update, meta=meta, kind=kind, events=tuple(events))
-
-
-def _envelope(meta: UpdateMeta, event_id: str, event: Event, causation: str | None) -> NewEvent:
-    return NewEvent(
-        event_id=event_id,
-        stream=UPDATES_STREAM,
-        event=event,
-        cid=meta.cid,
-        ts=meta.ts,
-        causation=causation,
-        chat_id=meta.chat_id,
-        user_id=meta.user_id,
+    stored = msgspec.json.encode(_cut(msgspec.json.decode(body)))
+    if len(stored) > MAX_STORED_BODY:
+        detail = f"{len(body)} bytes, {len(stored)} even with every string cut to {MAX_STRING} characters"
+        return _reject(body, "too-large", detail, update.update_id, ts)
+    return Parsed(
+        update=_UPDATE.decode(stored),
+        kind=kind,
+        body=stored.decode("utf-8"),
+        source=source,
+        ts=ts,
+        chat_id=chat_id,
+        user_id=user_id,
+        original_size=len(body),
+        original_sha256=_digest(body, 64),
     )
 
 
@@ -201,51 +224,113 @@ def _is_not_json(body: bytes) -> bool:
     return False
 
 
-class Intake:
-    """Appends updates to the log in one atomic append per batch; returns what to route.
+def update_events(parsed: Parsed, *, bot_id: int, era: int) -> tuple[UpdateMeta, tuple[NewEvent, ...]]:
+    """The events that record ``parsed`` in ``era`` of ``bot_id`` (pure)."""
+    update = parsed.update
+    event_id = f"update:{bot_id}:{era}:{update.update_id}"
+    cid = f"u{update.update_id}-{_digest(event_id, 8)}"
+    meta = UpdateMeta(
+        cid=cid, update_id=update.update_id, event_id=event_id, ts=parsed.ts, chat_id=parsed.chat_id,
+        user_id=parsed.user_id,
+    )
+    received = UpdateReceived(
+        update_id=update.update_id,
+        kind=parsed.kind,
+        body=parsed.body,
+        source=parsed.source,
+        original_size=parsed.original_size,
+        original_sha256=parsed.original_sha256,
+    )
+    stream = inbox_stream(parsed.chat_id, parsed.user_id)
+    events: list[NewEvent] = [_envelope(meta, stream, event_id, received, None)]
+    query = update.callback_query
+    if query is not None:
+        message_id = query.message.message_id if query.message is not None else None
+        callback = CallbackReceived(
+            update_id=update.update_id, callback_query_id=query.id, data=query.data or "", message_id=message_id
+        )
+        target = f"session:{parsed.chat_id}" if parsed.chat_id is not None else f"user:{parsed.user_id}"
+        events.append(_envelope(meta, stream, f"{event_id}:callback", callback, event_id))
+        events.append(
+            _envelope(meta, stream, f"{event_id}:routed", CallbackRouted(target=target), f"{event_id}:callback")
+        )
+    return meta, tuple(events)
 
-    ``clock`` gives the ``ts`` of new events (Unix seconds).
+
+def _envelope(meta: UpdateMeta, stream: str, event_id: str, event: Event, causation: str | None) -> NewEvent:
+    return NewEvent(
+        event_id=event_id,
+        stream=stream,
+        event=event,
+        cid=meta.cid,
+        ts=meta.ts,
+        causation=causation,
+        chat_id=meta.chat_id,
+        user_id=meta.user_id,
+    )
+
+
+class Intake:
+    """Records batches of updates, each all-or-nothing, the batch in one commit.
+
+    ``clock`` gives the ``ts`` of new events (Unix seconds). Call :meth:`load`
+    once before recording (it reads the bot's era).
     """
 
-    def __init__(self, log: EventStore, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, log: EventStore, *, bot_id: int = 0, clock: Callable[[], float] = time.time) -> None:
         self._log = log
         self._clock = clock
+        self.eras = UpdateEras(log, bot_id=bot_id)
         self.received = 0
         self.duplicates = 0
         self.rejected = 0
+
+    async def load(self) -> None:
+        await self.eras.load()
 
     def parse(self, body: bytes, *, source: str) -> Parsed | Rejected:
         return parse_update(body, source=source, ts=self._clock())
 
     async def record(self, items: Sequence[Parsed | Rejected]) -> list[Recorded]:
-        """Append every item's events at once and wait for the commit.
+        """Append every item and wait for the commit; return the understood ones in order.
 
         Raises what the log raises (nothing is then recorded; retrying is safe).
         """
-        events: list[NewEvent] = []
-        firsts: list[tuple[Parsed, int]] = []
+        parsed = [item for item in items if isinstance(item, Parsed)]
+        rejected = [item for item in items if isinstance(item, Rejected)]
+        ids = [item.update.update_id for item in parsed]
+        placement = self.eras.place(ids, self._clock())
+        appends: list[Append] = []
+        metas: list[UpdateMeta] = []
         seen: set[str] = set()
-        for item in items:
-            item_events = item.events if isinstance(item, Parsed) else (item.event,)
-            if item_events[0].event_id in seen:
+        firsts: list[tuple[Parsed, UpdateMeta, int]] = []
+        for item in parsed:
+            meta, events = update_events(item, bot_id=self.eras.bot_id, era=placement.era)
+            if meta.event_id in seen:
                 continue  # the same update twice in one batch
-            seen.update(e.event_id for e in item_events)
-            if isinstance(item, Parsed):
-                firsts.append((item, len(events)))
-            events.extend(item_events)
-        positions = await self._log.append(events) if events else []
-        recorded = [
-            Recorded(
-                update=item.update,
-                meta=item.meta,
-                kind=item.kind,
-                fresh=not positions[index].duplicate,
-                position=positions[index],
+            seen.add(meta.event_id)
+            firsts.append((item, meta, len(appends)))
+            appends.append(Append(events=events))
+            metas.append(meta)
+        for refused in rejected:
+            if refused.event.event_id not in seen:
+                seen.add(refused.event.event_id)
+                appends.append(Append(events=(refused.event,)))
+        if placement.started is not None and metas:
+            first = metas[0]
+            era_event = self.eras.record_of(placement.started, first.cid, first.ts)
+            appends.append(Append(events=(era_event,)))
+        results = await self._log.append_batch(appends) if appends else []
+        self.eras.recorded(placement.era, ids, self._clock())
+        recorded: list[Recorded] = []
+        for item, meta, index in firsts:
+            result = results[index]
+            assert not isinstance(result, VersionConflict)  # no append here expects a version
+            recorded.append(
+                Recorded(update=item.update, meta=meta, kind=item.kind, fresh=not result[0].duplicate, position=result[0])
             )
-            for item, index in firsts
-        ]
         fresh = sum(r.fresh for r in recorded)
         self.received += fresh
-        self.duplicates += len(items) - fresh - sum(isinstance(i, Rejected) for i in items)
-        self.rejected += sum(isinstance(i, Rejected) for i in items)
+        self.duplicates += len(parsed) - fresh
+        self.rejected += len(rejected)
         return recorded

@@ -1,31 +1,28 @@
-"""The update receiver: gets updates from Telegram, records them, answers taps, routes them.
+"""The update receiver: gets updates from Telegram, records them and answers taps. It does not route.
 
 Two modes, one recording path (:mod:`trt_actors.actors.intake`):
 
 * **Long polling** (:meth:`UpdateReceiver.run_polling`): ``deleteWebhook`` (pending
-  updates kept), then ``getUpdates`` in a loop. Each batch is appended to the
-  log in one append; only after the commit does the next call carry the new
-  offset, which is what confirms the batch to Telegram. A crash in between means
-  Telegram sends the batch again, and the log's dedupe on event ids makes that a
-  no-op. 409 Conflict (another poller, or a webhook is set) is logged as a clear
-  warning and backed off; 5xx and network errors back off exponentially; 429
-  waits ``retry_after``.
+  updates kept), then ``getUpdates`` in a loop. Each batch is committed to the
+  log (each update all-or-nothing, the batch in one commit); only after the
+  commit does the next call carry the new offset, which is what confirms the
+  batch to Telegram. A crash in between means Telegram sends the batch again,
+  and the log's dedupe on event ids makes that a no-op. 409 Conflict (another
+  poller, or a webhook is set) is logged as a clear warning and backed off; 5xx
+  and network errors back off exponentially; 429 waits ``retry_after``.
 * **Webhook** (:meth:`UpdateReceiver.run_webhook` plus :meth:`UpdateReceiver.handle_webhook`,
   which the bot's HTTP server calls for ``POST /telegram/webhook``): the secret
   header is compared in constant time (401 and only a counter when wrong);
   bodies over 1 MB get 413; a body that is not an update is recorded as
-  ``UpdateRejected`` and answered 400; otherwise append, answer, route, 200.
-  A capacity limiter bounds the handlers running at once; a 500 (the log
+  ``UpdateRejected`` and answered 400; otherwise record, answer, 200. A
+  capacity limiter bounds the handlers running at once; a 500 (the log
   failed) makes Telegram deliver again.
 
 After the commit, a callback query is queued for an immediate empty answer
-(:class:`~trt_actors.actors.answers.CallbackAnswers`), then the update goes to
-``route``. An update the log already had is not routed again (a tap in it is
-answered again: the first answer may have died with the previous process).
-A route that raises is logged and counted; the next update still goes through.
-Before taking new updates, either mode routes again what was recorded after
-the routing checkpoint (:mod:`trt_actors.actors.routing`), so an update
-committed just before a crash still reaches its session (at least once).
+(:class:`~trt_actors.actors.answers.CallbackAnswers`). Getting an update to its
+session is the :class:`~trt_actors.actors.routing.Router`'s job: it follows the
+log durably, so the receiver never waits for a session, and one busy chat
+cannot hold back ``getUpdates`` for everyone.
 
 Run it under the runtime's supervisor like any long-running task::
 
@@ -33,7 +30,7 @@ Run it under the runtime's supervisor like any long-running task::
 
 Example::
 
-    receiver = UpdateReceiver(log, tg, route)
+    receiver = UpdateReceiver(log, tg, bot_id=123456)
     async with trio.open_nursery() as nursery:
         await nursery.start(receiver.run_polling)
 """
@@ -50,8 +47,7 @@ import trio
 
 from eventlog import EventLogError, EventStore
 from trt_actors.actors.answers import AnswerStatistics, CallbackAnswers
-from trt_actors.actors.intake import Intake, Parsed, Recorded, Rejected, Route, UpdateMeta
-from trt_actors.actors.routing import RoutingCheckpoint
+from trt_actors.actors.intake import Intake, Parsed, Recorded, Rejected
 from trt_actors.config import Secret
 from trt_actors.http import Request, Response
 from trt_actors.telegram import (
@@ -70,8 +66,6 @@ __all__ = [
     "MAX_WEBHOOK_BODY",
     "SECRET_HEADER",
     "ReceiverStatistics",
-    "Route",
-    "UpdateMeta",
     "UpdateReceiver",
 ]
 
@@ -98,16 +92,13 @@ class ReceiverStatistics(msgspec.Struct, frozen=True):
     received: int
     duplicates: int
     rejected: int
-    routed: int
     conflicts: int
     rate_limited: int
     poll_errors: int
     commit_failures: int
     unauthorized: int
     too_large: int
-    route_failures: int
-    routed_through: int
-    replayed: int
+    eras_started: int
     webhook_in_flight: int
     answers: AnswerStatistics
 
@@ -115,7 +106,8 @@ class ReceiverStatistics(msgspec.Struct, frozen=True):
 class UpdateReceiver:
     """Receives updates by long polling or webhook. Run exactly one mode per process.
 
-    ``route`` gets every newly recorded update; ``webhook_secret`` is required for
+    ``bot_id`` (the number before the colon of the token) keys the update ids,
+    so that one log can serve several bots; ``webhook_secret`` is required for
     webhook mode. ``poll_timeout`` is the long-poll wait in seconds; back-offs
     grow from ``backoff_base`` to ``backoff_cap`` seconds.
     """
@@ -124,21 +116,22 @@ class UpdateReceiver:
         self,
         log: EventStore,
         tg: TelegramClient,
-        route: Route,
         *,
+        bot_id: int = 0,
         webhook_secret: Secret | None = None,
         allowed_updates: Sequence[str] = ALLOWED_UPDATES,
         poll_timeout: int = 25,
         poll_limit: int = 100,
         max_webhook_handlers: int = 32,
         answer_workers: int = 8,
-        checkpoint_interval: float = 2.0,
+        save_interval: float = 2.0,
         backoff_base: float = 1.0,
         backoff_cap: float = 30.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._tg = tg
-        self._route = route
+        self._clock = clock
+        self._save_interval = save_interval
         self._secret = webhook_secret
         self._allowed = list(allowed_updates)
         self._poll_timeout = poll_timeout
@@ -146,15 +139,14 @@ class UpdateReceiver:
         self._handlers = trio.CapacityLimiter(max_webhook_handlers)
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
-        self.intake = Intake(log, clock=clock)
+        self.intake = Intake(log, bot_id=bot_id, clock=clock)
         self.answers = CallbackAnswers(tg, workers=answer_workers)
-        self.routing = RoutingCheckpoint(log, interval=checkpoint_interval, clock=clock)
         self._mode = "idle"
         self._running = False
         self.offset: int | None = None
-        self._polls = self._batches = self._routed = 0
+        self._polls = self._batches = 0
         self._conflicts = self._rate_limited = self._poll_errors = self._commit_failures = 0
-        self._unauthorized = self._too_large = self._route_failures = 0
+        self._unauthorized = self._too_large = 0
 
     @property
     def running(self) -> bool:
@@ -165,10 +157,10 @@ class UpdateReceiver:
     async def run_polling(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Poll until cancelled. ``task_status.started()`` once the webhook is deleted and polling begins."""
         self._mode = "polling"
+        await self.intake.load()
         async with trio.open_nursery() as nursery:
             await nursery.start(self.answers.run)
-            await self.routing.replay(self._route_one, self.answers.answer)
-            nursery.start_soon(self.routing.keep)
+            nursery.start_soon(self._keep_eras)
             await self._call_with_backoff("deleteWebhook", lambda: self._tg.delete_webhook())
             self._running = True
             task_status.started()
@@ -178,7 +170,7 @@ class UpdateReceiver:
                 self._running = False
                 nursery.cancel_scope.cancel()
                 with trio.CancelScope(shield=True):
-                    await self.routing.save()
+                    await self.intake.eras.save(self._clock())
 
     async def _poll_forever(self) -> None:
         failures = 0
@@ -209,11 +201,13 @@ class UpdateReceiver:
                 await trio.sleep(pause)
                 continue
             failures = 0
+            if self.offset is not None:
+                self.intake.eras.confirmed(self.offset)  # getUpdates returned: every id below it is confirmed
             if not bodies:
                 continue
             items = [self.intake.parse(body, source="polling") for body in bodies]
             try:
-                recorded = await self._record(items)
+                recorded = await self.intake.record(items)
             except EventLogError as exc:
                 # The offset stays where it was: Telegram sends the same batch again.
                 self._commit_failures += 1
@@ -226,7 +220,12 @@ class UpdateReceiver:
             highest = max(_update_id(item) for item in items)
             if highest >= 0:
                 self.offset = highest + 1
-            await self._deliver(recorded)
+            await self._answer_taps(recorded)
+
+    async def _keep_eras(self) -> None:
+        while True:
+            await trio.sleep(self._save_interval)
+            await self.intake.eras.save(self._clock())
 
     async def _get_updates(self) -> list[bytes]:
         params: dict[str, object] = {"timeout": self._poll_timeout, "limit": self._poll_limit}
@@ -254,39 +253,15 @@ class UpdateReceiver:
                 log.warning("%s failed (%s); retrying in %.1f s", what, exc, pause)
                 await trio.sleep(pause)
 
-    # -- recording, then acting ---------------------------------------------------
+    # -- answering -------------------------------------------------------------
 
-    async def _record(self, items: Sequence[Parsed | Rejected]) -> list[Recorded]:
-        self.routing.appending()
-        try:
-            recorded = await self.intake.record(items)
-            self.routing.recorded(item.position.version for item in recorded if item.fresh)
-        finally:
-            self.routing.appended()
-        return recorded
-
-    async def _deliver(self, recorded: Sequence[Recorded]) -> None:
-        # A redelivered tap is answered again: the first answer may have died with the process.
-        # Answering twice costs one QueryTooOld; a spinner that never stops costs the user.
+    async def _answer_taps(self, recorded: Sequence[Recorded]) -> None:
+        # A redelivered tap is answered again unless this process already did: the first answer may
+        # have died with the previous process, and a spinner that never stops costs the user.
         for item in recorded:
             query_id = item.callback_query_id
             if query_id is not None:
                 await self.answers.answer(query_id)
-        for item in recorded:
-            if not item.fresh:
-                continue
-            await self._route_one(item.update, item.meta)
-            self.routing.routed(item.position.version)
-
-    async def _route_one(self, update: Update, meta: UpdateMeta) -> None:
-        # A router that raises has a bug; the update is in the log, and the next ones must still go through.
-        try:
-            await self._route(update, meta)
-        except Exception:
-            self._route_failures += 1
-            log.exception("routing update %s (cid %s) failed", meta.event_id, meta.cid)
-        else:
-            self._routed += 1
 
     # -- webhook ----------------------------------------------------------------
 
@@ -299,10 +274,10 @@ class UpdateReceiver:
             raise ValueError("webhook mode needs webhook_secret: set WEBHOOK_SECRET")
         self._mode = "webhook"
         secret = self._secret
+        await self.intake.load()
         async with trio.open_nursery() as nursery:
             await nursery.start(self.answers.run)
-            await self.routing.replay(self._route_one, self.answers.answer)
-            nursery.start_soon(self.routing.keep)
+            nursery.start_soon(self._keep_eras)
             # Ready before setWebhook: Telegram may deliver the moment the call returns.
             self._running = True
             try:
@@ -316,7 +291,7 @@ class UpdateReceiver:
                 self._running = False
                 nursery.cancel_scope.cancel()
                 with trio.CancelScope(shield=True):
-                    await self.routing.save()
+                    await self.intake.eras.save(self._clock())
 
     async def handle_webhook(self, request: Request) -> Response:
         """Answer one webhook POST from Telegram (see the module docstring for the statuses)."""
@@ -331,7 +306,7 @@ class UpdateReceiver:
         async with self._handlers:
             item = self.intake.parse(request.body, source="webhook")
             try:
-                recorded = await self._record([item])
+                recorded = await self.intake.record([item])
             except EventLogError as exc:
                 self._commit_failures += 1
                 log.error("could not record a webhook update (%s); answering 500 so Telegram retries", exc)
@@ -340,7 +315,7 @@ class UpdateReceiver:
                 if item.reason == "unknown-kind":
                     return Response.text("recorded; the bot does not read this kind of update")
                 return Response.text(f"not a Telegram update ({item.reason})", 400)
-            await self._deliver(recorded)
+            await self._answer_taps(recorded)
         return Response.text("ok")
 
     def _secret_matches(self, given: str | None) -> bool:
@@ -363,16 +338,13 @@ class UpdateReceiver:
             received=self.intake.received,
             duplicates=self.intake.duplicates,
             rejected=self.intake.rejected,
-            routed=self._routed,
             conflicts=self._conflicts,
             rate_limited=self._rate_limited,
             poll_errors=self._poll_errors,
             commit_failures=self._commit_failures,
             unauthorized=self._unauthorized,
             too_large=self._too_large,
-            route_failures=self._route_failures,
-            routed_through=self.routing.routed_through,
-            replayed=self.routing.replayed,
+            eras_started=self.intake.eras.started,
             webhook_in_flight=self._handlers.borrowed_tokens,
             answers=self.answers.statistics(),
         )

@@ -1,157 +1,105 @@
-"""The routing checkpoint: which recorded updates have reached their router, and replay of the rest.
+"""Routing: every recorded update reaches its chat's session, durably, through a :class:`~trt_actors.runtime.Reactor`.
 
-The receiver appends an update, and only then routes it. A crash between the
-two would leave an update in the log that no session ever saw, and Telegram
-will not send it again (the offset or the 200 confirmed it). So the receiver
-keeps this checkpoint: the version of stream ``updates`` up to which every
-update has been routed, saved as a snapshot of stream ``receiver``. On start,
-:meth:`RoutingCheckpoint.replay` routes again every ``UpdateReceived`` after
-that version, rebuilt from the body it recorded. Routing is therefore **at
-least once**; sessions drop a command they already executed (their command
-id is the update's event id).
+The receiver only records updates (and answers taps); the :class:`Router`
+follows ``UpdateReceived`` events in the log and hands each one to ``route``,
+which returns once the session has **committed** what it decided. The
+reactor's checkpoint moves only then, so an update committed before a crash
+is routed after the restart, however many were queued; the session's command
+id is the update's event id, so an update routed twice is decided once.
+
+Lanes are chats: a chat's updates go in order, and a slow or busy chat never
+holds back another chat (nor the receiver, which does not wait for routing).
+
+A tap recorded less than ``answerable_for`` seconds ago is answered again
+before it is routed (``answer``; the callback answers skip a query this
+process already answered), which covers a crash between the commit and the
+answer.
 
 Example::
 
-    checkpoint = RoutingCheckpoint(log)
-    await checkpoint.replay(route)           # before taking new updates
-    checkpoint.appending()                   # around each append ...
-    checkpoint.recorded([position.version])  # ... of fresh updates
-    await route(update, meta); checkpoint.routed(position.version)
+    router = Router(log, sessions.route, answer=answers.answer)
+    root.start("router", router.run)
 """
 
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 
 import msgspec
 import trio
 
-from eventlog import EventLogError, EventStore, Snapshot
-from trt_actors.actors.intake import UPDATES_STREAM, Route, UpdateMeta
+from eventlog import EventStore, RecordedEvent
+from trt_actors.actors.intake import Route, UpdateMeta
 from trt_actors.events import UpdateReceived
+from trt_actors.runtime import Reactor, ReactorStatistics
 from trt_actors.telegram import Update
 
-__all__ = ["ROUTING_STREAM", "RoutingCheckpoint"]
+__all__ = ["Router"]
 
-log = logging.getLogger(__name__)
-
-ROUTING_STREAM = "receiver"
 _UPDATE = msgspec.json.Decoder(Update)
 
 
-class _State(msgspec.Struct, frozen=True):
-    routed_through: int
+def _lane(recorded: RecordedEvent) -> Hashable:
+    return recorded.chat_id if recorded.chat_id is not None else ("user", recorded.user_id)
 
 
-_STATE = msgspec.json.Decoder(_State)
-
-
-class RoutingCheckpoint:
-    """Tracks routed versions of stream ``updates``; saves the checkpoint every ``interval`` seconds."""
+class Router:
+    """Routes recorded updates to ``route`` (see the module docstring)."""
 
     def __init__(
-        self, log: EventStore, *, interval: float = 2.0, clock: Callable[[], float] = time.time
+        self,
+        log: EventStore,
+        route: Route,
+        *,
+        answer: Callable[[str], Awaitable[None]] | None = None,
+        answerable_for: float = 10.0,
+        workers: int = 32,
+        max_attempts: int = 8,
+        backoff_base: float = 0.2,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self._log = log
-        self._interval = interval
+        self._route = route
+        self._answer = answer
+        self._answerable_for = answerable_for
         self._clock = clock
-        self._unrouted: set[int] = set()
-        self._highest = 0
-        self._appending = 0
-        self._saved = 0
-        self.replayed = 0
-
-    def appending(self) -> None:
-        """An append of updates starts: the checkpoint must not move past what it may write."""
-        self._appending += 1
-
-    def appended(self) -> None:
-        """That append returned (or failed); call after :meth:`recorded`."""
-        self._appending -= 1
-
-    def recorded(self, versions: Iterable[int]) -> None:
-        """Fresh updates were committed at these versions and are about to be routed."""
-        for version in versions:
-            self._unrouted.add(version)
-            self._highest = max(self._highest, version)
-
-    def routed(self, version: int) -> None:
-        self._unrouted.discard(version)
+        self.reactor = Reactor(
+            "router",
+            log,
+            types=(UpdateReceived.type_name(),),
+            handle=self._handle,
+            key=_lane,
+            workers=workers,
+            max_attempts=max_attempts,
+            backoff_base=backoff_base,
+            clock=clock,
+        )
 
     @property
-    def routed_through(self) -> int:
-        """Every update at or below this version of ``updates`` has been routed."""
-        return min(self._unrouted) - 1 if self._unrouted else self._highest
+    def running(self) -> bool:
+        return self.reactor.running
 
-    async def replay(
-        self,
-        route: Route,
-        answer: Callable[[str], Awaitable[None]] | None = None,
-        *,
-        answerable_for: float = 10.0,
-        page: int = 500,
-    ) -> int:
-        """Route again every update recorded after the saved checkpoint; return how many.
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Route until cancelled; ``task_status.started()`` once it follows the log."""
+        await self.reactor.run(task_status=task_status)
 
-        A tap recorded less than ``answerable_for`` seconds ago is passed to ``answer``
-        first (Telegram still accepts an answer then; its spinner may still turn).
-        """
-        snapshot = await self._log.load_snapshot(ROUTING_STREAM)
-        start = _STATE.decode(snapshot.state).routed_through if snapshot is not None else 0
-        self._unrouted.clear()  # a restart after a crash: everything after ``start`` is routed below
-        self._highest = self._saved = start
-        count = 0
-        version = start + 1
-        while True:
-            events = await self._log.read_stream(UPDATES_STREAM, version, page)
-            if not events:
-                break
-            for recorded in events:
-                event = recorded.event
-                if isinstance(event, UpdateReceived):
-                    meta = UpdateMeta(
-                        cid=recorded.cid,
-                        update_id=event.update_id,
-                        event_id=recorded.event_id,
-                        ts=recorded.ts,
-                        chat_id=recorded.chat_id,
-                        user_id=recorded.user_id,
-                    )
-                    update = _UPDATE.decode(event.body)
-                    query = update.callback_query
-                    if answer is not None and query is not None and self._clock() - recorded.ts < answerable_for:
-                        await answer(query.id)
-                    try:
-                        await route(update, meta)
-                    except Exception:
-                        log.exception("routing the replayed update %s (cid %s) failed", recorded.event_id, recorded.cid)
-                    count += 1
-            version = events[-1].version + 1
-            self._highest = max(self._highest, events[-1].version)
-        if count:
-            log.info("routed %d updates again that were recorded but maybe not routed before the restart", count)
-        self.replayed += count
-        await self.save()
-        return count
+    async def _handle(self, lane: Hashable, events: Sequence[RecordedEvent]) -> None:
+        for recorded in events:
+            received = recorded.event
+            assert isinstance(received, UpdateReceived)
+            update = _UPDATE.decode(received.body)
+            meta = UpdateMeta(
+                cid=recorded.cid,
+                update_id=received.update_id,
+                event_id=recorded.event_id,
+                ts=recorded.ts,
+                chat_id=recorded.chat_id,
+                user_id=recorded.user_id,
+            )
+            query = update.callback_query
+            if self._answer is not None and query is not None and self._clock() - recorded.ts < self._answerable_for:
+                await self._answer(query.id)
+            await self._route(update, meta)
 
-    async def keep(self) -> None:
-        """Save the checkpoint every ``interval`` seconds until cancelled."""
-        while True:
-            await trio.sleep(self._interval)
-            await self.save()
-
-    async def save(self) -> None:
-        """Store the checkpoint, unless an append is under way (its versions are not known yet)."""
-        through = self.routed_through
-        if self._appending or through <= self._saved or getattr(self._log, "closed", False):
-            return
-        state = msgspec.json.encode(_State(routed_through=through))
-        try:
-            snapshot = Snapshot(stream=ROUTING_STREAM, version=through, state=state, ts=self._clock())
-            await self._log.save_snapshot(snapshot)
-        except EventLogError as exc:
-            log.warning("could not save the routing checkpoint (%s); a restart routes a few updates again", exc)
-            return
-        self._saved = through
+    def statistics(self) -> ReactorStatistics:
+        return self.reactor.statistics()

@@ -1,15 +1,18 @@
-"""The session actor: one per chat, an event-sourced shell around :class:`SessionDecider`.
+"""The sessions region: one event-sourced shell around :class:`SessionDecider` per chat.
 
-Updates become session commands here (:func:`command_for`), and the chat's
-session, spawned on demand in a :class:`~trt_actors.runtime.Region` and
-passivated when idle, decides what happens. The session never calls Telegram:
-the screens it decides are ``UiRendered`` events in its stream ``chat:<id>``,
-and the outbox delivers them from the log (persist, then act).
+Updates become session commands here (:func:`command_for`, pure: the command
+is a function of the recorded update alone), and the chat's session, spawned
+on demand in a :class:`~trt_actors.runtime.Region` and passivated when idle,
+decides what happens. The session never calls Telegram: the screens it decides
+are ``UiRendered`` events in its stream ``chat:<id>``, and the outbox delivers
+them from the log (persist, then act). A bug in the decider is recorded as
+``ActorCrashed`` under the update's ``cid`` and answered with the decider's
+"something went wrong" screen.
 
 Example::
 
     async with Sessions.open(log, registry, idle_timeout=600) as sessions:
-        await sessions.route(update, meta)        # the receiver's routing hook
+        router = Router(log, sessions.route)      # routes each recorded update, durably
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import TypedDict
 from eventlog import EventStore
 from registry import Registry
 from trt_actors.actors.intake import UpdateMeta
-from trt_actors.runtime import CommandMeta, EventSourced, Execute, Region, RegionStatistics, SystemJournal, execute
+from trt_actors.runtime import CommandMeta, EventSourced, Region, RegionStatistics, SystemJournal, execute
 from trt_actors.runtime.sourced import Executed
 from trt_actors.session.commands import ButtonPressed, PhotoReceived, SessionCommand, TextReceived, Unsupported
 from trt_actors.session.decider import SessionDecider
@@ -56,10 +59,9 @@ class _Common(TypedDict):
     ts: float
     language_code: str | None
     first_name: str
-    balance: int
 
 
-def _common(chat_id: int, user: User, meta: UpdateMeta, balance: int) -> _Common:
+def _common(chat_id: int, user: User, meta: UpdateMeta) -> _Common:
     return _Common(
         chat_id=chat_id,
         user_id=user.id,
@@ -68,11 +70,10 @@ def _common(chat_id: int, user: User, meta: UpdateMeta, balance: int) -> _Common
         ts=meta.ts,
         language_code=user.language_code,
         first_name=user.first_name,
-        balance=balance,
     )
 
 
-def command_for(update: Update, meta: UpdateMeta, *, balance: int = 0) -> SessionCommand | None:
+def command_for(update: Update, meta: UpdateMeta) -> SessionCommand | None:
     """The session command an update means, or ``None`` when no session should see it (group chats, channels)."""
     if update.callback_query is not None:
         query = update.callback_query
@@ -80,7 +81,7 @@ def command_for(update: Update, meta: UpdateMeta, *, balance: int = 0) -> Sessio
         if tapped is None or tapped.chat.type != "private":
             return None
         return ButtonPressed(
-            **_common(tapped.chat.id, query.from_, meta, balance),
+            **_common(tapped.chat.id, query.from_, meta),
             callback_query_id=query.id,
             data=query.data or "",
             message_id=tapped.message_id if tapped.is_accessible else None,
@@ -88,7 +89,7 @@ def command_for(update: Update, meta: UpdateMeta, *, balance: int = 0) -> Sessio
     message = update.message
     if message is None or message.chat.type != "private" or message.from_ is None:
         return None
-    common = _common(message.chat.id, message.from_, meta, balance)
+    common = _common(message.chat.id, message.from_, meta)
     if message.text is not None:
         return TextReceived(**common, text=message.text)
     if message.photo:
@@ -135,7 +136,14 @@ class Sessions:
         decider = SessionDecider(registry)
 
         def spawn(chat_id: int) -> EventSourced[SessionState, SessionCommand]:
-            return EventSourced(decider, log, session_stream(chat_id), state_type=SessionState, snapshot_every=50)
+            return EventSourced(
+                decider,
+                log,
+                session_stream(chat_id),
+                state_type=SessionState,
+                snapshot_every=50,
+                fallback=decider.crashed,
+            )
 
         async with Region.open(
             "sessions", spawn, idle_timeout=idle_timeout, max_live=max_live, journal=journal
@@ -152,12 +160,17 @@ class Sessions:
             user_id=command.user_id,
         )
 
-    async def route(self, update: Update, meta: UpdateMeta) -> None:
-        """The receiver's routing hook: hand the update to its chat's session (waits only for mailbox room)."""
+    async def route(self, update: Update, meta: UpdateMeta, *, timeout: float = 30.0) -> None:
+        """The router's target: run the update's command and return once what it decided is committed.
+
+        Raises when that cannot be known (the session crashed, the deadline
+        passed): the router then delivers the update again, and the command id
+        (the update's event id) makes a repeat harmless.
+        """
         command = command_for(update, meta)
         if command is None:
             return
-        await self.region.tell(command.chat_id, Execute(command=command, meta=self._meta(command, meta)))
+        await execute(self.region.ref(command.chat_id), command, self._meta(command, meta), timeout=timeout)
 
     async def execute(self, command: SessionCommand, meta: UpdateMeta, *, timeout: float = 10.0) -> Executed:
         """Run one command and wait for what it appended (tests, tools)."""

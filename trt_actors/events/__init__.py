@@ -12,8 +12,8 @@ from trt_actors.events.callbacks import CallbackAccepted, CallbackReceived, Call
 from trt_actors.events.codec import EventCodec, UnknownEventType, Upcaster
 from trt_actors.events.dispatch import Button, DispatchFailed, DispatchOk, UiRendered
 from trt_actors.events.session import SESSION_EVENTS
-from trt_actors.events.system import ActorCrashed, ActorEscalated, ActorRestarted
-from trt_actors.events.updates import UpdateDeclined, UpdateReceived, UpdateRejected
+from trt_actors.events.system import ActorCrashed, ActorEscalated, ActorRestarted, ReactionAbandoned
+from trt_actors.events.updates import UpdateDeclined, UpdateEraStarted, UpdateReceived, UpdateRejected
 
 __all__ = [
     "ALL_EVENTS",
@@ -30,10 +30,12 @@ __all__ = [
     "DispatchOk",
     "Event",
     "EventCodec",
+    "ReactionAbandoned",
     "UiRendered",
     "UnknownEventType",
     "Upcaster",
     "UpdateDeclined",
+    "UpdateEraStarted",
     "UpdateReceived",
     "UpdateRejected",
 ]
@@ -48,8 +50,10 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     CallbackRouted,
     DispatchFailed,
     DispatchOk,
+    ReactionAbandoned,
     UiRendered,
     UpdateDeclined,
+    UpdateEraStarted,
     UpdateReceived,
     UpdateRejected,
     *SESSION_EVENTS,

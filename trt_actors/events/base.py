@@ -1,4 +1,9 @@
-"""The base of every event: a frozen, tagged msgspec Struct.
+"""The base of every event, and the rules for changing an event.
+
+:class:`Event` itself lives in :mod:`eventlog.event` (the log stores events and
+must not depend on the vocabulary); it is re-exported here, so
+``from trt_actors.events.base import Event`` keeps working and no event's
+bytes change.
 
 Schema-evolution rules (the test suite holds the project to them):
 
@@ -11,37 +16,24 @@ Schema-evolution rules (the test suite holds the project to them):
    with :meth:`trt_actors.events.codec.EventCodec.rename`.
 4. An event type is never deleted while a log may hold it.
 
-Events hold only immutable data (strings, numbers, tuples of them), never a
-reference to another object that could point back: that is what lets them
-skip the cyclic garbage collector (``gc=False``), which makes replay about a
-third faster.
+What the base class itself fixes (tagging, ``gc=False``, no unknown fields) is
+written in :mod:`eventlog.event`.
 
-Events forbid unknown fields: our own payloads are exact. Telegram's and KIE's
-payloads, which gain fields all the time, are never events' types; events copy
-the facts they need out of them.
+**Inputs and decisions.** Most events are decisions: a decider emitted them,
+and replaying its recorded inputs must give them again byte for byte. Some
+record an **input** from outside instead (an update from Telegram, the outcome
+of a send, a KIE response): nothing can recompute them, so a replay feeds them
+in and compares what was decided from them. Such an event class says so with
+``recorded_input: ClassVar[bool] = True``; :func:`is_input` reads it.
 """
 
 from __future__ import annotations
 
-import msgspec
+from eventlog.event import Event
 
-__all__ = ["Event"]
+__all__ = ["Event", "is_input"]
 
 
-class Event(
-    msgspec.Struct,
-    frozen=True,
-    tag=True,
-    tag_field="type",
-    kw_only=True,
-    forbid_unknown_fields=True,
-    omit_defaults=True,
-    gc=False,
-):
-    """A fact that happened. Subclasses are named in the past tense (``UpdateReceived``)."""
-
-    @classmethod
-    def type_name(cls) -> str:
-        tag = cls.__struct_config__.tag
-        assert isinstance(tag, str)
-        return tag
+def is_input(event_type: type[Event]) -> bool:
+    """True when events of this type record an input from outside rather than a decision."""
+    return bool(getattr(event_type, "recorded_input", False))

@@ -47,17 +47,17 @@ class _Running(Protocol):
     def running(self) -> bool: ...
 
 
-class _Closable(Protocol):
+class _Healthy(Protocol):
     @property
-    def closed(self) -> bool: ...
+    def healthy(self) -> bool: ...
 
 
-def readiness(log: _Closable, *parts: tuple[str, _Running]) -> dict[str, Callable[[], bool]]:
-    """The standard readiness checks: the log is open and each named part is running.
+def readiness(log: _Healthy, *parts: tuple[str, _Running]) -> dict[str, Callable[[], bool]]:
+    """The standard readiness checks: the log is open with a working writer, and each named part is running.
 
     >>> checks = readiness(log, ("receiver", receiver), ("outbox", outbox))
     """
-    checks: dict[str, Callable[[], bool]] = {"eventlog": lambda: not log.closed}
+    checks: dict[str, Callable[[], bool]] = {"eventlog": lambda: log.healthy}
     for name, part in parts:
         checks[name] = lambda part=part: part.running  # type: ignore[misc]
     return checks

@@ -1,0 +1,109 @@
+"""The sessions region: a bug in the session's decider is recorded under the update's cid and answered."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pytest
+import trio
+
+from eventlog import CommitFailed, NewEvent, Position, SQLiteEventLog
+from eventlog.trace import render_trace
+from registry import load_valid_registry
+from trt_actors.actors.intake import Intake, Parsed, parse_update, update_events
+from trt_actors.actors.routing import Router
+from trt_actors.actors.session_region import Sessions, command_for
+from trt_actors.events import ActorCrashed, Event, UiRendered
+from trt_actors.session import SessionDecider, SessionState
+from trt_actors.session.commands import SessionCommand, TextReceived
+
+REGISTRY = load_valid_registry()
+
+
+def text_update(update_id: int, text: str, chat: int = 7) -> bytes:
+    user = {"id": chat, "is_bot": False, "first_name": "Z", "language_code": "en"}
+    message = {"message_id": update_id, "date": 1, "chat": {"id": chat, "type": "private"}, "from": user, "text": text}
+    return json.dumps({"update_id": update_id, "message": message}).encode()
+
+
+async def route_text(sessions: Sessions, update_id: int, text: str) -> str:
+    parsed = parse_update(text_update(update_id, text), source="polling", ts=float(update_id))
+    assert isinstance(parsed, Parsed)
+    meta, _ = update_events(parsed, bot_id=1, era=0)
+    await sessions.route(parsed.update, meta)
+    return meta.cid
+
+
+async def test_a_decider_bug_is_an_actor_crash_under_the_updates_cid_and_the_user_is_answered(
+    log: SQLiteEventLog, monkeypatch: pytest.MonkeyPatch, expected_bugs: list[str]
+) -> None:
+    real = SessionDecider.decide
+
+    def buggy(self: SessionDecider, state: SessionState, command: SessionCommand) -> Sequence[Event]:
+        if isinstance(command, TextReceived) and command.text == "boom":
+            raise KeyError("a bug in the session")
+        return real(self, state, command)
+
+    monkeypatch.setattr(SessionDecider, "decide", buggy)
+    async with Sessions.open(log, REGISTRY) as sessions:
+        await route_text(sessions, 1, "/start")
+        cid = await route_text(sessions, 2, "boom")
+        await route_text(sessions, 3, "/help")  # the session goes on
+    chain = await log.read_cid(cid)
+    crash, answer = (r.event for r in chain)
+    assert isinstance(crash, ActorCrashed) and crash.actor == "chat:7" and crash.command == "TextReceived"
+    assert crash.error_type == "KeyError" and "a bug in the session" in crash.error
+    assert isinstance(answer, UiRendered) and answer.screen == "error" and answer.edit_message_id is None
+    assert {r.stream for r in chain} == {"chat:7"} and chain[0].causation == chain[1].causation
+    assert "ActorCrashed" in render_trace(chain)
+    screens = [r.event.screen for r in await log.read_stream("chat:7") if isinstance(r.event, UiRendered)]
+    assert screens[-1] == "help"
+    assert len(expected_bugs) == 1 and cid in expected_bugs[0]
+
+
+async def test_commands_are_a_function_of_the_recorded_update_alone() -> None:
+    parsed = parse_update(text_update(5, "hello"), source="polling", ts=5.0)
+    assert isinstance(parsed, Parsed)
+    meta, _ = update_events(parsed, bot_id=1, era=0)
+    command = command_for(parsed.update, meta)
+    assert command == command_for(parsed.update, meta)
+    assert isinstance(command, TextReceived) and command.ts == 5.0 and command.cid == meta.cid
+    assert not hasattr(command, "balance")
+
+
+class FailingChatAppends:
+    """A log that refuses the first ``times`` appends to chat streams (a disk hiccup under the sessions only)."""
+
+    def __init__(self, log: SQLiteEventLog, times: int) -> None:
+        self.log = log
+        self.times = times
+
+    async def append(self, events: Sequence[NewEvent], *, expected: Mapping[str, int] | None = None) -> list[Position]:
+        if self.times > 0 and events and events[0].stream.startswith("chat:"):
+            self.times -= 1
+            raise CommitFailed("disk I/O error (injected)")
+        return await self.log.append(events, expected=expected)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.log, name)
+
+
+async def test_updates_queued_for_a_session_that_crashes_are_decided_after_all(log: SQLiteEventLog) -> None:
+    """A session whose append fails crashes with its queue; the router hands the lost updates over again."""
+    intake = Intake(log, bot_id=1)
+    await intake.load()
+    async with Sessions.open(FailingChatAppends(log, times=2), REGISTRY) as sessions:  # type: ignore[arg-type]
+        async with trio.open_nursery() as nursery:
+            router = Router(log, sessions.route, backoff_base=0.01)
+            await nursery.start(router.run)
+            texts = ["/start", "/help", "/menu", "hello", "/lang en", "/help"]
+            await intake.record([intake.parse(text_update(n + 1, text), source="polling") for n, text in enumerate(texts)])
+            with trio.fail_after(10):
+                while router.statistics().handled < len(texts):
+                    await trio.sleep(0.01)
+            nursery.cancel_scope.cancel()
+    screens = [r for r in await log.read_stream("chat:7") if isinstance(r.event, UiRendered)]
+    assert sorted(r.causation or "" for r in screens) == sorted(f"update:1:0:{n + 1}" for n in range(len(texts)))
+    assert sessions.statistics().crashes == 2 and router.statistics().abandoned == 0
