@@ -25,11 +25,12 @@ _SKIP = {"type"}
 
 
 def summary(recorded: RecordedEvent, width: int = 100) -> str:
-    """One line: the event type and its most telling fields."""
+    """One line: the event type and its most telling fields (those at their default are left out)."""
+    defaults = {f.name: f.default for f in msgspec.structs.fields(type(recorded.event))}
     fields = msgspec.structs.asdict(recorded.event)
     parts: list[str] = []
     for name, value in fields.items():
-        if name in _SKIP or value is None or value == () or name == "body":
+        if name in _SKIP or value is None or value == () or name == "body" or value == defaults.get(name):
             continue
         if name == "buttons":
             value = sum(len(row) for row in value)
