@@ -32,6 +32,8 @@ def test_everything_is_read_and_typed() -> None:
             "HTTP_HOST": "0.0.0.0",
             "HTTP_PORT": "8443",
             "PRICE_MARKUP": "2.5",
+            "SEND_RATE_GLOBAL": "1000",
+            "SEND_RATE_PER_CHAT": "20",
         },
         dotenv=None,
     )
@@ -40,6 +42,7 @@ def test_everything_is_read_and_typed() -> None:
     assert s.admin_ids == frozenset({1, 2, 3})
     assert s.http_port == 8443 and s.db_path == Path("/tmp/x.sqlite3")
     assert s.price_markup == Decimal("2.5")
+    assert (s.send_rate_global, s.send_rate_per_chat) == (1000.0, 20.0)
 
 
 @pytest.mark.parametrize(
@@ -55,6 +58,8 @@ def test_everything_is_read_and_typed() -> None:
         ({"WEBHOOK_SECRET": "has space"}, "WEBHOOK_SECRET must be 1-256 characters"),
         ({"PRICE_MARKUP": "two"}, "PRICE_MARKUP must be a decimal number"),
         ({"PRICE_MARKUP": "0.5"}, "PRICE_MARKUP must be at least 1"),
+        ({"SEND_RATE_GLOBAL": "0"}, "SEND_RATE_GLOBAL must be a number of messages per second above 0"),
+        ({"SEND_RATE_PER_CHAT": "fast"}, "SEND_RATE_PER_CHAT must be a number"),
     ],
 )
 def test_bad_values_stop_with_a_sentence(env: dict[str, str], message: str) -> None:

@@ -101,7 +101,13 @@ async def run_bot(
                     log, intake_tg, bot_id=_bot_id(settings), webhook_secret=settings.webhook_secret
                 )
                 router = Router(log, sessions.route, answer=receiver.answers.answer)
-                outbox = Outbox(log, outbox_tg, throttle=throttle, head=lambda: log.statistics().writer.head_seq)
+                budget = throttle or Throttle(
+                    per_chat_rate=settings.send_rate_per_chat,
+                    per_chat_burst=max(3.0, settings.send_rate_per_chat),
+                    global_rate=settings.send_rate_global,
+                    global_burst=max(30.0, settings.send_rate_global),
+                )
+                outbox = Outbox(log, outbox_tg, throttle=budget, head=lambda: log.statistics().writer.head_seq)
                 metrics = Metrics()
                 metrics.register("eventlog", log.statistics)
                 metrics.register("receiver", receiver.statistics)

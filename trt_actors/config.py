@@ -99,6 +99,16 @@ def _ids(name: str, value: str) -> frozenset[int]:
     return frozenset(ids)
 
 
+def _rate(name: str, value: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = 0.0
+    if not 0 < rate <= 100_000:
+        raise ConfigError(f"{name} must be a number of messages per second above 0 (got {value!r}).")
+    return rate
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, validated. Build it with :meth:`from_env`."""
@@ -115,6 +125,8 @@ class Settings:
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     price_markup: Decimal | None = None
+    send_rate_global: float = 30.0
+    send_rate_per_chat: float = 1.0
 
     @classmethod
     def from_env(
@@ -181,4 +193,6 @@ class Settings:
             http_host=get("HTTP_HOST") or "127.0.0.1",
             http_port=_port("HTTP_PORT", get("HTTP_PORT") or "8080"),
             price_markup=_markup("PRICE_MARKUP", markup) if (markup := get("PRICE_MARKUP")) else None,
+            send_rate_global=_rate("SEND_RATE_GLOBAL", get("SEND_RATE_GLOBAL") or "30"),
+            send_rate_per_chat=_rate("SEND_RATE_PER_CHAT", get("SEND_RATE_PER_CHAT") or "1"),
         )

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import trio
 
-import eventlog.sqlite
+from eventlog.connections import connect_writer
 from tests.e2e.conftest import TOKEN, fast
 from tests.e2e.support import REGISTRY
 from tests.eventlog.stand_ins import FlakyConnection
@@ -21,7 +21,7 @@ from trt_actors.sandbox.telegram import TelegramEmulator
 async def test_the_bot_stops_with_the_reason_when_the_logs_writer_breaks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_connect = eventlog.sqlite.connect_writer
+    real_connect = connect_writer
     made: list[FlakyConnection] = []
     disk_gone = False
 
@@ -31,7 +31,7 @@ async def test_the_bot_stops_with_the_reason_when_the_logs_writer_breaks(
         made.append(FlakyConnection(real_connect(path)))
         return made[-1]
 
-    monkeypatch.setattr(eventlog.sqlite, "connect_writer", connect)
+    monkeypatch.setattr("eventlog.sqlite.connect_writer", connect)  # the writer's only way to the disk
     async with TelegramEmulator.serve(token=TOKEN) as emulator:
         settings = Settings(telegram_bot_token=Secret(TOKEN), telegram_api_base=emulator.api_base, db_path=tmp_path / "bot.db")
         ann = emulator.user(1001, "Ann")
