@@ -19,6 +19,7 @@ __all__ = [
     "events_from",
     "open_items",
     "snapshot",
+    "snapshot_and_after",
     "stream_version",
 ]
 
@@ -62,6 +63,22 @@ def events_from(
 def stream_version(conn: sqlite3.Connection, stream: str) -> int:
     (version,) = conn.execute("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?", (stream,)).fetchone()
     return int(version)
+
+
+def snapshot_and_after(conn: sqlite3.Connection, codec: Codec, stream: str) -> tuple[Snapshot | None, list[RecordedEvent]]:
+    """The stream's snapshot and every event after it, read in one transaction."""
+    conn.execute("BEGIN")
+    try:
+        found = snapshot(conn, stream)
+        after = events(
+            conn,
+            codec,
+            f"SELECT {COLUMNS} FROM events WHERE stream = ? AND version > ? ORDER BY version",
+            (stream, 0 if found is None else found.version),
+        )
+    finally:
+        conn.execute("COMMIT")
+    return found, after
 
 
 def snapshot(conn: sqlite3.Connection, stream: str) -> Snapshot | None:

@@ -420,6 +420,14 @@ class SQLiteEventLog:
         """The newest snapshot of ``stream``, or None."""
         return await self._read(partial(queries.snapshot, stream=stream))
 
+    async def load_stream(self, stream: str) -> tuple[Snapshot | None, list[RecordedEvent]]:
+        """The stream's newest snapshot (or None) and every event after it, in one read.
+
+        What an actor needs to come back to life, for the price of one hop to
+        a reader thread.
+        """
+        return await self._read(partial(queries.snapshot_and_after, codec=self.codec, stream=stream))
+
     async def load_checkpoint(self, name: str) -> int:
         """The seq saved under ``name`` (0 when none was saved)."""
         if self._schema < 2:  # a read-only log older than checkpoints has none

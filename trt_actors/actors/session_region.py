@@ -1,9 +1,12 @@
-"""The sessions region: one event-sourced shell around :class:`SessionDecider` per chat.
+"""The sessions: one event-sourced shell around :class:`SessionDecider` per chat, kept in memory while it is used.
 
 Updates become session commands here (:func:`command_for`, pure: the command
-is a function of the recorded update alone), and the chat's session, spawned
-on demand in a :class:`~trt_actors.runtime.Region` and passivated when idle,
-decides what happens. The session never calls Telegram: the screens it decides
+is a function of the recorded update alone), and the chat's session, rebuilt
+from the log on demand and passivated when idle, decides what happens. A
+session is not an actor task: the router's lanes already give each chat one
+command at a time in order, so the shell is called directly (no mailbox, no
+task switch, no reply per message), and a lock keeps tools that call
+:meth:`Sessions.execute` beside the router in line. The session never calls Telegram: the screens it decides
 are ``UiRendered`` events in its stream ``chat:<id>``, and the outbox delivers
 them from the log (persist, then act). A bug in the decider is recorded as
 ``ActorCrashed`` under the update's ``cid`` and answered with the decider's
@@ -17,21 +20,24 @@ Example::
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TypedDict
 
+import msgspec
+import trio
+
 from eventlog import EventStore
 from registry import Registry
 from trt_actors.actors.intake import UpdateMeta
-from trt_actors.runtime import CommandMeta, EventSourced, Region, RegionStatistics, SystemJournal, execute
-from trt_actors.runtime.sourced import Executed
+from trt_actors.runtime import CommandMeta, CommandRejected, EventSourced, Executed, SystemJournal
 from trt_actors.session.commands import ButtonPressed, PhotoReceived, SessionCommand, TextReceived, Unsupported
 from trt_actors.session.decider import SessionDecider
 from trt_actors.session.state import SessionState
 from trt_actors.telegram import Message, Update, User
 
-__all__ = ["Sessions", "command_for", "session_stream"]
+__all__ = ["Sessions", "SessionsStatistics", "command_for", "session_stream"]
 
 _MESSAGE_KINDS = (
     "sticker", "voice", "video", "video_note", "audio", "document", "animation", "location", "contact", "poll",
@@ -116,11 +122,62 @@ def command_for(update: Update, meta: UpdateMeta) -> SessionCommand | None:
     return Unsupported(**common, kind=_kind(message))
 
 
-class Sessions:
-    """Every chat's session: a region of event-sourced actors keyed by chat id."""
+class SessionsStatistics(msgspec.Struct, frozen=True):
+    """``live`` sessions are in memory; the rest of the chats are only in the log."""
 
-    def __init__(self, region: Region[int, object]) -> None:
-        self.region = region
+    live: int
+    max_live: int | None
+    activations: int
+    passivations: int
+    evictions: int
+    crashes: int
+    busy: int
+
+
+class _Live:
+    """A session in memory: its shell, the lock that runs one command at a time, when it was last used."""
+
+    __slots__ = ("busy", "lock", "recovered", "shell", "used")
+
+    def __init__(self, shell: EventSourced[SessionState, SessionCommand]) -> None:
+        self.shell = shell
+        self.lock = trio.Lock()
+        self.recovered = False
+        self.used = 0.0
+        self.busy = 0
+
+
+class Sessions:
+    """Every chat's session, decided in memory (see the module docstring). Open with :meth:`open`.
+
+    A chat's session is an :class:`~trt_actors.runtime.EventSourced` shell
+    called directly, not an actor task with a mailbox: the router's lanes
+    already run a chat's updates one at a time, so a message costs no task
+    switch and no reply. A session is rebuilt from its snapshot and stream when
+    its chat is first seen, kept while the chat is active, passivated after
+    ``idle_timeout`` seconds without a command, and the least recently used is
+    evicted past ``max_live``. A session whose command failed in the log is
+    dropped (and the crash journaled); the next command rebuilds it.
+    """
+
+    def __init__(
+        self,
+        log: EventStore,
+        decider: SessionDecider,
+        *,
+        idle_timeout: float | None,
+        max_live: int | None,
+        journal: SystemJournal | None,
+    ) -> None:
+        if max_live is not None and max_live < 1:
+            raise ValueError(f"the sessions need max_live of at least 1 (or None), not {max_live}")
+        self._log = log
+        self._decider = decider
+        self._idle_timeout = idle_timeout
+        self._max_live = max_live
+        self._journal = journal
+        self._live: OrderedDict[int, _Live] = OrderedDict()
+        self._activations = self._passivations = self._evictions = self._crashes = 0
 
     @classmethod
     @asynccontextmanager
@@ -129,26 +186,23 @@ class Sessions:
         log: EventStore,
         registry: Registry,
         *,
-        idle_timeout: float = 600.0,
+        idle_timeout: float | None = 600.0,
         max_live: int | None = 10_000,
         journal: SystemJournal | None = None,
     ) -> AsyncIterator[Sessions]:
-        decider = SessionDecider(registry)
+        sessions = cls(log, SessionDecider(registry), idle_timeout=idle_timeout, max_live=max_live, journal=journal)
+        async with trio.open_nursery() as nursery:
+            if idle_timeout is not None:
+                nursery.start_soon(sessions._passivate_idle, idle_timeout)
+            yield sessions
+            nursery.cancel_scope.cancel()
 
-        def spawn(chat_id: int) -> EventSourced[SessionState, SessionCommand]:
-            return EventSourced(
-                decider,
-                log,
-                session_stream(chat_id),
-                state_type=SessionState,
-                snapshot_every=50,
-                fallback=decider.crashed,
-            )
-
-        async with Region.open(
-            "sessions", spawn, idle_timeout=idle_timeout, max_live=max_live, journal=journal
-        ) as region:
-            yield cls(region)  # type: ignore[arg-type]
+    def _shell(self, chat_id: int) -> EventSourced[SessionState, SessionCommand]:
+        decider = self._decider
+        return EventSourced(
+            decider, self._log, session_stream(chat_id), state_type=SessionState, snapshot_every=50,
+            fallback=decider.crashed,
+        )
 
     def _meta(self, command: SessionCommand, meta: UpdateMeta) -> CommandMeta:
         return CommandMeta(
@@ -160,21 +214,85 @@ class Sessions:
             user_id=command.user_id,
         )
 
-    async def route(self, update: Update, meta: UpdateMeta, *, timeout: float = 30.0) -> None:
+    async def route(self, update: Update, meta: UpdateMeta) -> None:
         """The router's target: run the update's command and return once what it decided is committed.
 
-        Raises when that cannot be known (the session crashed, the deadline
-        passed): the router then delivers the update again, and the command id
-        (the update's event id) makes a repeat harmless.
+        Raises when that cannot be known (the log failed): the router then
+        delivers the update again, and the command id (the update's event id)
+        makes a repeat harmless.
         """
         command = command_for(update, meta)
         if command is None:
             return
-        await execute(self.region.ref(command.chat_id), command, self._meta(command, meta), timeout=timeout)
+        await self.run(command, self._meta(command, meta))
 
-    async def execute(self, command: SessionCommand, meta: UpdateMeta, *, timeout: float = 10.0) -> Executed:
-        """Run one command and wait for what it appended (tests, tools)."""
-        return await execute(self.region.ref(command.chat_id), command, self._meta(command, meta), timeout=timeout)
+    async def execute(self, command: SessionCommand, meta: UpdateMeta) -> Executed:
+        """Run one command and return what it appended (tests, tools)."""
+        return await self.run(command, self._meta(command, meta))
 
-    def statistics(self) -> RegionStatistics:
-        return self.region.statistics()
+    async def run(self, command: SessionCommand, meta: CommandMeta) -> Executed:
+        """Run ``command`` in its chat's session, one command per chat at a time."""
+        chat = command.chat_id
+        live = self._live.get(chat)
+        if live is None:
+            live = self._activate(chat)
+        else:
+            self._live.move_to_end(chat)
+        live.busy += 1
+        try:
+            async with live.lock:
+                if not live.recovered:
+                    await live.shell.recover()
+                    live.recovered = True
+                live.used = trio.current_time()
+                return await live.shell.handle(command, meta)
+        except CommandRejected:
+            raise
+        except Exception as error:
+            await self._crashed(chat, live, error)
+            raise
+        finally:
+            live.busy -= 1
+
+    def _activate(self, chat: int) -> _Live:
+        if self._max_live is not None:
+            while len(self._live) >= self._max_live:
+                oldest = next((key for key, entry in self._live.items() if not entry.busy), None)
+                if oldest is None:
+                    break  # everyone is busy: go over the limit for a moment rather than wait
+                del self._live[oldest]
+                self._evictions += 1
+        live = _Live(self._shell(chat))
+        self._live[chat] = live
+        self._activations += 1
+        return live
+
+    async def _crashed(self, chat: int, live: _Live, error: BaseException) -> None:
+        if self._live.get(chat) is live:
+            del self._live[chat]  # its state may be off: the next command rebuilds it from the log
+        self._crashes += 1
+        if self._journal is not None:
+            await self._journal.crashed(f"sessions/{chat}", error, 1, 0.0)
+
+    async def _passivate_idle(self, idle_timeout: float) -> None:
+        while True:
+            await trio.sleep(max(0.05, idle_timeout / 4))
+            now = trio.current_time()
+            for chat, live in list(self._live.items()):
+                if not live.busy and now - live.used >= idle_timeout and self._live.get(chat) is live:
+                    del self._live[chat]
+                    self._passivations += 1
+
+    def is_live(self, chat_id: int) -> bool:
+        return chat_id in self._live
+
+    def statistics(self) -> SessionsStatistics:
+        return SessionsStatistics(
+            live=len(self._live),
+            max_live=self._max_live,
+            activations=self._activations,
+            passivations=self._passivations,
+            evictions=self._evictions,
+            crashes=self._crashes,
+            busy=sum(1 for live in self._live.values() if live.busy),
+        )

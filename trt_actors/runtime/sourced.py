@@ -226,11 +226,13 @@ class EventSourced(Actor[SourcedMessage[C, S]], Generic[S, C]):
         self._version = 0
         self._recent.clear()
         self._recovered_from = None
-        snapshot = await self.store.load_snapshot(self.stream)
-        if snapshot is not None and self._restore(snapshot):
-            self._recovered_from = snapshot.version
-            self._snapshot_version = snapshot.version
-        events = await self.store.read_stream(self.stream, self._version + 1)
+        snapshot, events = await self.store.load_stream(self.stream)
+        if snapshot is not None:
+            if self._restore(snapshot):
+                self._recovered_from = snapshot.version
+                self._snapshot_version = snapshot.version
+            else:
+                events = await self.store.read_stream(self.stream)
         self._apply(events)
         self._replayed = len(events)
 
@@ -269,22 +271,35 @@ class EventSourced(Actor[SourcedMessage[C, S]], Generic[S, C]):
         return f"{self.stream}/{meta.command_id}"
 
     async def _execute(self, message: Execute[C]) -> None:
-        meta, reply = message.meta, message.reply
+        reply = message.reply
+        try:
+            executed = await self.handle(message.command, message.meta)
+        except (CommandRejected, VersionConflict) as refusal:
+            if reply is not None:
+                reply.fail(refusal)
+            elif isinstance(refusal, CommandRejected):
+                logger.info("%s refused command %r: %s", self.stream, message.meta.command_id, refusal)
+            return
+        _answer(reply, executed)
+
+    async def handle(self, command: C, meta: CommandMeta) -> Executed:
+        """Run one command and return once its events are committed and folded.
+
+        The mailbox calls this; so may an owner that guarantees one command at a
+        time by other means (a reactor lane). Raises ``CommandRejected`` for a
+        refusal and ``VersionConflict`` after ``max_conflicts`` lost races.
+        """
         self._commands += 1
         if self._key(meta) in self._recent:
-            self._duplicate(reply)
-            return
+            return self._duplicate()
         conflict: VersionConflict | None = None
         for _ in range(self._max_conflicts + 1):
-            outcome = run_command(
-                self.decider, self._state, message.command, meta, stream=self.stream, fallback=self._fallback
-            )
+            outcome = run_command(self.decider, self._state, command, meta, stream=self.stream, fallback=self._fallback)
             if isinstance(outcome, Refused):
-                self._reject(reply, meta, outcome.error)
-                return
+                self._rejections += 1
+                raise outcome.error
             if not outcome.events:
-                _answer(reply, Executed((), self._version))
-                return
+                return Executed((), self._version)
             try:
                 positions = await self.store.append(outcome.events, expected={self.stream: self._version})
             except VersionConflict as exc:
@@ -292,22 +307,17 @@ class EventSourced(Actor[SourcedMessage[C, S]], Generic[S, C]):
                 conflict = exc
                 await self._catch_up()
                 if self._key(meta) in self._recent:
-                    self._duplicate(reply)
-                    return
+                    return self._duplicate()
                 continue
             if positions[0].duplicate:  # appends are all-or-nothing: the command ran before
                 await self._catch_up()
-                self._duplicate(reply)
-                return
-            await self._commit(outcome, positions, meta, reply)
-            return
-        if reply is not None and conflict is not None:
-            reply.fail(conflict)
+                return self._duplicate()
+            return await self._commit(outcome, positions, meta)
+        assert conflict is not None
+        raise conflict
 
-    async def _commit(
-        self, outcome: Decided | Crashed, positions: Sequence[Position], meta: CommandMeta, reply: Reply[Executed] | None
-    ) -> None:
-        """The events are durable: fold them, maybe snapshot, act, answer."""
+    async def _commit(self, outcome: Decided | Crashed, positions: Sequence[Position], meta: CommandMeta) -> Executed:
+        """The events are durable: fold them, maybe snapshot, act."""
         recorded = tuple(
             RecordedEvent(
                 p.seq, n.event_id, n.stream, p.version, type(n.event).type_name(),
@@ -328,18 +338,11 @@ class EventSourced(Actor[SourcedMessage[C, S]], Generic[S, C]):
             )
         if self._act is not None:
             await self._act(self._state, recorded)
-        _answer(reply, Executed(recorded, self._version, crashed=crashed))
+        return Executed(recorded, self._version, crashed=crashed)
 
-    def _duplicate(self, reply: Reply[Executed] | None) -> None:
+    def _duplicate(self) -> Executed:
         self._duplicates += 1
-        _answer(reply, Executed((), self._version, duplicate=True))
-
-    def _reject(self, reply: Reply[Executed] | None, meta: CommandMeta, error: CommandRejected) -> None:
-        self._rejections += 1
-        if reply is not None:
-            reply.fail(error)
-        else:
-            logger.info("%s refused command %r: %s", self.stream, meta.command_id, error)
+        return Executed((), self._version, duplicate=True)
 
     async def _maybe_snapshot(self, ts: float) -> None:
         if self._snapshot_every <= 0 or self._version - self._snapshot_version < self._snapshot_every:
