@@ -1,0 +1,987 @@
+"""The whole bot against an aiogram 3 echo bot, on the same fake Bot API, in one run.
+
+    python bench/pipeline.py                  # 3 pairs: bursts of 20,000 updates, 15 s at 200 updates/s
+    python bench/pipeline.py --quick          # 1 pair: bursts of 2,000, 5 s at 200/s (a minute or two)
+    python bench/pipeline.py --json out.json  # results also as JSON (default bench/pipeline-results.json)
+
+Both bots long-poll ``bench/fake_botapi.py``, a lean asyncio Bot API run as its
+own process pinned to the second core; each bot runs pinned to the first core.
+OUR bot is ``python main.py run`` with a fresh, durable SQLite log (fsync on)
+and the send budgets raised out of the way; the other is a minimal aiogram 3
+echo bot (``Dispatcher`` + ``Router``, ``message.answer(message.text)``,
+``start_polling`` with its defaults) in a venv of its own, created on first use
+and cached. Every text update gets exactly one message from either bot.
+
+The bots take turns (``ours, aiogram`` then ``aiogram, ours``, …), and every
+scenario starts a fresh process, which first answers 50 warm-up updates from
+chats of their own (first-use costs are paid there, not in the figures):
+
+- **burst**: N updates (from 1,000 chats, then each from its own chat) offered
+  at once to an idle, polling bot. Updates/s is N over the time from the first
+  ``getUpdates`` that returned updates to the last answer; CPU is the
+  process's utime+stime (all threads) over the burst, divided by N; RSS is
+  sampled every 0.1 s (the maximum and the value at the end are reported).
+- **start-up**: from spawning the process to its first ``getUpdates`` (median
+  of the three scenarios of a run).
+- **latency**: a steady 200 updates/s, each from a new chat, after a short
+  warm-up; the fake times each update from when it is offered to the bot's
+  reply to its chat.
+
+The summary gives the median over runs for each bot and the median of the
+paired ratios ours/aiogram. The fake's own capacity is measured first, and its
+CPU use during every burst is reported, so a saturated fake would show.
+
+One file on purpose, so that the benchmark is one command; its parts, in
+order: the fake's control client, process handling, the two bots, the
+scenarios, the fake's capacity, the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import http.client
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456:BENCH-token-0123456789abcdefXYZ"
+OURS, AIOGRAM = "trt-actors", "aiogram"
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+_TICK = os.sysconf("SC_CLK_TCK")
+
+AIOGRAM_ECHO = '''"""A minimal aiogram 3 echo bot, written by bench/pipeline.py."""
+import asyncio
+import os
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import Message
+
+router = Router()
+
+
+@router.message()
+async def echo(message: Message) -> None:
+    await message.answer(message.text)
+
+
+async def main() -> None:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(os.environ["TELEGRAM_API_BASE"]))
+    bot = Bot(os.environ["TELEGRAM_BOT_TOKEN"], session=session)
+    dispatcher = Dispatcher()
+    dispatcher.include_router(router)
+    await dispatcher.start_polling(bot)
+
+
+asyncio.run(main())
+'''
+
+
+class BenchmarkError(Exception):
+    """A step of the benchmark failed; the message says which and why."""
+
+
+class DeadlineExceeded(Exception):
+    """The whole run took longer than ``--deadline``: everything stops (not just one scenario)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one invocation measures."""
+
+    pairs: int
+    burst: int
+    burst_chats: tuple[int, ...]
+    rate: int
+    latency_seconds: float
+    warmup: int
+    settle: float
+    scenario_timeout: float
+
+
+@dataclass
+class Burst:
+    """One burst's figures; ``rss_samples`` are (answers so far, RSS MiB) every 0.1 s."""
+
+    updates: int
+    chats: int
+    startup_s: float
+    completed: bool = False
+    answered: int = 0
+    seconds: float = 0.0
+    updates_per_s: float = 0.0
+    cpu_ms_per_update: float = 0.0
+    rss_idle_mb: float = 0.0
+    rss_max_mb: float = 0.0
+    rss_end_mb: float = 0.0
+    rss_samples: list[tuple[int, float]] = field(default_factory=list)
+    fake_cpu_percent: float = 0.0
+    extra_sends: int = 0
+
+
+@dataclass
+class Latency:
+    """The steady-rate phase's figures (milliseconds from an update being offered to its answer)."""
+
+    offered: int
+    startup_s: float
+    answered: int = 0
+    p50_ms: float = math.nan
+    p99_ms: float = math.nan
+    max_ms: float = math.nan
+    cpu_ms_per_update: float = 0.0
+    fake_cpu_percent: float = 0.0
+    unmatched: int = 0
+
+
+@dataclass
+class Run:
+    """One bot's scenarios in one pair, and what failed."""
+
+    bot: str
+    pair: int
+    bursts: list[Burst] = field(default_factory=list)
+    latency: Latency | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def startup_s(self) -> float:
+        starts = [b.startup_s for b in self.bursts] + ([self.latency.startup_s] if self.latency else [])
+        return statistics.median(starts) if starts else math.nan
+
+
+# -- the fake's control API ------------------------------------------------------
+
+
+class Control:
+    """The harness's side of ``/_control/`` on the fake (stdlib HTTP, loopback only, no proxies)."""
+
+    def __init__(self, base: str) -> None:
+        match = re.fullmatch(r"http://(127\.0\.0\.1|localhost):(\d+)", base)
+        if match is None:
+            raise BenchmarkError(f"the fake Bot API must listen on loopback, not {base}")
+        self.base = base
+        self._host, self._port = match.group(1), int(match.group(2))
+        self._connection = http.client.HTTPConnection(self._host, self._port, timeout=30)
+
+    def _call(self, method: str, path: str, payload: dict[str, object] | None = None) -> Any:
+        body = json.dumps(payload).encode() if payload is not None else None
+        headers = {"Content-Type": "application/json"} if body else {}
+        for attempt in (1, 2):
+            try:
+                self._connection.request(method, path, body=body, headers=headers)
+                response = self._connection.getresponse()
+                data = response.read()
+                break
+            except (OSError, http.client.HTTPException) as exc:
+                self._connection.close()
+                self._connection = http.client.HTTPConnection(self._host, self._port, timeout=30)
+                if attempt == 2:
+                    raise BenchmarkError(f"the fake Bot API did not answer {path}: {exc!r}") from exc
+        decoded = json.loads(data)
+        if not decoded.get("ok"):
+            raise BenchmarkError(f"the fake Bot API refused {path}: {decoded}")
+        return decoded["result"]
+
+    def reset(self) -> None:
+        self._call("POST", "/_control/reset")
+
+    def enqueue(self, count: int, chats: int, chat_base: int) -> None:
+        self._call("POST", "/_control/enqueue", {"count": count, "chats": chats, "chat_base": chat_base})
+
+    def feed(self, count: int, rate: float, chat_base: int) -> None:
+        self._call("POST", "/_control/feed", {"count": count, "rate": rate, "chat_base": chat_base})
+
+    def stats(self, *, latencies: bool = False) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "/_control/stats" + ("?latencies=1" if latencies else ""))
+        return result
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+# -- processes -------------------------------------------------------------------
+
+
+class Processes:
+    """Every process this run started, so that each one is ended however the run ends."""
+
+    def __init__(self) -> None:
+        self._running: list[subprocess.Popen[bytes]] = []
+
+    def start(
+        self, argv: list[str], *, core: int | None, env: dict[str, str], cwd: Path, log: Path, pipe_stdout: bool = False
+    ) -> subprocess.Popen[bytes]:
+        """Start ``argv`` in a session of its own, pinned to ``core``, its output into ``log``.
+
+        With ``pipe_stdout`` only stderr goes to ``log`` and stdout can be read.
+        """
+
+        def pin() -> None:
+            if core is not None:
+                os.sched_setaffinity(0, {core})
+
+        with open(log, "wb") as output:
+            process = subprocess.Popen(
+                argv,
+                env=env,
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE if pipe_stdout else output,
+                stderr=output,
+                preexec_fn=pin,
+                start_new_session=True,
+            )
+        self._running.append(process)
+        return process
+
+    def stop(self, process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
+        """SIGTERM, then SIGKILL after ``grace`` seconds, to the process's own session."""
+        if process.poll() is None:
+            _signal_group(process, signal.SIGTERM)
+            try:
+                process.wait(grace)
+            except subprocess.TimeoutExpired:
+                _signal_group(process, signal.SIGKILL)
+                process.wait(5)
+        else:
+            _signal_group(process, signal.SIGKILL)  # anything it left behind in its session
+        if process.stdout is not None:
+            process.stdout.close()
+        if process in self._running:
+            self._running.remove(process)
+
+    def stop_all(self) -> None:
+        for process in list(self._running):
+            try:
+                self.stop(process, grace=3.0)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: signal.Signals) -> None:
+    try:
+        os.killpg(process.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of the whole process (every thread), from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat", "rb") as stat:
+        fields = stat.read().rpartition(b")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size in MiB, from /proc/<pid>/status (0 once the process is gone)."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
+    return 0.0
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+# -- the bots --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bot:
+    """How to start one bot against the fake, in a scratch folder."""
+
+    name: str
+    command: Callable[[Path], list[str]]
+    environment: Callable[[Path], dict[str, str]]
+
+
+def _clean_environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _PROXY_VARIABLES}
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
+    return env
+
+
+def our_bot(api_base: str) -> Bot:
+    def environment(scratch: Path) -> dict[str, str]:
+        env = _clean_environment()
+        env.update(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE=api_base,
+            TRT_DB=str(scratch / "trt.sqlite3"),
+            HTTP_HOST="127.0.0.1",
+            HTTP_PORT="0",
+            SEND_RATE_GLOBAL="100000",
+            SEND_RATE_PER_CHAT="100000",
+        )
+        env.pop("WEBHOOK_URL", None)
+        return env
+
+    return Bot(OURS, lambda scratch: [sys.executable, str(ROOT / "main.py"), "run"], environment)
+
+
+def aiogram_bot(api_base: str, venv: Path) -> Bot:
+    script = venv / "aiogram_echo.py"
+    script.write_text(AIOGRAM_ECHO)
+
+    def environment(scratch: Path) -> dict[str, str]:
+        env = _clean_environment()
+        env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=api_base)
+        return env
+
+    return Bot(AIOGRAM, lambda scratch: [str(venv / "bin" / "python"), str(script)], environment)
+
+
+def ensure_aiogram(venv: Path, say: Callable[[str], None]) -> str:
+    """aiogram's version in ``venv``, creating the venv and installing aiogram 3 when needed."""
+    python = venv / "bin" / "python"
+    probe = [str(python), "-c", "import aiogram; print(aiogram.__version__)"]
+    if python.exists():
+        found = subprocess.run(probe, capture_output=True, text=True, timeout=60)
+        if found.returncode == 0 and found.stdout.strip().startswith("3."):
+            return found.stdout.strip()
+    say(f"installing aiogram 3 into {venv} (once; cached for later runs) ...")
+    shutil.rmtree(venv, ignore_errors=True)
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    created = subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True, timeout=300)
+    if created.returncode != 0:
+        raise BenchmarkError(f"could not create a venv at {venv}: {created.stderr.strip()[-500:]}")
+    installed = subprocess.run(
+        [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "aiogram>=3,<4"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if installed.returncode != 0:
+        raise BenchmarkError(f"pip could not install aiogram 3: {(installed.stderr or installed.stdout).strip()[-800:]}")
+    found = subprocess.run(probe, capture_output=True, text=True, timeout=60)
+    if found.returncode != 0:
+        raise BenchmarkError(f"aiogram was installed but does not import: {found.stderr.strip()[-500:]}")
+    return found.stdout.strip()
+
+
+# -- one scenario ----------------------------------------------------------------
+
+
+class Scenario:
+    """One fresh bot process against the reset fake: started, measured, stopped."""
+
+    def __init__(self, bot: Bot, control: Control, processes: Processes, scratch: Path, core: int | None) -> None:
+        self.bot, self.control, self.processes, self.core = bot, control, processes, core
+        self.scratch = scratch
+        scratch.mkdir(parents=True, exist_ok=True)
+        self.log = scratch / "bot.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def start(self, timeout: float) -> float:
+        """Spawn the bot; return the seconds until its first getUpdates reached the fake."""
+        self.control.reset()
+        spawned = time.monotonic()
+        self.process = self.processes.start(
+            self.bot.command(self.scratch),
+            core=self.core,
+            env=self.bot.environment(self.scratch),
+            cwd=self.scratch,
+            log=self.log,
+        )
+        while True:
+            first = self.control.stats()["first_poll_at"]
+            if first is not None:
+                return float(first) - spawned
+            self.check_alive()
+            if time.monotonic() - spawned > timeout:
+                raise BenchmarkError(f"{self.bot.name} did not poll within {timeout:.0f} s:\n{_tail(self.log)}")
+            time.sleep(0.02)
+
+    def check_alive(self) -> None:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise BenchmarkError(
+                f"{self.bot.name} exited with status {self.process.returncode}:\n{_tail(self.log)}"
+            )
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.processes.stop(self.process)
+        for leftover in self.scratch.glob("trt.sqlite3*"):
+            leftover.unlink(missing_ok=True)
+
+
+def run_burst(scenario: Scenario, plan: Plan, chats: int, chat_base: int) -> Burst:
+    try:
+        burst = Burst(updates=plan.burst, chats=chats, startup_s=scenario.start(plan.scenario_timeout))
+        warm_up(scenario, plan)
+        pid, control = scenario.pid, scenario.control
+        burst.rss_idle_mb = rss_mb(pid)
+        before = control.stats()
+        cpu_before = cpu_seconds(pid)
+        control.enqueue(plan.burst, chats, chat_base)
+        deadline = time.monotonic() + plan.scenario_timeout
+        peak = burst.rss_idle_mb
+        while True:
+            stats = control.stats()
+            rss = rss_mb(pid)
+            peak = max(peak, rss)
+            burst.rss_samples.append((int(stats["answers"]), round(rss, 1)))
+            if stats["answers"] >= plan.burst:
+                break
+            scenario.check_alive()
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        cpu_after = cpu_seconds(pid)
+        burst.rss_end_mb, burst.rss_max_mb = rss_mb(pid), max(peak, rss_mb(pid))
+        burst.answered = int(stats["answers"])
+        burst.completed = burst.answered >= plan.burst
+        started, last = stats["first_delivery_at"], stats["last_answer_at"]
+        if started is not None and last is not None:
+            burst.seconds = float(last) - float(started)
+            burst.updates_per_s = burst.answered / burst.seconds if burst.seconds > 0 else 0.0
+        burst.cpu_ms_per_update = (cpu_after - cpu_before) * 1000 / max(1, burst.answered)
+        wall = float(stats["now"]) - float(before["now"])
+        burst.fake_cpu_percent = 100 * (float(stats["cpu_s"]) - float(before["cpu_s"])) / wall if wall > 0 else 0.0
+        time.sleep(0.5)
+        burst.extra_sends = int(control.stats()["sends"]) - burst.answered
+        if not burst.completed:
+            raise BenchmarkError(
+                f"{scenario.bot.name} answered {burst.answered:,} of {plan.burst:,} updates "
+                f"within {plan.scenario_timeout:.0f} s"
+            )
+        return burst
+    finally:
+        scenario.stop()
+
+
+def run_latency(scenario: Scenario, plan: Plan) -> Latency:
+    count = int(plan.rate * plan.latency_seconds)
+    control = scenario.control
+    try:
+        latency = Latency(offered=count, startup_s=scenario.start(plan.scenario_timeout))
+        warm_up(scenario, plan)
+        before = control.stats()
+        cpu_before = cpu_seconds(scenario.pid)
+        control.feed(count, plan.rate, 3_000_000)
+        stats = _wait_answers(scenario, count, plan.latency_seconds + 30)
+        cpu_after = cpu_seconds(scenario.pid)
+        stats = control.stats(latencies=True)
+        latency.answered, latency.unmatched = int(stats["answers"]), int(stats["unmatched"])
+        waits = sorted(1000 * float(s) for s in stats["latencies"])
+        if waits:
+            latency.p50_ms, latency.p99_ms, latency.max_ms = _rank(waits, 0.50), _rank(waits, 0.99), waits[-1]
+        latency.cpu_ms_per_update = (cpu_after - cpu_before) * 1000 / max(1, latency.answered)
+        wall = float(stats["now"]) - float(before["now"])
+        latency.fake_cpu_percent = 100 * (float(stats["cpu_s"]) - float(before["cpu_s"])) / wall if wall > 0 else 0.0
+        if latency.answered < count:
+            raise BenchmarkError(f"{scenario.bot.name} answered {latency.answered:,} of {count:,} steady updates")
+        return latency
+    finally:
+        scenario.stop()
+
+
+def warm_up(scenario: Scenario, plan: Plan) -> None:
+    """Let the started bot settle, answer ``plan.warmup`` updates from chats of their own, and settle again.
+
+    Both bots pay first-use costs (lazy imports, connection pools, first
+    sessions) on their first updates; the measurements that follow start warm,
+    with the fake's counters reset.
+    """
+    time.sleep(plan.settle)
+    scenario.check_alive()
+    scenario.control.enqueue(plan.warmup, plan.warmup, 9_000_000)
+    stats = _wait_answers(scenario, plan.warmup, plan.scenario_timeout)
+    if stats["answers"] < plan.warmup:
+        raise BenchmarkError(f"{scenario.bot.name} answered {stats['answers']} of {plan.warmup} warm-up updates")
+    time.sleep(plan.settle / 2)
+    scenario.control.reset()
+
+
+def _wait_answers(scenario: Scenario, count: int, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        stats = scenario.control.stats()
+        if stats["answers"] >= count or time.monotonic() > deadline:
+            return stats
+        scenario.check_alive()
+        time.sleep(0.05)
+
+
+def _rank(ordered: list[float], p: float) -> float:
+    return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
+
+
+def run_bot(bot: Bot, pair: int, plan: Plan, control: Control, processes: Processes, scratch: Path,
+            core: int | None, say: Callable[[str], None]) -> Run:
+    run = Run(bot=bot.name, pair=pair)
+    for index, chats in enumerate(plan.burst_chats):
+        label = f"burst {plan.burst:,} updates / {chats:,} chats"
+        try:
+            scenario = Scenario(bot, control, processes, scratch / f"{pair}-{bot.name}-burst{index}", core)
+            burst = run_burst(scenario, plan, chats, chat_base=1_000_000 * (index + 1))
+            run.bursts.append(burst)
+            say(f"  pair {pair} {bot.name:<10} {label}: {burst.updates_per_s:,.0f} updates/s, "
+                f"{burst.cpu_ms_per_update:.2f} CPU ms/update, RSS {burst.rss_max_mb:.0f} MB max, "
+                f"start-up {burst.startup_s:.2f} s, fake CPU {burst.fake_cpu_percent:.0f}%")
+        except BenchmarkError as error:
+            run.errors.append(f"{label}: {error}")
+            say(f"  pair {pair} {bot.name:<10} {label}: FAILED: {error}")
+    try:
+        scenario = Scenario(bot, control, processes, scratch / f"{pair}-{bot.name}-latency", core)
+        run.latency = run_latency(scenario, plan)
+        say(f"  pair {pair} {bot.name:<10} latency at {plan.rate}/s: p50 {run.latency.p50_ms:.1f} ms, "
+            f"p99 {run.latency.p99_ms:.1f} ms, {run.latency.cpu_ms_per_update:.2f} CPU ms/update")
+    except BenchmarkError as error:
+        run.errors.append(f"latency: {error}")
+        say(f"  pair {pair} {bot.name:<10} latency: FAILED: {error}")
+    return run
+
+
+# -- the fake --------------------------------------------------------------------
+
+
+def start_fake(
+    processes: Processes, core: int | None, scratch: Path, timeout: float = 15.0
+) -> tuple[subprocess.Popen[bytes], str]:
+    argv = [sys.executable, str(ROOT / "bench" / "fake_botapi.py"), "--host", "127.0.0.1", "--port", "0"]
+    if core is not None:
+        argv += ["--core", str(core)]
+    log = scratch / "fake.log"
+    process = processes.start(argv, core=core, env=_clean_environment(), cwd=ROOT, log=log, pipe_stdout=True)
+    assert process.stdout is not None
+    os.set_blocking(process.stdout.fileno(), False)
+    deadline, seen = time.monotonic() + timeout, b""
+    while b"\n" not in seen:
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise BenchmarkError(f"the fake Bot API did not start (python bench/fake_botapi.py):\n{_tail(log)}")
+        seen += process.stdout.read() or b""
+        time.sleep(0.02)
+    return process, seen.split(b"\n")[0].decode().split()[-1]
+
+
+@dataclass
+class Capacity:
+    seconds: float
+    connections: int
+    calls_per_s: float
+    fake_cpu_percent: float
+    fake_us_per_call: float
+
+    @property
+    def per_core(self) -> float:
+        return 1e6 / self.fake_us_per_call if self.fake_us_per_call else math.inf
+
+
+def measure_capacity(control: Control, client_core: int | None, seconds: float, connections: int = 8) -> Capacity:
+    """sendMessage as fast as ``connections`` pipelining keep-alive clients can go, from the bot's core."""
+    home = os.sched_getaffinity(0)
+    if client_core is not None:
+        os.sched_setaffinity(0, {client_core})
+    try:
+        control.reset()
+        before = control.stats()
+        calls = asyncio.run(_hammer(control.base, seconds, connections))
+        after = control.stats()
+    finally:
+        os.sched_setaffinity(0, home)
+        control.reset()
+    wall = float(after["now"]) - float(before["now"])
+    cpu = float(after["cpu_s"]) - float(before["cpu_s"])
+    return Capacity(seconds, connections, calls / wall, 100 * cpu / wall, 1e6 * cpu / max(1, calls))
+
+
+async def _hammer(base: str, seconds: float, connections: int, depth: int = 16) -> int:
+    host, _, port = base.removeprefix("http://").partition(":")
+    body = b'{"chat_id":42,"text":"capacity"}'
+    request = (
+        b"POST /bot%s/sendMessage HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (TOKEN.encode(), host.encode(), len(body), body)
+    )
+    stop_at = time.monotonic() + seconds
+
+    async def client() -> int:
+        # Pipelined, so that one Python client can keep the fake busy: the fake's cost is what is measured.
+        reader, writer = await asyncio.open_connection(host, int(port))
+        calls = 0
+        while time.monotonic() < stop_at:
+            writer.write(request * depth)
+            for _ in range(depth):
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = re.search(rb"Content-Length: (\d+)", head)
+                await reader.readexactly(int(length.group(1)) if length else 0)
+            calls += depth
+        writer.close()
+        return calls
+
+    return sum(await asyncio.gather(*(client() for _ in range(connections))))
+
+
+# -- report ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Metric:
+    label: str
+    better: str  # "higher" or "lower"
+    value: Callable[[Run], float | None]
+    digits: int = 2
+
+
+def _burst_value(index: int, name: str) -> Callable[[Run], float | None]:
+    def value(run: Run) -> float | None:
+        if index < len(run.bursts) and run.bursts[index].completed:
+            return float(getattr(run.bursts[index], name))
+        return None
+
+    return value
+
+
+def _latency_value(name: str) -> Callable[[Run], float | None]:
+    def value(run: Run) -> float | None:
+        if run.latency is None or run.latency.answered < run.latency.offered:
+            return None
+        return float(getattr(run.latency, name))
+
+    return value
+
+
+def metrics(plan: Plan) -> list[Metric]:
+    found: list[Metric] = []
+    for index, chats in enumerate(plan.burst_chats):
+        head = f"burst {_short(plan.burst)}/{_short(chats)} chats"
+        found += [
+            Metric(f"{head}: updates/s", "higher", _burst_value(index, "updates_per_s"), 0),
+            Metric(f"{head}: CPU ms/update", "lower", _burst_value(index, "cpu_ms_per_update")),
+            Metric(f"{head}: RSS max MB", "lower", _burst_value(index, "rss_max_mb"), 1),
+            Metric(f"{head}: RSS end MB", "lower", _burst_value(index, "rss_end_mb"), 1),
+            Metric(f"{head}: RSS growth MB", "lower", _growth(index), 1),
+            Metric(f"{head}: RSS growth, 2nd half MB", "lower", _second_half_growth(index), 1),
+        ]
+    found += [
+        Metric("start-up to first getUpdates s", "lower", lambda run: run.startup_s if run.bursts or run.latency else None),
+        Metric(f"latency at {plan.rate}/s: p50 ms", "lower", _latency_value("p50_ms"), 1),
+        Metric(f"latency at {plan.rate}/s: p99 ms", "lower", _latency_value("p99_ms"), 1),
+        Metric(f"steady {plan.rate}/s: CPU ms/update", "lower", _latency_value("cpu_ms_per_update")),
+    ]
+    return found
+
+
+def _second_half_growth(index: int) -> Callable[[Run], float | None]:
+    """RSS at the end of the burst minus RSS when half of it was answered: near 0 when memory stays flat."""
+
+    def value(run: Run) -> float | None:
+        if index < len(run.bursts) and run.bursts[index].completed:
+            burst = run.bursts[index]
+            half = next((rss for answers, rss in burst.rss_samples if answers >= burst.updates // 2), None)
+            return None if half is None else burst.rss_end_mb - half
+        return None
+
+    return value
+
+
+def _short(count: int) -> str:
+    return f"{count // 1000}k" if count >= 1000 and count % 1000 == 0 else f"{count:,}"
+
+
+def _growth(index: int) -> Callable[[Run], float | None]:
+    def value(run: Run) -> float | None:
+        if index < len(run.bursts) and run.bursts[index].completed:
+            return run.bursts[index].rss_max_mb - run.bursts[index].rss_idle_mb
+        return None
+
+    return value
+
+
+def summarise(runs: list[Run], plan: Plan) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for metric in metrics(plan):
+        ours = [v for run in runs if run.bot == OURS and (v := metric.value(run)) is not None]
+        theirs = [v for run in runs if run.bot == AIOGRAM and (v := metric.value(run)) is not None]
+        ratios = []
+        for pair in sorted({run.pair for run in runs}):
+            a = [metric.value(r) for r in runs if r.pair == pair and r.bot == OURS]
+            b = [metric.value(r) for r in runs if r.pair == pair and r.bot == AIOGRAM]
+            if a and b and a[0] is not None and b[0] is not None and b[0] != 0:
+                ratios.append(a[0] / b[0])
+        rows.append(
+            {
+                "metric": metric.label,
+                "better": metric.better,
+                "digits": metric.digits,
+                "ours": statistics.median(ours) if ours else None,
+                "aiogram": statistics.median(theirs) if theirs else None,
+                "ratio": statistics.median(ratios) if ratios else None,
+                "ratios": ratios,
+            }
+        )
+    return rows
+
+
+def _number(value: float | None, digits: int) -> str:
+    if value is None or math.isnan(value):
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def print_runs(runs: list[Run], plan: Plan) -> None:
+    heads = ["pair", "bot"]
+    for chats in plan.burst_chats:
+        heads += [f"{chats:,}ch upd/s", "CPU ms", "RSS max/end"]
+    heads += ["start s", "p50 ms", "p99 ms"]
+    rows = []
+    for run in runs:
+        row = [str(run.pair), run.bot]
+        for index in range(len(plan.burst_chats)):
+            if index < len(run.bursts):
+                b = run.bursts[index]
+                row += [_number(b.updates_per_s, 0) + ("" if b.completed else "!"), _number(b.cpu_ms_per_update, 2),
+                        f"{b.rss_max_mb:.0f}/{b.rss_end_mb:.0f}"]
+            else:
+                row += ["failed", "—", "—"]
+        lat = run.latency
+        row += [_number(run.startup_s, 2), _number(lat.p50_ms if lat else None, 1), _number(lat.p99_ms if lat else None, 1)]
+        rows.append(row)
+    _table(heads, rows, left=2)
+
+
+def print_summary(summary: list[dict[str, Any]], with_aiogram: bool) -> None:
+    heads = ["metric (median over runs)", OURS] + ([AIOGRAM, "ours/aiogram", "better if"] if with_aiogram else [])
+    rows = []
+    for row in summary:
+        line = [row["metric"], _number(row["ours"], row["digits"])]
+        if with_aiogram:
+            ratio = row["ratio"]
+            line += [_number(row["aiogram"], row["digits"]), "—" if ratio is None else f"{ratio:.2f}x", row["better"]]
+        rows.append(line)
+    _table(heads, rows)
+
+
+def _table(heads: list[str], rows: list[list[str]], left: int = 1) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(heads)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    print(line(heads))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print(line(row))
+
+
+def machine() -> dict[str, Any]:
+    model = platform.processor() or platform.machine()
+    try:
+        for text in Path("/proc/cpuinfo").read_text().splitlines():
+            if text.startswith("model name"):
+                model = text.partition(":")[2].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "usable_cores": sorted(os.sched_getaffinity(0)),
+        "cpu_model": model,
+        "load_average_start": list(os.getloadavg()),
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def filesystem_of(path: Path) -> str:
+    """The mount's filesystem type for ``path`` (where the bot's log lives: fsync cost depends on it)."""
+    best, kind = "", "?"
+    try:
+        for entry in Path("/proc/mounts").read_text().splitlines():
+            parts = entry.split()
+            if len(parts) > 2 and str(path).startswith(parts[1]) and len(parts[1]) > len(best):
+                best, kind = parts[1], parts[2]
+    except OSError:
+        pass
+    return f"{kind} ({best or '?'})"
+
+
+# -- main ------------------------------------------------------------------------
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise DeadlineExceeded(f"the benchmark ran past its deadline of {seconds:.0f} s (--deadline)")
+
+    def terminate(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(f"stopped by signal {signum}")
+
+    previous = signal.signal(signal.SIGALRM, expire), signal.signal(signal.SIGTERM, terminate)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous[0])
+        signal.signal(signal.SIGTERM, previous[1])
+
+
+def default_venv() -> Path:
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "trt-actors-bench" / "aiogram-venv"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1 pair, bursts of 2,000, 5 s of latency")
+    parser.add_argument("--pairs", type=int, help="runs of each bot, alternating (default 3; quick 1)")
+    parser.add_argument("--burst", type=int, help="updates per burst (default 20,000; quick 2,000)")
+    parser.add_argument("--seconds", type=float, help="length of the steady-rate phase (default 15; quick 5)")
+    parser.add_argument("--rate", type=int, default=200, help="updates per second in the steady phase")
+    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "pipeline-results.json", help="write results here")
+    parser.add_argument("--aiogram-venv", type=Path, default=default_venv(), help="venv with aiogram 3 (made if missing)")
+    parser.add_argument("--no-aiogram", action="store_true", help="measure our bot alone")
+    parser.add_argument("--workdir", type=Path, default=None, help="scratch folder for logs and the bot's SQLite log")
+    parser.add_argument("--deadline", type=float, help="stop everything after this many seconds (default 3600; quick 900)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder (bot logs) afterwards")
+    return parser.parse_args(argv)
+
+
+def plan_from(args: argparse.Namespace) -> Plan:
+    burst = args.burst or (2_000 if args.quick else 20_000)
+    return Plan(
+        pairs=args.pairs or (1 if args.quick else 3),
+        burst=burst,
+        burst_chats=(min(1_000, burst), burst),
+        rate=args.rate,
+        latency_seconds=args.seconds or (5.0 if args.quick else 15.0),
+        warmup=50,
+        settle=1.0,
+        scenario_timeout=180.0 if args.quick else 600.0,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    plan = plan_from(args)
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+
+    cores = sorted(os.sched_getaffinity(0))
+    bot_core, fake_core = (cores[0], cores[1]) if len(cores) >= 2 else (None, None)
+    scratch = Path(args.workdir or tempfile.mkdtemp(prefix="trt-pipeline-")).resolve()
+    scratch.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    info["bot_log_filesystem"] = filesystem_of(scratch)
+    processes = Processes()
+    runs: list[Run] = []
+    result: dict[str, Any] = {"machine": info, "plan": asdict(plan), "runs": []}
+    failed = False
+    say(f"trt-actors pipeline benchmark ({'quick' if args.quick else 'full'}), {info['date']}")
+    say(f"machine: {info['nproc']} cores ({info['cpu_model']}), load average "
+        f"{' '.join(f'{x:.2f}' for x in info['load_average_start'])}, Python {info['python']}, "
+        f"kernel {info['kernel']}")
+    if bot_core is None:
+        say("warning: only one usable core; nothing is pinned, so the fake competes with the bot")
+    else:
+        say(f"cores: bot on {bot_core}, fake Bot API (and this harness, mostly idle) on {fake_core}")
+    say(f"scratch: {scratch} (the bot's SQLite log on {info['bot_log_filesystem']}, synchronous=FULL)")
+    try:
+        with deadline(args.deadline or (900.0 if args.quick else 3600.0)):
+            if fake_core is not None:
+                os.sched_setaffinity(0, {fake_core})
+            fake, base = start_fake(processes, fake_core, scratch)
+            control = Control(base)
+            capacity = measure_capacity(control, bot_core, 1.0 if args.quick else 3.0)
+            result["fake"] = {"url": base, "capacity": asdict(capacity) | {"per_core": capacity.per_core}}
+            say(f"fake Bot API at {base}: {capacity.calls_per_s:,.0f} sendMessage/s from {capacity.connections} "
+                f"pipelining keep-alive clients on the other core, at {capacity.fake_cpu_percent:.0f}% of its core "
+                f"({capacity.fake_us_per_call:.0f} µs CPU per call: about {capacity.per_core:,.0f} calls/s per core)")
+            bots = [our_bot(base)]
+            aiogram_version: str | None = None
+            if args.no_aiogram:
+                result["aiogram"] = {"error": "skipped (--no-aiogram)"}
+            else:
+                try:
+                    aiogram_version = ensure_aiogram(args.aiogram_venv.resolve(), say)
+                    bots.append(aiogram_bot(base, args.aiogram_venv.resolve()))
+                    result["aiogram"] = {"version": aiogram_version, "venv": str(args.aiogram_venv)}
+                    say(f"aiogram {aiogram_version} from {args.aiogram_venv}")
+                except (BenchmarkError, OSError, subprocess.TimeoutExpired) as error:
+                    result["aiogram"] = {"error": str(error)}
+                    say(f"ERROR: could not set up aiogram 3 in {args.aiogram_venv}, so only our bot is measured: {error}")
+            say(f"plan: {plan.pairs} pair(s); bursts of {plan.burst:,} updates from "
+                f"{' then '.join(f'{c:,}' for c in plan.burst_chats)} chats; {plan.latency_seconds:.0f} s at "
+                f"{plan.rate} updates/s, each from a new chat\n")
+            for pair in range(1, plan.pairs + 1):
+                order = bots if pair % 2 == 1 else list(reversed(bots))
+                for bot in order:
+                    runs.append(run_bot(bot, pair, plan, control, processes, scratch, bot_core, say))
+            processes.stop(fake)
+            control.close()
+    except (BenchmarkError, DeadlineExceeded, KeyboardInterrupt, SystemExit) as error:
+        failed = True
+        result["error"] = str(error) or type(error).__name__
+        say(f"\nERROR: {result['error']}")
+    finally:
+        processes.stop_all()
+    info["load_average_end"] = list(os.getloadavg())
+    summary = summarise(runs, plan)
+    result["runs"] = [asdict(run) | {"startup_s": run.startup_s} for run in runs]
+    result["summary"] = summary
+    with_aiogram = any(run.bot == AIOGRAM for run in runs)
+    if runs:
+        say("\nper run (RSS in MB; '!' marks a burst that did not finish):")
+        print_runs(runs, plan)
+        say("\nsummary (ratio: median over pairs of ours/aiogram):" if with_aiogram else "\nsummary (our bot alone):")
+        print_summary(summary, with_aiogram)
+        fake_peak = max([b.fake_cpu_percent for run in runs for b in run.bursts] or [0.0])
+        say(f"\nfake Bot API CPU during bursts: at most {fake_peak:.0f}% of its core "
+            f"({'not a bottleneck' if fake_peak < 70 else 'CLOSE TO SATURATION: treat burst figures as a lower bound'})")
+        extra = sum(b.extra_sends for run in runs for b in run.bursts)
+        extra += sum(run.latency.unmatched for run in runs if run.latency is not None)
+        if extra:
+            say(f"warning: {extra} messages beyond one per update were sent (answers are then matched by chat, FIFO)")
+        for run in runs:
+            for failure in run.errors:
+                say(f"failure: pair {run.pair} {run.bot}: {failure.splitlines()[0]}")
+    say(f"load average at the end: {' '.join(f'{x:.2f}' for x in info['load_average_end'])}")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    say(f"results written to {args.json}")
+    if args.keep or failed or any(run.errors for run in runs):
+        say(f"bot logs kept in {scratch}")
+    else:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 1 if failed or any(run.errors for run in runs) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
