@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from eventlog.errors import EventLogError
-from eventlog.records import Position
+from eventlog.records import NewEvent, Position
 
 __all__ = [
     "AppendRequest",
@@ -40,10 +40,17 @@ def _nothing() -> None:
 class AppendRequest:
     """One all-or-nothing append on its way through the writer."""
 
-    __slots__ = ("error", "expected", "items", "positions", "release", "rows")
+    __slots__ = ("error", "events", "expected", "items", "positions", "release", "rows")
 
-    def __init__(self, rows: Sequence[Row], expected: Mapping[str, int] | None, items: Sequence[Item] = ()) -> None:
+    def __init__(
+        self,
+        rows: Sequence[Row],
+        expected: Mapping[str, int] | None,
+        items: Sequence[Item] = (),
+        events: Sequence[NewEvent] = (),
+    ) -> None:
         self.rows = rows
+        self.events = events
         self.expected = expected
         self.items = items
         self.positions: list[Position] = []

@@ -109,6 +109,8 @@ class SQLiteEventLog:
         self._waiting = 0
         self._subscribers = 0
         self._committed = trio.Event()
+        self._parked: set[Subscription] = set()
+        self._delivered_seq = 0
         self._broke = trio.Event()
         self._writer: Writer | None = None
         if conn is None:
@@ -310,7 +312,7 @@ class SQLiteEventLog:
         if len(rows) > 1:
             check_rows(rows)
         items = [(i, e.closes, e.opens) for i, e in enumerate(events) if e.opens is not None or e.closes is not None]
-        return AppendRequest(rows, expected, items)
+        return AppendRequest(rows, expected, items, events)
 
     async def _submit(self, writer: Writer, request: Request) -> None:
         done = trio.Event()
@@ -330,6 +332,7 @@ class SQLiteEventLog:
         """Called in the writer thread after each batch: one hop back into trio for all of it."""
 
         def release() -> None:
+            self._feed(batch)
             for request in batch:
                 request.release()
             self._signal_commit()
@@ -374,6 +377,52 @@ class SQLiteEventLog:
         """Return after the next commit (or when the log closes)."""
         if not self._closed:
             await self.wait_commit(self._committed)
+
+    @property
+    def delivered_seq(self) -> int:
+        """The highest seq whose commit has been announced in trio (what :meth:`commit_signal` reported)."""
+        return self._delivered_seq
+
+    async def wait_fed(self, subscription: Subscription, signal: trio.Event) -> None:
+        """Park ``subscription`` until ``signal``; a commit meanwhile hands it the new events in memory."""
+        self._parked.add(subscription)
+        try:
+            await self.wait_commit(signal)
+        finally:
+            self._parked.discard(subscription)
+
+    def _feed(self, batch: list[Request]) -> None:
+        """Give the events of a commit to the parked subscriptions, as read from the log they would be.
+
+        Only a subscription that has seen everything before this commit takes
+        them (its ``next_seq`` is this commit's first seq); any other reads the
+        log as usual. The events are the appended objects themselves: nothing
+        is read or decoded again. Moves :attr:`delivered_seq` in every case.
+        """
+        build = bool(self._parked)
+        committed: list[RecordedEvent] = []
+        last = self._delivered_seq
+        for request in batch:
+            appends = request.appends if isinstance(request, GroupRequest) else (request,)
+            for append in appends:
+                if not isinstance(append, AppendRequest) or append.error is not None or not append.positions:
+                    continue
+                if append.positions[0].duplicate:
+                    continue  # all or nothing: a repeated append wrote none of its events
+                last = max(last, append.positions[-1].seq)
+                if build:
+                    committed.extend(
+                        RecordedEvent(
+                            position.seq, new.event_id, new.stream, position.version, row[2], new.ts, new.cid,
+                            new.causation, new.chat_id, new.user_id, new.event,
+                        )
+                        for position, new, row in zip(append.positions, append.events, append.rows)
+                    )
+        self._delivered_seq = last
+        if committed:
+            committed.sort(key=lambda recorded: recorded.seq)
+            for subscription in list(self._parked):
+                subscription.feed(committed)
 
     def _signal_commit(self) -> None:
         self._committed.set()

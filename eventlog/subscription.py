@@ -22,9 +22,12 @@ class _Followed(Protocol):
     @property
     def committed_seq(self) -> int: ...
 
+    @property
+    def delivered_seq(self) -> int: ...
+
     def commit_signal(self) -> trio.Event: ...
 
-    async def wait_commit(self, signal: trio.Event) -> None: ...
+    async def wait_fed(self, subscription: Subscription, signal: trio.Event) -> None: ...
 
     async def read_from(
         self, seq: int, limit: int = 1000, *, types: Collection[str] | None = None
@@ -42,14 +45,22 @@ class Subscription:
     ``next_seq`` is where the next read starts: every event before it has been
     read, and with ``types`` that includes the events of other types it
     skipped, so ``next_seq - 1`` is how far the subscription has looked.
+
+    Once caught up, it is **fed**: the log hands each new commit's events to it
+    in memory, the very objects that were appended, so a follower that keeps
+    up never reads SQLite or decodes a payload. A follower that falls behind
+    (it was busy when a commit came) reads the log again from ``next_seq``.
     """
 
     def __init__(self, log: _Followed, from_seq: int, page: int, types: Collection[str] | None = None) -> None:
         self._log = log
         self.next_seq = max(1, from_seq)
         self._page = page
-        self._types = types
+        self._types = None if types is None else frozenset(types)
         self._buffer: deque[RecordedEvent] = deque()
+        self._fed = False
+        self.reads = 0
+        self.feeds = 0
 
     @property
     def position(self) -> int:
@@ -59,15 +70,31 @@ class Subscription:
     def __aiter__(self) -> Subscription:
         return self
 
+    def feed(self, committed: list[RecordedEvent]) -> None:
+        """Take one commit's events (ascending seq, no gap) if they are exactly what comes next."""
+        if committed[0].seq != self.next_seq:
+            return
+        types = self._types
+        self._buffer.extend(committed if types is None else (r for r in committed if r.type in types))
+        self.next_seq = committed[-1].seq + 1
+        self._fed = True
+        self.feeds += 1
+
     async def __anext__(self) -> RecordedEvent:
+        log = self._log
         while not self._buffer:
-            if self._log.closed:
+            if log.closed:
                 raise StopAsyncIteration
             # Take the commit signal before reading, so a commit that lands during the read still wakes us,
             # and the committed head, which the read is sure to see.
-            signal = self._log.commit_signal()
-            seen = self._log.committed_seq
-            events = await self._log.read_from(self.next_seq, self._page, types=self._types)
+            signal = log.commit_signal()
+            if self._fed and self.next_seq == log.delivered_seq + 1:
+                await log.wait_fed(self, signal)  # fed up to the last commit announced: nothing to read
+                continue
+            self._fed = False
+            seen = log.committed_seq
+            events = await log.read_from(self.next_seq, self._page, types=self._types)
+            self.reads += 1
             if events:
                 self._buffer.extend(events)
                 self.next_seq = events[-1].seq + 1
@@ -75,5 +102,5 @@ class Subscription:
                 self.next_seq = max(self.next_seq, seen + 1)
             if events:
                 break
-            await self._log.wait_commit(signal)
+            await log.wait_fed(self, signal)
         return self._buffer.popleft()

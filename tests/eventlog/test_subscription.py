@@ -64,3 +64,33 @@ async def test_the_commit_signal_is_set_by_the_next_commit_and_counts_who_waits(
         await log.append([new_event()])
     assert signal.is_set() and log.statistics().subscribers == 0
     assert not log.commit_signal().is_set()  # a fresh one for the next commit
+
+
+async def test_fed_and_lagging_followers_see_every_event_once_in_order(log: SQLiteEventLog) -> None:
+    """Followers that keep up are fed in memory; one that dawdles falls behind and reads the log; both see it all."""
+    fast: list[int] = []
+    slow: list[int] = []
+    total = 300
+
+    async def follow(into: list[int], pause: float) -> None:
+        async for recorded in log.subscribe():
+            into.append(recorded.seq)
+            if pause:
+                await trio.sleep(pause)
+            if len(into) == total:
+                return
+
+    async def appender(n: int) -> None:
+        for i in range(total // 6):
+            await log.append([new_event(stream=f"chat:{n}")])
+            if i % 7 == 0:
+                await trio.sleep(0.001)
+
+    with trio.fail_after(20):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(follow, fast, 0.0)
+            nursery.start_soon(follow, slow, 0.002)
+            async with trio.open_nursery() as writers:
+                for n in range(6):
+                    writers.start_soon(appender, n)
+    assert fast == slow == list(range(1, total + 1))
