@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import msgspec
 import pytest
 import trio
 
@@ -107,3 +108,20 @@ async def test_updates_queued_for_a_session_that_crashes_are_decided_after_all(l
     screens = [r for r in await log.read_stream("chat:7") if isinstance(r.event, UiRendered)]
     assert sorted(r.causation or "" for r in screens) == sorted(f"update:1:0:{n + 1}" for n in range(len(texts)))
     assert sessions.statistics().crashes == 2 and router.statistics().abandoned == 0
+
+
+async def test_a_wrong_new_chat_hint_costs_a_reread_not_correctness(log: SQLiteEventLog) -> None:
+    """``first_of_chat`` lets a session start without reading the log; were it wrong, the append's
+    version check catches it, and a repeated update is still recognised."""
+    async with Sessions.open(log, REGISTRY) as sessions:
+        await route_text(sessions, 1, "/start")
+    for update_id, text in ((2, "/help"), (1, "/start")):  # a new update, then a redelivered one
+        async with Sessions.open(log, REGISTRY) as sessions:  # a restart each time: nothing in memory
+            parsed = parse_update(text_update(update_id, text), source="polling", ts=float(update_id))
+            assert isinstance(parsed, Parsed)
+            meta, _ = update_events(parsed, bot_id=1, era=0)
+            await sessions.route(parsed.update, msgspec.structs.replace(meta, first_of_chat=True))
+    screens = [r.event.screen for r in await log.read_stream("chat:7") if isinstance(r.event, UiRendered)]
+    assert screens == ["menu", "help"]
+    versions = [r.version for r in await log.read_stream("chat:7")]
+    assert versions == list(range(1, len(versions) + 1))

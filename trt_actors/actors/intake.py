@@ -82,7 +82,11 @@ def inbox_stream(chat_id: int | None, user_id: int | None) -> str:
 
 
 class UpdateMeta(msgspec.Struct, frozen=True, kw_only=True):
-    """What the router needs besides the update: the chain id and the envelope."""
+    """What the router needs besides the update: the chain id and the envelope.
+
+    ``first_of_chat`` is true for the very first update ever recorded from its
+    chat (version 1 of its inbox): nothing can be in the chat's session yet.
+    """
 
     cid: str
     update_id: int
@@ -90,6 +94,7 @@ class UpdateMeta(msgspec.Struct, frozen=True, kw_only=True):
     ts: float
     chat_id: int | None = None
     user_id: int | None = None
+    first_of_chat: bool = False
 
 
 Route = Callable[[Update, UpdateMeta], Awaitable[None]]

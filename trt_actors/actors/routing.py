@@ -95,6 +95,7 @@ class Router:
                 ts=recorded.ts,
                 chat_id=recorded.chat_id,
                 user_id=recorded.user_id,
+                first_of_chat=recorded.version == 1 and recorded.chat_id is not None,
             )
             query = update.callback_query
             if self._answer is not None and query is not None and self._clock() - recorded.ts < self._answerable_for:

@@ -224,14 +224,20 @@ class Sessions:
         command = command_for(update, meta)
         if command is None:
             return
-        await self.run(command, self._meta(command, meta))
+        await self.run(command, self._meta(command, meta), new=meta.first_of_chat)
 
     async def execute(self, command: SessionCommand, meta: UpdateMeta) -> Executed:
         """Run one command and return what it appended (tests, tools)."""
         return await self.run(command, self._meta(command, meta))
 
-    async def run(self, command: SessionCommand, meta: CommandMeta) -> Executed:
-        """Run ``command`` in its chat's session, one command per chat at a time."""
+    async def run(self, command: SessionCommand, meta: CommandMeta, *, new: bool = False) -> Executed:
+        """Run ``command`` in its chat's session, one command per chat at a time.
+
+        ``new`` says the chat has never been seen (its first update): the
+        session starts empty without reading the log. Were that wrong, the
+        append would meet a version conflict, and the shell reads the stream
+        and decides again, so the hint saves a read and never costs correctness.
+        """
         chat = command.chat_id
         live = self._live.get(chat)
         if live is None:
@@ -242,7 +248,8 @@ class Sessions:
         try:
             async with live.lock:
                 if not live.recovered:
-                    await live.shell.recover()
+                    if not new:
+                        await live.shell.recover()
                     live.recovered = True
                 live.used = trio.current_time()
                 return await live.shell.handle(command, meta)
