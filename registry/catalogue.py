@@ -57,7 +57,7 @@ class Registry:
     2
     """
 
-    __slots__ = ("_by_id", "catalogue", "markup", "version")
+    __slots__ = ("_by_id", "_categories", "_listed", "catalogue", "markup", "version")
 
     def __init__(self, catalogue: Catalogue, *, markup: Decimal = DEFAULT_MARKUP, content: bytes | None = None) -> None:
         self.catalogue = catalogue
@@ -66,6 +66,8 @@ class Registry:
         digest.update(b"\0markup=" + str(markup).encode())
         self.version = f"{catalogue.prices_as_of}.{digest.hexdigest()[:12]}"
         self._by_id = {model.id: model for model in catalogue.models}
+        self._categories: tuple[str, ...] | None = None
+        self._listed: dict[str, tuple[Model, ...]] = {}  # immutable registry: computed once, on first use
 
     def __repr__(self) -> str:
         return f"<Registry {self.version}: {len(self.catalogue.models)} models, markup {self.markup}>"
@@ -84,13 +86,18 @@ class Registry:
 
     def categories(self) -> tuple[str, ...]:
         """Menu categories that have at least one enabled model, in menu order."""
-        used = {model.category for model in self.models if model.enabled}
-        return tuple(category for category in MENU_CATEGORIES if category in used)
+        if self._categories is None:
+            used = {model.category for model in self.models if model.enabled}
+            self._categories = tuple(category for category in MENU_CATEGORIES if category in used)
+        return self._categories
 
     def models_in(self, category: str) -> tuple[Model, ...]:
         """Enabled models of one category, cheapest first (ties by id)."""
-        chosen = [model for model in self.models if model.enabled and model.category == category]
-        return tuple(sorted(chosen, key=lambda model: (self.min_price(model), model.id)))
+        listed = self._listed.get(category)
+        if listed is None:
+            chosen = [model for model in self.models if model.enabled and model.category == category]
+            listed = self._listed[category] = tuple(sorted(chosen, key=lambda model: (self.min_price(model), model.id)))
+        return listed
 
     def _resolve(self, model: Model | str) -> Model:
         return self.model(model) if isinstance(model, str) else model

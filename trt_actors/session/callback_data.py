@@ -217,6 +217,7 @@ _CONFIRMATION: Final = re.compile(r"[0-9a-z]{4,16}")
 LANGUAGES: Final = ("ru", "en")
 
 
+@functools.lru_cache(maxsize=4096)
 def _base36(number: int) -> str:
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     if number == 0:
