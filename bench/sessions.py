@@ -3,15 +3,16 @@
     python bench/sessions.py              # 100,000 chats (a few minutes)
     python bench/sessions.py --quick      # 10,000 chats
 
-Every chat writes ``/start`` to its session through the real region, shell,
+Every chat writes ``/start`` to its session through the real sessions, shell,
 decider and SQLite log (durable appends). Memory is measured with
 ``tracemalloc`` (Python allocations, which is what a session is made of), after
 a full garbage collection, at three moments:
 
 1. before any chat (the region, the registry, the log open);
-2. with every chat's session live (activated, state folded, mailbox and task),
-   in a region that never passivates;
-3. in a second region over the same chats, each session rebuilt from its
+2. with every chat's session live (its shell and folded state in memory,
+   with the lock that keeps one command at a time), in sessions that never
+   passivate;
+3. in second sessions over the same chats, each session rebuilt from its
    snapshot and stream, after every one of them was passivated (idle timeout),
    when only what the process keeps per chat, if anything, remains.
 
