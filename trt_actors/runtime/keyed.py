@@ -1,4 +1,4 @@
-"""Keyed children: one actor per key (one session per chat), spawned on demand, passivated when idle.
+"""Keyed children: one actor per key (per user, per job), spawned on demand, passivated when idle.
 
 A :class:`Region` routes each message by key. If no child runs for the key,
 it builds one with ``factory(key)``; the child's
