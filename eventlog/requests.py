@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from eventlog.errors import EventLogError
-from eventlog.records import NewEvent, Position
+from eventlog.records import NewEvent, Position, RecordedEvent
 
 __all__ = [
     "AppendRequest",
@@ -25,6 +25,8 @@ __all__ = [
     "Row",
     "SnapshotRequest",
     "check_rows",
+    "committed_events",
+    "last_committed_seq",
 ]
 
 # (event_id, stream, type, ts, cid, causation, chat_id, user_id, payload)
@@ -101,3 +103,34 @@ def check_rows(rows: Sequence[Row]) -> None:
         if row[0] in seen:
             raise EventLogError(f"event id {row[0]!r} appears twice in one append")
         seen.add(row[0])
+
+
+def _written(batch: Sequence[Request]) -> list[AppendRequest]:
+    """The appends of a committed batch that wrote their events (not refused, not repeats)."""
+    written: list[AppendRequest] = []
+    for request in batch:
+        appends = request.appends if isinstance(request, GroupRequest) else (request,)
+        for append in appends:
+            if isinstance(append, AppendRequest) and append.error is None and append.positions:
+                if not append.positions[0].duplicate:  # all or nothing: a repeat wrote none of its events
+                    written.append(append)
+    return written
+
+
+def last_committed_seq(batch: Sequence[Request]) -> int:
+    """The highest seq a committed batch wrote (0 when it wrote no event)."""
+    return max((append.positions[-1].seq for append in _written(batch)), default=0)
+
+
+def committed_events(batch: Sequence[Request]) -> list[RecordedEvent]:
+    """What a committed batch wrote, as the log would give it back, in seq order, from the appended objects."""
+    committed = [
+        RecordedEvent(
+            position.seq, new.event_id, new.stream, position.version, row[2], new.ts, new.cid,
+            new.causation, new.chat_id, new.user_id, new.event,
+        )
+        for append in _written(batch)
+        for position, new, row in zip(append.positions, append.events, append.rows)
+    ]
+    committed.sort(key=lambda recorded: recorded.seq)
+    return committed

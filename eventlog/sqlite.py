@@ -47,7 +47,16 @@ from eventlog.connections import connect_reader, connect_readonly, connect_write
 from eventlog.errors import EventLogClosed, EventLogReadOnly, VersionConflict, WriterFailed
 from eventlog.readers import ReaderPool, ReaderStatistics
 from eventlog.records import Append, NewEvent, OpenItem, Position, RecordedEvent, Snapshot
-from eventlog.requests import AppendRequest, CheckpointRequest, GroupRequest, Request, SnapshotRequest, check_rows
+from eventlog.requests import (
+    AppendRequest,
+    CheckpointRequest,
+    GroupRequest,
+    Request,
+    SnapshotRequest,
+    check_rows,
+    committed_events,
+    last_committed_seq,
+)
 from eventlog.schema import SCHEMA_VERSION, migrate, schema_version
 from eventlog.subscription import Subscription
 from eventlog.writer import Writer, WriterStatistics
@@ -399,30 +408,12 @@ class SQLiteEventLog:
         log as usual. The events are the appended objects themselves: nothing
         is read or decoded again. Moves :attr:`delivered_seq` in every case.
         """
-        build = bool(self._parked)
-        committed: list[RecordedEvent] = []
-        last = self._delivered_seq
-        for request in batch:
-            appends = request.appends if isinstance(request, GroupRequest) else (request,)
-            for append in appends:
-                if not isinstance(append, AppendRequest) or append.error is not None or not append.positions:
-                    continue
-                if append.positions[0].duplicate:
-                    continue  # all or nothing: a repeated append wrote none of its events
-                last = max(last, append.positions[-1].seq)
-                if build:
-                    committed.extend(
-                        RecordedEvent(
-                            position.seq, new.event_id, new.stream, position.version, row[2], new.ts, new.cid,
-                            new.causation, new.chat_id, new.user_id, new.event,
-                        )
-                        for position, new, row in zip(append.positions, append.events, append.rows)
-                    )
-        self._delivered_seq = last
-        if committed:
-            committed.sort(key=lambda recorded: recorded.seq)
-            for subscription in list(self._parked):
-                subscription.feed(committed)
+        self._delivered_seq = max(self._delivered_seq, last_committed_seq(batch))
+        if self._parked:
+            committed = committed_events(batch)
+            if committed:
+                for subscription in list(self._parked):
+                    subscription.feed(committed)
 
     def _signal_commit(self) -> None:
         self._committed.set()
