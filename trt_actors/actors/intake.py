@@ -37,7 +37,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import msgspec
 
-from eventlog import Append, EventStore, NewEvent, Position, VersionConflict
+from eventlog import Append, EventStore, NewEvent, Position, RecordedEvent, VersionConflict
 from trt_actors.actors.eras import UpdateEras
 from trt_actors.events import CallbackReceived, CallbackRouted, Event, UpdateReceived, UpdateRejected
 from trt_actors.telegram import Update
@@ -52,6 +52,7 @@ __all__ = [
     "Route",
     "UpdateMeta",
     "inbox_stream",
+    "is_first_of_chat",
     "parse_update",
     "update_events",
 ]
@@ -79,6 +80,11 @@ def inbox_stream(chat_id: int | None, user_id: int | None) -> str:
     if chat_id is not None:
         return f"inbox:{chat_id}"
     return f"inbox:user:{user_id}"
+
+
+def is_first_of_chat(recorded: RecordedEvent) -> bool:
+    """Whether this recorded update is the first ever from its chat: version 1 of the chat's inbox."""
+    return recorded.chat_id is not None and recorded.stream == inbox_stream(recorded.chat_id, None) and recorded.version == 1
 
 
 class UpdateMeta(msgspec.Struct, frozen=True, kw_only=True):
@@ -306,30 +312,26 @@ class Intake:
         ids = [item.update.update_id for item in parsed]
         placement = self.eras.place(ids, self._clock())
         appends: list[Append] = []
-        metas: list[UpdateMeta] = []
         seen: set[str] = set()
-        firsts: list[tuple[Parsed, UpdateMeta, int]] = []
+        kept: list[tuple[Parsed, UpdateMeta]] = []  # the updates, in the order of the first appends
         for item in parsed:
             meta, events = update_events(item, bot_id=self.eras.bot_id, era=placement.era)
             if meta.event_id in seen:
                 continue  # the same update twice in one batch
             seen.add(meta.event_id)
-            firsts.append((item, meta, len(appends)))
+            kept.append((item, meta))
             appends.append(Append(events=events))
-            metas.append(meta)
         for refused in rejected:
             if refused.event.event_id not in seen:
                 seen.add(refused.event.event_id)
                 appends.append(Append(events=(refused.event,)))
-        if placement.started is not None and metas:
-            first = metas[0]
-            era_event = self.eras.record_of(placement.started, first.cid, first.ts)
-            appends.append(Append(events=(era_event,)))
+        if placement.started is not None and kept:
+            first = kept[0][1]
+            appends.append(Append(events=(self.eras.record_of(placement.started, first.cid, first.ts),)))
         results = await self._log.append_batch(appends) if appends else []
         self.eras.recorded(placement.era, ids, self._clock())
         recorded: list[Recorded] = []
-        for item, meta, index in firsts:
-            result = results[index]
+        for (item, meta), result in zip(kept, results):
             assert not isinstance(result, VersionConflict)  # no append here expects a version
             recorded.append(
                 Recorded(update=item.update, meta=meta, kind=item.kind, fresh=not result[0].duplicate, position=result[0])

@@ -30,7 +30,7 @@ import msgspec
 import trio
 
 from eventlog import EventStore, RecordedEvent
-from trt_actors.actors.intake import Route, UpdateMeta
+from trt_actors.actors.intake import Route, UpdateMeta, is_first_of_chat
 from trt_actors.events import UpdateReceived
 from trt_actors.runtime import Reactor, ReactorStatistics
 from trt_actors.telegram import Update
@@ -95,7 +95,7 @@ class Router:
                 ts=recorded.ts,
                 chat_id=recorded.chat_id,
                 user_id=recorded.user_id,
-                first_of_chat=recorded.version == 1 and recorded.chat_id is not None,
+                first_of_chat=is_first_of_chat(recorded),
             )
             query = update.callback_query
             if self._answer is not None and query is not None and self._clock() - recorded.ts < self._answerable_for:
