@@ -7,13 +7,15 @@ and keep every wait short and bounded by ``trio.fail_after``.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
+
+from typing import Any
 
 import pytest
 import trio
 
-from eventlog import NewEvent, RecordedEvent, SQLiteEventLog
+from eventlog import Append, CommitFailed, NewEvent, Position, RecordedEvent, SQLiteEventLog, VersionConflict
 from trt_actors.events import CODEC, Button, Event, UiRendered, UpdateReceived
 from trt_actors.sandbox.telegram import TelegramEmulator
 from trt_actors.actors.intake import UpdateMeta
@@ -131,3 +133,35 @@ async def wait_for_events(
                 return found
             with trio.move_on_after(0.05):
                 await log.wait_committed()
+
+
+class RefusingLog:
+    """A real log whose next ``times`` appends matching ``refuse`` fail as a broken disk would.
+
+    ``refuse`` sees the events of one append (every append of an
+    ``append_batch`` together); everything else goes to the real log.
+    """
+
+    def __init__(self, log: SQLiteEventLog, times: int, refuse: Callable[[Sequence[NewEvent]], bool]) -> None:
+        self.log = log
+        self.times = times
+        self._refuse = refuse
+
+    def _fails(self, events: Sequence[NewEvent]) -> bool:
+        if self.times > 0 and self._refuse(events):
+            self.times -= 1
+            return True
+        return False
+
+    async def append(self, events: Sequence[NewEvent], *, expected: Mapping[str, int] | None = None) -> list[Position]:
+        if self._fails(events):
+            raise CommitFailed("disk I/O error (injected)")
+        return await self.log.append(events, expected=expected)
+
+    async def append_batch(self, appends: Sequence[Append]) -> list[list[Position] | VersionConflict]:
+        if self._fails([event for append in appends for event in append.events]):
+            raise CommitFailed("disk I/O error (injected)")
+        return await self.log.append_batch(appends)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.log, name)

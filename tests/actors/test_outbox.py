@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
 
 import trio
 
-from eventlog import CommitFailed, NewEvent, Position, SQLiteEventLog
+from eventlog import NewEvent, SQLiteEventLog
 from trt_actors.actors.outbox import Outbox
 from trt_actors.actors.throttle import Throttle
 from trt_actors.events import Button, DispatchFailed, DispatchOk
@@ -16,7 +15,7 @@ from trt_actors.runtime import RestartPolicy, Supervisor
 from trt_actors.sandbox.telegram import TelegramEmulator
 from trt_actors.telegram import TelegramClient
 
-from .conftest import events_of, render, user_wrote, wait_for_events
+from .conftest import RefusingLog, events_of, render, user_wrote, wait_for_events
 
 
 def fast_throttle() -> Throttle:
@@ -190,21 +189,8 @@ async def test_budgets_with_a_little_headroom_stay_under_telegrams_flood_limits(
     assert [m.text for m in ann.messages()] == [f"m{i}" for i in range(5)]
 
 
-class LosingOutcomes:
-    """A log that refuses to record the first ``times`` DispatchOk events (a disk that fails at the worst time)."""
-
-    def __init__(self, log: SQLiteEventLog, times: int) -> None:
-        self.log = log
-        self.times = times
-
-    async def append(self, events: Sequence[NewEvent], *, expected: Mapping[str, int] | None = None) -> list[Position]:
-        if self.times > 0 and any(isinstance(e.event, DispatchOk) for e in events):
-            self.times -= 1
-            raise CommitFailed("disk I/O error (injected)")
-        return await self.log.append(events, expected=expected)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.log, name)
+def _recording_a_send(events: Sequence[NewEvent]) -> bool:
+    return any(isinstance(e.event, DispatchOk) for e in events)  # a disk that fails at the worst time
 
 
 async def test_an_outcome_that_cannot_be_recorded_is_delivered_again(
@@ -212,7 +198,7 @@ async def test_an_outcome_that_cannot_be_recorded_is_delivered_again(
 ) -> None:
     """At least once: the send went out, its outcome could not be recorded, so the reactor hands it over again."""
     ann = emu.user(1001, "Ann")
-    outbox = Outbox(LosingOutcomes(log, times=3), tg, throttle=fast_throttle())  # type: ignore[arg-type]
+    outbox = Outbox(RefusingLog(log, 3, refuse=_recording_a_send), tg, throttle=fast_throttle())  # type: ignore[arg-type]
     await render(log, ann.id, "d1", "hello")
     with trio.CancelScope() as scope:
         async with Supervisor.open("root", policy=RestartPolicy(base=0.05)) as root:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import msgspec
 import trio
 
-from eventlog import Append, CommitFailed, Position, SQLiteEventLog, VersionConflict
+from eventlog import SQLiteEventLog
 from trt_actors.actors.intake import Intake, Route, UpdateMeta
 from trt_actors.actors.receiver import UpdateReceiver
 from trt_actors.actors.routing import Router
@@ -17,24 +17,7 @@ from trt_actors.events import CallbackReceived, CallbackRouted, ReactionAbandone
 from trt_actors.sandbox.telegram import TelegramEmulator
 from trt_actors.telegram import InlineKeyboardButton, InlineKeyboardMarkup, TelegramClient, Update
 
-from .conftest import BOT_ID, Routed, events_of
-
-
-class FailingOnce:
-    """An event store whose first batch of updates fails as a broken disk would."""
-
-    def __init__(self, log: SQLiteEventLog) -> None:
-        self.log = log
-        self.failed = False
-
-    async def append_batch(self, appends: Sequence[Append]) -> list[list[Position] | VersionConflict]:
-        if not self.failed:
-            self.failed = True
-            raise CommitFailed("disk I/O error (injected)")
-        return await self.log.append_batch(appends)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.log, name)
+from .conftest import BOT_ID, RefusingLog, Routed, events_of
 
 
 @asynccontextmanager
@@ -85,7 +68,7 @@ async def test_offset_advances_only_after_the_commit(
     route = Routed()
     ann = emu.user(1001, "Ann")
     await ann.send_text("hello")
-    async with polling(receiver_for(FailingOnce(log), tg), log, route) as receiver:
+    async with polling(receiver_for(RefusingLog(log, 1, refuse=lambda events: True), tg), log, route) as receiver:
         await route.wait_count(1)
     seen = offsets(emu)
     # The batch fetched before the failed commit was fetched again with the same (absent) offset.
@@ -203,7 +186,7 @@ async def test_an_update_recorded_but_not_routed_before_a_crash_is_routed_on_sta
     )
     await receiver.intake.record([orphan])
     again = Routed()
-    async with polling(receiver_for(log, tg), log, again) as restarted:
+    async with polling(receiver_for(log, tg), log, again):
         await again.wait_count(1)
     [(update, meta)] = again.items
     assert update.message is not None and update.message.text == "lost?"
@@ -249,7 +232,7 @@ async def test_a_tap_committed_just_before_a_crash_is_answered_and_routed_after_
     await intake.record([intake.parse(bytes(body), source="polling")])
 
     route = Routed()
-    async with polling(receiver_for(log, tg), log, route) as receiver:
+    async with polling(receiver_for(log, tg), log, route):
         await route.wait_count(1)
         with trio.fail_after(5):
             await emu.wait_updates_taken()  # Telegram sent it again; it was a duplicate

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import msgspec
 import pytest
 import trio
 
-from eventlog import CommitFailed, NewEvent, Position, SQLiteEventLog
+from eventlog import NewEvent, SQLiteEventLog
 from eventlog.trace import render_trace
 from registry import load_valid_registry
 from trt_actors.actors.intake import Intake, Parsed, parse_update, update_events
@@ -19,6 +18,8 @@ from trt_actors.actors.session_region import Sessions, command_for
 from trt_actors.events import ActorCrashed, Event, UiRendered
 from trt_actors.session import SessionDecider, SessionState
 from trt_actors.session.commands import SessionCommand, TextReceived
+
+from .conftest import RefusingLog
 
 REGISTRY = load_valid_registry()
 
@@ -74,28 +75,15 @@ async def test_commands_are_a_function_of_the_recorded_update_alone() -> None:
     assert not hasattr(command, "balance")
 
 
-class FailingChatAppends:
-    """A log that refuses the first ``times`` appends to chat streams (a disk hiccup under the sessions only)."""
-
-    def __init__(self, log: SQLiteEventLog, times: int) -> None:
-        self.log = log
-        self.times = times
-
-    async def append(self, events: Sequence[NewEvent], *, expected: Mapping[str, int] | None = None) -> list[Position]:
-        if self.times > 0 and events and events[0].stream.startswith("chat:"):
-            self.times -= 1
-            raise CommitFailed("disk I/O error (injected)")
-        return await self.log.append(events, expected=expected)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.log, name)
+def _to_a_chat(events: Sequence[NewEvent]) -> bool:
+    return bool(events) and events[0].stream.startswith("chat:")  # a disk hiccup under the sessions only
 
 
 async def test_updates_queued_for_a_session_that_crashes_are_decided_after_all(log: SQLiteEventLog) -> None:
     """A session whose append fails crashes with its queue; the router hands the lost updates over again."""
     intake = Intake(log, bot_id=1)
     await intake.load()
-    async with Sessions.open(FailingChatAppends(log, times=2), REGISTRY) as sessions:  # type: ignore[arg-type]
+    async with Sessions.open(RefusingLog(log, 2, refuse=_to_a_chat), REGISTRY) as sessions:  # type: ignore[arg-type]
         async with trio.open_nursery() as nursery:
             router = Router(log, sessions.route, backoff_base=0.01)
             await nursery.start(router.run)

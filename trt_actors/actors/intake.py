@@ -84,7 +84,8 @@ def inbox_stream(chat_id: int | None, user_id: int | None) -> str:
 
 def is_first_of_chat(recorded: RecordedEvent) -> bool:
     """Whether this recorded update is the first ever from its chat: version 1 of the chat's inbox."""
-    return recorded.chat_id is not None and recorded.stream == inbox_stream(recorded.chat_id, None) and recorded.version == 1
+    chat = recorded.chat_id
+    return chat is not None and recorded.version == 1 and recorded.stream == inbox_stream(chat, None)
 
 
 class UpdateMeta(msgspec.Struct, frozen=True, kw_only=True):

@@ -52,7 +52,6 @@ from trt_actors.config import Secret
 from trt_actors.http import Request, Response
 from trt_actors.telegram import (
     Conflict,
-    Update,
     ServerError,
     TelegramAPIError,
     TelegramClient,

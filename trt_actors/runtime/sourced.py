@@ -57,7 +57,7 @@ from typing import Generic, TypeVar, Union
 
 import msgspec
 
-from eventlog import EventLogError, EventStore, NewEvent, Position, RecordedEvent, Snapshot, VersionConflict
+from eventlog import EventLogError, EventStore, Position, RecordedEvent, Snapshot, VersionConflict
 from trt_actors.runtime.actor import Actor
 from trt_actors.runtime.command import CommandMeta, Crashed, Decided, Fallback, Refused, run_command
 from trt_actors.runtime.decider import CommandRejected, Decider
