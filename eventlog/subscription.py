@@ -59,7 +59,6 @@ class Subscription:
         self._types = None if types is None else frozenset(types)
         self._buffer: deque[RecordedEvent] = deque()
         self._fed = False
-        self.reads = 0
         self.feeds = 0
 
     @property
@@ -94,7 +93,6 @@ class Subscription:
             self._fed = False
             seen = log.committed_seq
             events = await log.read_from(self.next_seq, self._page, types=self._types)
-            self.reads += 1
             if events:
                 self._buffer.extend(events)
                 self.next_seq = events[-1].seq + 1

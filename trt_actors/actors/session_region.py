@@ -165,7 +165,6 @@ class Sessions:
         log: EventStore,
         decider: SessionDecider,
         *,
-        idle_timeout: float | None,
         max_live: int | None,
         journal: SystemJournal | None,
     ) -> None:
@@ -173,7 +172,6 @@ class Sessions:
             raise ValueError(f"the sessions need max_live of at least 1 (or None), not {max_live}")
         self._log = log
         self._decider = decider
-        self._idle_timeout = idle_timeout
         self._max_live = max_live
         self._journal = journal
         self._live: OrderedDict[int, _Live] = OrderedDict()
@@ -190,7 +188,7 @@ class Sessions:
         max_live: int | None = 10_000,
         journal: SystemJournal | None = None,
     ) -> AsyncIterator[Sessions]:
-        sessions = cls(log, SessionDecider(registry), idle_timeout=idle_timeout, max_live=max_live, journal=journal)
+        sessions = cls(log, SessionDecider(registry), max_live=max_live, journal=journal)
         async with trio.open_nursery() as nursery:
             if idle_timeout is not None:
                 nursery.start_soon(sessions._passivate_idle, idle_timeout)
@@ -289,9 +287,6 @@ class Sessions:
                 if not live.busy and now - live.used >= idle_timeout and self._live.get(chat) is live:
                     del self._live[chat]
                     self._passivations += 1
-
-    def is_live(self, chat_id: int) -> bool:
-        return chat_id in self._live
 
     def statistics(self) -> SessionsStatistics:
         return SessionsStatistics(
