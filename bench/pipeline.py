@@ -31,39 +31,51 @@ The summary gives the median over runs for each bot and the median of the
 paired ratios ours/aiogram. The fake's own capacity is measured first, and its
 CPU use during every burst is reported, so a saturated fake would show.
 
-One file on purpose, so that the benchmark is one command; its parts, in
-order: the fake's control client, process handling, the two bots, the
-scenarios, the fake's capacity, the report.
+Its parts, in order: the fake's control client, process handling, the two
+bots, the scenarios, the fake's capacity; the records and the printed report
+are in ``bench/pipeline_report.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime
 import http.client
 import json
 import math
 import os
-import platform
 import re
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.pipeline_report import (  # noqa: E402
+    AIOGRAM,
+    OURS,
+    Burst,
+    Latency,
+    Plan,
+    Run,
+    filesystem_of,
+    machine,
+    print_runs,
+    print_summary,
+    summarise,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCH-token-0123456789abcdefXYZ"
-OURS, AIOGRAM = "trt-actors", "aiogram"
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -102,71 +114,6 @@ class BenchmarkError(Exception):
 
 class DeadlineExceeded(Exception):
     """The whole run took longer than ``--deadline``: everything stops (not just one scenario)."""
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What one invocation measures."""
-
-    pairs: int
-    burst: int
-    burst_chats: tuple[int, ...]
-    rate: int
-    latency_seconds: float
-    warmup: int
-    settle: float
-    scenario_timeout: float
-
-
-@dataclass
-class Burst:
-    """One burst's figures; ``rss_samples`` are (answers so far, RSS MiB) every 0.1 s."""
-
-    updates: int
-    chats: int
-    startup_s: float
-    completed: bool = False
-    answered: int = 0
-    seconds: float = 0.0
-    updates_per_s: float = 0.0
-    cpu_ms_per_update: float = 0.0
-    rss_idle_mb: float = 0.0
-    rss_max_mb: float = 0.0
-    rss_end_mb: float = 0.0
-    rss_samples: list[tuple[int, float]] = field(default_factory=list)
-    fake_cpu_percent: float = 0.0
-    extra_sends: int = 0
-
-
-@dataclass
-class Latency:
-    """The steady-rate phase's figures (milliseconds from an update being offered to its answer)."""
-
-    offered: int
-    startup_s: float
-    answered: int = 0
-    p50_ms: float = math.nan
-    p99_ms: float = math.nan
-    max_ms: float = math.nan
-    cpu_ms_per_update: float = 0.0
-    fake_cpu_percent: float = 0.0
-    unmatched: int = 0
-
-
-@dataclass
-class Run:
-    """One bot's scenarios in one pair, and what failed."""
-
-    bot: str
-    pair: int
-    bursts: list[Burst] = field(default_factory=list)
-    latency: Latency | None = None
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def startup_s(self) -> float:
-        starts = [b.startup_s for b in self.bursts] + ([self.latency.startup_s] if self.latency else [])
-        return statistics.median(starts) if starts else math.nan
 
 
 # -- the fake's control API ------------------------------------------------------
@@ -644,191 +591,6 @@ async def _hammer(base: str, seconds: float, connections: int, depth: int = 16) 
         return calls
 
     return sum(await asyncio.gather(*(client() for _ in range(connections))))
-
-
-# -- report ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Metric:
-    label: str
-    better: str  # "higher" or "lower"
-    value: Callable[[Run], float | None]
-    digits: int = 2
-
-
-def _burst_value(index: int, name: str) -> Callable[[Run], float | None]:
-    def value(run: Run) -> float | None:
-        if index < len(run.bursts) and run.bursts[index].completed:
-            return float(getattr(run.bursts[index], name))
-        return None
-
-    return value
-
-
-def _latency_value(name: str) -> Callable[[Run], float | None]:
-    def value(run: Run) -> float | None:
-        if run.latency is None or run.latency.answered < run.latency.offered:
-            return None
-        return float(getattr(run.latency, name))
-
-    return value
-
-
-def metrics(plan: Plan) -> list[Metric]:
-    found: list[Metric] = []
-    for index, chats in enumerate(plan.burst_chats):
-        head = f"burst {_short(plan.burst)}/{_short(chats)} chats"
-        found += [
-            Metric(f"{head}: updates/s", "higher", _burst_value(index, "updates_per_s"), 0),
-            Metric(f"{head}: CPU ms/update", "lower", _burst_value(index, "cpu_ms_per_update")),
-            Metric(f"{head}: RSS max MB", "lower", _burst_value(index, "rss_max_mb"), 1),
-            Metric(f"{head}: RSS end MB", "lower", _burst_value(index, "rss_end_mb"), 1),
-            Metric(f"{head}: RSS growth MB", "lower", _growth(index), 1),
-            Metric(f"{head}: RSS growth, 2nd half MB", "lower", _second_half_growth(index), 1),
-        ]
-    found += [
-        Metric("start-up to first getUpdates s", "lower", lambda run: run.startup_s if run.bursts or run.latency else None),
-        Metric(f"latency at {plan.rate}/s: p50 ms", "lower", _latency_value("p50_ms"), 1),
-        Metric(f"latency at {plan.rate}/s: p99 ms", "lower", _latency_value("p99_ms"), 1),
-        Metric(f"steady {plan.rate}/s: CPU ms/update", "lower", _latency_value("cpu_ms_per_update")),
-    ]
-    return found
-
-
-def _second_half_growth(index: int) -> Callable[[Run], float | None]:
-    """RSS at the end of the burst minus RSS when half of it was answered: near 0 when memory stays flat."""
-
-    def value(run: Run) -> float | None:
-        if index < len(run.bursts) and run.bursts[index].completed:
-            burst = run.bursts[index]
-            half = next((rss for answers, rss in burst.rss_samples if answers >= burst.updates // 2), None)
-            return None if half is None else burst.rss_end_mb - half
-        return None
-
-    return value
-
-
-def _short(count: int) -> str:
-    return f"{count // 1000}k" if count >= 1000 and count % 1000 == 0 else f"{count:,}"
-
-
-def _growth(index: int) -> Callable[[Run], float | None]:
-    def value(run: Run) -> float | None:
-        if index < len(run.bursts) and run.bursts[index].completed:
-            return run.bursts[index].rss_max_mb - run.bursts[index].rss_idle_mb
-        return None
-
-    return value
-
-
-def summarise(runs: list[Run], plan: Plan) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for metric in metrics(plan):
-        ours = [v for run in runs if run.bot == OURS and (v := metric.value(run)) is not None]
-        theirs = [v for run in runs if run.bot == AIOGRAM and (v := metric.value(run)) is not None]
-        ratios = []
-        for pair in sorted({run.pair for run in runs}):
-            a = [metric.value(r) for r in runs if r.pair == pair and r.bot == OURS]
-            b = [metric.value(r) for r in runs if r.pair == pair and r.bot == AIOGRAM]
-            if a and b and a[0] is not None and b[0] is not None and b[0] != 0:
-                ratios.append(a[0] / b[0])
-        rows.append(
-            {
-                "metric": metric.label,
-                "better": metric.better,
-                "digits": metric.digits,
-                "ours": statistics.median(ours) if ours else None,
-                "aiogram": statistics.median(theirs) if theirs else None,
-                "ratio": statistics.median(ratios) if ratios else None,
-                "ratios": ratios,
-            }
-        )
-    return rows
-
-
-def _number(value: float | None, digits: int) -> str:
-    if value is None or math.isnan(value):
-        return "—"
-    return f"{value:,.{digits}f}"
-
-
-def print_runs(runs: list[Run], plan: Plan) -> None:
-    heads = ["pair", "bot"]
-    for chats in plan.burst_chats:
-        heads += [f"{chats:,}ch upd/s", "CPU ms", "RSS max/end"]
-    heads += ["start s", "p50 ms", "p99 ms"]
-    rows = []
-    for run in runs:
-        row = [str(run.pair), run.bot]
-        for index in range(len(plan.burst_chats)):
-            if index < len(run.bursts):
-                b = run.bursts[index]
-                row += [_number(b.updates_per_s, 0) + ("" if b.completed else "!"), _number(b.cpu_ms_per_update, 2),
-                        f"{b.rss_max_mb:.0f}/{b.rss_end_mb:.0f}"]
-            else:
-                row += ["failed", "—", "—"]
-        lat = run.latency
-        row += [_number(run.startup_s, 2), _number(lat.p50_ms if lat else None, 1), _number(lat.p99_ms if lat else None, 1)]
-        rows.append(row)
-    _table(heads, rows, left=2)
-
-
-def print_summary(summary: list[dict[str, Any]], with_aiogram: bool) -> None:
-    heads = ["metric (median over runs)", OURS] + ([AIOGRAM, "ours/aiogram", "better if"] if with_aiogram else [])
-    rows = []
-    for row in summary:
-        line = [row["metric"], _number(row["ours"], row["digits"])]
-        if with_aiogram:
-            ratio = row["ratio"]
-            line += [_number(row["aiogram"], row["digits"]), "—" if ratio is None else f"{ratio:.2f}x", row["better"]]
-        rows.append(line)
-    _table(heads, rows)
-
-
-def _table(heads: list[str], rows: list[list[str]], left: int = 1) -> None:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(heads)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-
-    print(line(heads))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print(line(row))
-
-
-def machine() -> dict[str, Any]:
-    model = platform.processor() or platform.machine()
-    try:
-        for text in Path("/proc/cpuinfo").read_text().splitlines():
-            if text.startswith("model name"):
-                model = text.partition(":")[2].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "nproc": os.cpu_count(),
-        "usable_cores": sorted(os.sched_getaffinity(0)),
-        "cpu_model": model,
-        "load_average_start": list(os.getloadavg()),
-        "python": platform.python_version(),
-        "kernel": platform.release(),
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-    }
-
-
-def filesystem_of(path: Path) -> str:
-    """The mount's filesystem type for ``path`` (where the bot's log lives: fsync cost depends on it)."""
-    best, kind = "", "?"
-    try:
-        for entry in Path("/proc/mounts").read_text().splitlines():
-            parts = entry.split()
-            if len(parts) > 2 and str(path).startswith(parts[1]) and len(parts[1]) > len(best):
-                best, kind = parts[1], parts[2]
-    except OSError:
-        pass
-    return f"{kind} ({best or '?'})"
 
 
 # -- main ------------------------------------------------------------------------
