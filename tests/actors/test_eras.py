@@ -29,7 +29,8 @@ def test_an_id_below_the_confirmed_offset_starts_a_new_era() -> None:
     state = EraState(era=3, confirmed=100, newest_id=120, newest_ts=1000.0)
     placed = place(state, BOT_ID, [1, 2], now=1001.0)
     assert placed.era == 4 and placed.started == UpdateEraStarted(
-        bot_id=BOT_ID, era=4, first_update_id=1, reason="below-confirmed-offset"
+        bot_id=BOT_ID, era=4, first_update_id=1, reason="below-confirmed-offset",
+        confirmed_offset=100, newest_update_id=120, newest_ts=1000.0, decided_at=1001.0,
     )
 
 

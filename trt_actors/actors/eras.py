@@ -77,7 +77,17 @@ def place(state: EraState, bot_id: int, update_ids: Sequence[int], now: float) -
     if reason is None:
         return Placement(state.era, None)
     era = state.era + 1
-    return Placement(era, UpdateEraStarted(bot_id=bot_id, era=era, first_update_id=lowest, reason=reason))
+    started = UpdateEraStarted(
+        bot_id=bot_id,
+        era=era,
+        first_update_id=lowest,
+        reason=reason,
+        confirmed_offset=state.confirmed,
+        newest_update_id=state.newest_id,
+        newest_ts=state.newest_ts,
+        decided_at=now,
+    )
+    return Placement(era, started)
 
 
 _STATE = msgspec.json.Decoder(EraState)

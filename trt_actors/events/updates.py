@@ -55,9 +55,15 @@ class UpdateEraStarted(Event, frozen=True):
     ``below-confirmed-offset`` (an id lower than the offset polling already
     confirmed, which Telegram never sends again) or ``after-retention`` (the
     newest recorded update is older than Telegram keeps undelivered updates).
+    The inputs of that decision are recorded with it: the offset polling had
+    confirmed, the newest update before it, and the clock reading.
     """
 
     bot_id: int
     era: int
     first_update_id: int
     reason: str
+    confirmed_offset: int | None = None
+    newest_update_id: int | None = None
+    newest_ts: float | None = None
+    decided_at: float = 0.0
