@@ -46,6 +46,7 @@ import argparse
 import asyncio
 import json
 import os
+import sys
 import threading
 import time
 import urllib.parse
@@ -54,7 +55,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.fake_http import BadRequest, Request, parse_params, parse_request  # noqa: E402
 
 __all__ = ["FakeBotAPI", "serve", "serve_in_thread"]
 
@@ -85,10 +91,6 @@ _GET_ME = json.dumps(
         },
     }
 ).encode()
-
-
-class BadRequest(Exception):
-    """A call the fake cannot read; answered with 400 and Telegram's envelope."""
 
 
 @dataclass
@@ -133,7 +135,7 @@ class FakeBotAPI:
         self._feed: asyncio.TimerHandle | None = None
         self._counters = _Counters()
 
-    def request(self, connection: _Connection, request: _Request) -> bytes | None:
+    def request(self, connection: _Connection, request: Request) -> bytes | None:
         """The response body for one request, or None when it is a long poll that now waits."""
         self._counters.requests += 1
         path, _, raw_query = request.target.partition("?")
@@ -141,10 +143,10 @@ class FakeBotAPI:
         parts = path.split("/")
         if len(parts) == 3 and parts[1].startswith("bot"):
             params: dict[str, Any] = dict(query)
-            params.update(_params(request.content_type, request.body))
+            params.update(parse_params(request.content_type, request.body))
             return self.call(connection, parts[2], params)
         if len(parts) == 3 and parts[1] == "_control":
-            return self.control(parts[2], _params(request.content_type, request.body), query)
+            return self.control(parts[2], parse_params(request.content_type, request.body), query)
         raise BadRequest(f"no such path {path!r}")
 
     # -- the Bot API -------------------------------------------------------------
@@ -361,7 +363,7 @@ class _Connection(asyncio.Protocol):
 
     def _process(self) -> None:
         while self._transport is not None and not self._waiting:
-            request = _parse(self._buffer)
+            request = parse_request(self._buffer)
             if request is None:
                 return
             if isinstance(request, BadRequest):
@@ -380,99 +382,6 @@ class _Connection(asyncio.Protocol):
                 self._waiting = True
                 return
             self.respond(200, body)
-
-
-@dataclass(frozen=True)
-class _Request:
-    target: str
-    content_type: str
-    body: bytes
-    close: bool
-    expect_continue: bool
-
-
-def _parse(buffer: bytearray) -> _Request | BadRequest | None:
-    """Take one whole request off the front of ``buffer``; None until it has arrived."""
-    end = buffer.find(b"\r\n\r\n")
-    if end < 0:
-        return BadRequest("request head too large") if len(buffer) > 65536 else None
-    lines = bytes(buffer[:end]).decode("latin-1").split("\r\n")
-    request_line = lines[0].split(" ")
-    if len(request_line) != 3:
-        return BadRequest("malformed request line")
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    start = end + 4
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        chunked = _dechunk(buffer, start)
-        if chunked is None:
-            return None
-        body, stop = chunked
-    else:
-        length = int(headers.get("content-length", "0") or 0)
-        if len(buffer) < start + length:
-            return None
-        body, stop = bytes(buffer[start : start + length]), start + length
-    del buffer[:stop]
-    connection = headers.get("connection", "").lower()
-    close = connection == "close" or (request_line[2] == "HTTP/1.0" and connection != "keep-alive")
-    expect = headers.get("expect", "").lower() == "100-continue"
-    return _Request(request_line[1], headers.get("content-type", ""), body, close, expect)
-
-
-def _dechunk(buffer: bytearray, start: int) -> tuple[bytes, int] | None:
-    body = bytearray()
-    at = start
-    while True:
-        line_end = buffer.find(b"\r\n", at)
-        if line_end < 0:
-            return None
-        size = int(bytes(buffer[at:line_end]).split(b";")[0], 16)
-        if size == 0:
-            trailer_end = buffer.find(b"\r\n\r\n", line_end)
-            return None if trailer_end < 0 else (bytes(body), trailer_end + 4)
-        if len(buffer) < line_end + 2 + size + 2:
-            return None
-        body += buffer[line_end + 2 : line_end + 2 + size]
-        at = line_end + 2 + size + 2
-
-
-def _params(content_type: str, body: bytes) -> dict[str, Any]:
-    if not body:
-        return {}
-    kind = content_type.split(";")[0].strip().lower()
-    if kind == "application/json":
-        decoded = json.loads(body)
-        if not isinstance(decoded, dict):
-            raise BadRequest("the JSON body is not an object")
-        return decoded
-    if kind == "multipart/form-data":
-        return _multipart(content_type, body)
-    return dict(urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-
-
-def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
-    boundary = ""
-    for piece in content_type.split(";")[1:]:
-        name, _, setting = piece.strip().partition("=")
-        if name.lower() == "boundary":
-            boundary = setting.strip('"')
-    if not boundary:
-        raise BadRequest("multipart body without a boundary")
-    fields: dict[str, Any] = {}
-    for part in body.split(b"--" + boundary.encode())[1:]:
-        if part.startswith(b"--"):
-            break
-        head, _, value = part.partition(b"\r\n\r\n")
-        for line in head.decode("latin-1").split("\r\n"):
-            if line.lower().startswith("content-disposition:"):
-                for item in line.split(";")[1:]:
-                    key, _, quoted = item.strip().partition("=")
-                    if key == "name":
-                        fields[quoted.strip('"')] = value[:-2].decode("utf-8", "replace")
-    return fields
 
 
 def _int(params: dict[str, Any], name: str, default: int | None) -> int | None:
