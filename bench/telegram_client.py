@@ -28,7 +28,7 @@ import trio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from trt_actors.telegram import H11Transport, HttpxTransport, TelegramClient, Transport  # noqa: E402
+from trt_actors.telegram import HTTP11Transport, HttpxTransport, TelegramClient, Transport  # noqa: E402
 
 TOKEN = "123456:BENCH-token"
 CHAT_ID = 1001
@@ -114,7 +114,7 @@ def main() -> None:
         return
 
     transports: list[tuple[str, Callable[[int], Transport]]] = [
-        ("h11", lambda size: H11Transport(max_connections=size)),
+        ("http11", lambda size: HTTP11Transport(max_connections=size)),
         ("httpx", lambda size: HttpxTransport(max_connections=size)),
     ]
     print(

@@ -11,13 +11,13 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from trt_actors.sandbox.telegram import TelegramEmulator
-from trt_actors.telegram import H11Transport, HttpxTransport, TelegramClient, Transport
+from trt_actors.telegram import HTTP11Transport, HttpxTransport, TelegramClient, Transport
 
 TOKEN = "123456:TEST-token-0123456789abcdefXYZ"
 SECRET_PART = TOKEN.split(":", 1)[1]
 
 TRANSPORTS: dict[str, Callable[[], Transport]] = {
-    "h11": lambda: H11Transport(max_connections=4),
+    "http11": lambda: HTTP11Transport(max_connections=4),
     "httpx": lambda: HttpxTransport(max_connections=4),
 }
 

@@ -13,7 +13,7 @@ import trio
 from trt_actors.sandbox.telegram import TelegramEmulator
 from trt_actors.telegram import (
     BotAPI,
-    H11Transport,
+    HTTP11Transport,
     HttpxTransport,
     HTTPBotAPI,
     NotFound,
@@ -99,7 +99,7 @@ async def test_the_typed_client_runs_over_any_bot_api() -> None:
     ]
 
 
-@pytest.mark.parametrize("transport", [H11Transport, HttpxTransport])
+@pytest.mark.parametrize("transport", [HTTP11Transport, HttpxTransport])
 async def test_in_flight_calls_stay_at_the_pool_size(emulator: TelegramEmulator, transport: type) -> None:
     emulator.user(ANN, "Ann")
     emulator.faults.delay("sendChatAction", 0.1)
@@ -126,8 +126,8 @@ async def test_in_flight_calls_stay_at_the_pool_size(emulator: TelegramEmulator,
     assert (stats.requests, stats.in_flight, stats.api_errors, stats.network_errors) == (6, 0, 0, 0)
 
 
-async def test_h11_reuses_connections_and_drops_cancelled_ones(emulator: TelegramEmulator) -> None:
-    transport = H11Transport(max_connections=2)
+async def test_http11_reuses_connections_and_drops_cancelled_ones(emulator: TelegramEmulator) -> None:
+    transport = HTTP11Transport(max_connections=2)
     async with TelegramClient(emulator.api_base, TOKEN, transport=transport) as tg:
         for _ in range(20):
             await tg.get_me()
@@ -156,7 +156,7 @@ async def test_httpx_logs_show_the_placeholder(emulator: TelegramEmulator, caplo
     assert lines and all("/bot%3Ctoken%3E/" in line for line in lines)
 
 
-async def test_h11_replaces_idle_connections_the_server_closed() -> None:
+async def test_http11_replaces_idle_connections_the_server_closed() -> None:
     closed = trio.Event()
     body = b'{"ok":true,"result":{"id":1,"is_bot":true,"first_name":"B"}}'
 
@@ -167,7 +167,7 @@ async def test_h11_replaces_idle_connections_the_server_closed() -> None:
         await stream.aclose()
         closed.set()
 
-    transport = H11Transport()
+    transport = HTTP11Transport()
     async with trio.open_nursery() as nursery:
         listeners = await nursery.start(partial(trio.serve_tcp, answer_once_then_close, 0, host="127.0.0.1"))
         base = f"http://127.0.0.1:{listeners[0].socket.getsockname()[1]}"

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from trt_actors.telegram import H11Transport, HttpxTransport, TelegramClient, Transport
+from trt_actors.telegram import HTTP11Transport, HttpxTransport, TelegramClient, Transport
 
 from .conftest import TOKEN
 
@@ -72,8 +72,8 @@ async def answer_get_me(stream: trio.SSLStream[trio.SocketStream]) -> None:
         return
 
 
-@pytest.mark.parametrize("transport", [H11Transport, HttpxTransport])
-async def test_https(tmp_path: Path, transport: type[H11Transport] | type[HttpxTransport]) -> None:
+@pytest.mark.parametrize("transport", [HTTP11Transport, HttpxTransport])
+async def test_https(tmp_path: Path, transport: type[HTTP11Transport] | type[HttpxTransport]) -> None:
     cert, key = self_signed(tmp_path)
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_context.load_cert_chain(cert, key)
@@ -88,5 +88,5 @@ async def test_https(tmp_path: Path, transport: type[H11Transport] | type[HttpxT
             for _ in range(3):
                 assert (await tg.get_me()).first_name == "TLS"
         nursery.cancel_scope.cancel()
-    if isinstance(chosen, H11Transport):
+    if isinstance(chosen, HTTP11Transport):
         assert chosen.statistics().connections_opened == 1, "the TLS connection should be kept alive and reused"

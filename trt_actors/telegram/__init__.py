@@ -2,7 +2,7 @@
 
 Layers, bottom up (one module each):
 
-* :mod:`~trt_actors.telegram.transport` - the HTTP seam; :mod:`~trt_actors.telegram.h11_transport`
+* :mod:`~trt_actors.telegram.transport` - the HTTP seam; :mod:`~trt_actors.telegram.http11`
   (the default: lean HTTP/1.1 on trio) and :mod:`~trt_actors.telegram.httpx_transport` implement it.
 * :mod:`~trt_actors.telegram.wire` and :mod:`~trt_actors.telegram.multipart` - parameters to bodies,
   envelopes to results or errors.
@@ -40,7 +40,7 @@ from trt_actors.telegram.errors import (
     Unauthorized,
     UnexpectedResponse,
 )
-from trt_actors.telegram.h11_transport import H11Transport
+from trt_actors.telegram.http11 import HTTP11Transport
 from trt_actors.telegram.httpx_transport import HttpxTransport
 from trt_actors.telegram.inputs import (
     InputFile,
@@ -99,7 +99,7 @@ __all__ = [
     "Document",
     "File",
     "Forbidden",
-    "H11Transport",
+    "HTTP11Transport",
     "HTTPBotAPI",
     "HTTPRequest",
     "HTTPResponse",

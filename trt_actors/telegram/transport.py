@@ -3,8 +3,8 @@
 A :class:`Transport` sends an :class:`HTTPRequest` and returns the
 :class:`HTTPResponse`, whatever its status. Two implementations ship:
 :class:`~trt_actors.telegram.httpx_transport.HttpxTransport` (httpx) and
-:class:`~trt_actors.telegram.h11_transport.H11Transport` (a lean HTTP/1.1 pool
-on trio and h11). Anything else (a recorder, a fault injector) only has to
+:class:`~trt_actors.telegram.http11.HTTP11Transport` (a lean HTTP/1.1 pool
+on trio). Anything else (a recorder, a fault injector) only has to
 follow the three rules below.
 
 1. Network failures raise :class:`~trt_actors.telegram.errors.TelegramNetworkError`
@@ -19,7 +19,7 @@ follow the three rules below.
 
 Example::
 
-    transport = H11Transport(max_connections=8)
+    transport = HTTP11Transport(max_connections=8)
     request = HTTPRequest("POST", "https://api.telegram.org", "/bot<token>/getMe", Secret("123:abc"))
     response = await transport.send(request)
 """
