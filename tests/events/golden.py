@@ -31,6 +31,20 @@ from trt_actors.events.session import (
     ScreenOpened,
     SessionStarted,
 )
+from trt_actors.events.ledger import (
+    CaptureRejected,
+    Credited,
+    HoldCaptured,
+    HoldPlaced,
+    HoldRejected,
+    HoldVoided,
+    Quote,
+    RefundCompleted,
+    RefundFailed,
+    RefundRejected,
+    RefundReserved,
+    VoidRejected,
+)
 from trt_actors.events import (
     CODEC,
     ActorCrashed,
@@ -104,6 +118,38 @@ EXAMPLES: list[Event] = [
         reactor="router", event_id="update:123456:0:1000", error_type="AskTimeout", error="too slow", attempts=8
     ),
     UpdateEraStarted(bot_id=123456, era=1, first_update_id=1, reason="below-confirmed-offset"),
+    HoldPlaced(
+        hold_id="3f2a9c1b0d",
+        amount=48,
+        quote=Quote(
+            model_id="nano-banana-pro",
+            credits=48,
+            rule="per_value resolution=4K",
+            registry_version="2026-06-30.6e9f028d41fa",
+            kie_credits="24",
+            markup="2.0",
+            params=(Param(name="prompt", value="a red fox"), Param(name="resolution", value="4K")),
+            source="Nano Banana Pro, 4K",
+        ),
+        expires_at=1_767_225_600.0,
+        available=52,
+        held=48,
+    ),
+    HoldRejected(hold_id="3f2a9c1b0e", amount=48, reason="insufficient", available=20, held=0),
+    HoldCaptured(hold_id="3f2a9c1b0d", captured=40, released=8, available=60, held=0),
+    HoldVoided(hold_id="3f2a9c1b0d", amount=48, reason="expired", available=100, held=0),
+    CaptureRejected(hold_id="3f2a9c1b0d", amount=60, reason="exceeds_hold", available=52, held=48),
+    VoidRejected(hold_id="nope", reason="unknown_hold", available=52, held=48),
+    Credited(
+        credit_id="stars:ch_5f3e", amount=550, reason="topup", source="250 Stars: 550 credits",
+        charge_id="ch_5f3e", stars=250, available=602, held=48,
+    ),
+    RefundReserved(refund_id="r-1", credit_id="stars:ch_5f3e", amount=550, charge_id="ch_5f3e", available=52, held=48),
+    RefundRejected(refund_id="r-2", credit_id="stars:ch_5f3e", amount=550, reason="spent", available=30, held=0),
+    RefundCompleted(refund_id="r-1", credit_id="stars:ch_5f3e", amount=550, available=52, held=48),
+    RefundFailed(
+        refund_id="r-1", credit_id="stars:ch_5f3e", amount=550, error="CHARGE_ALREADY_REFUNDED", available=602, held=48
+    ),
 ]
 
 

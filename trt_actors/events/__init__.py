@@ -1,6 +1,7 @@
 """The event vocabulary: every fact the system records, one module per domain.
 
-Session events live in :mod:`trt_actors.events.session`. ``CODEC`` encodes and decodes all of them (with upcasters for older forms);
+Session events live in :mod:`trt_actors.events.session`, the credit ledger's in
+:mod:`trt_actors.events.ledger`. ``CODEC`` encodes and decodes all of them (with upcasters for older forms);
 ``ALL_EVENTS`` lists the current types. Read the schema-evolution rules in
 :mod:`trt_actors.events.base` before changing an event.
 """
@@ -11,6 +12,7 @@ from trt_actors.events.base import Event
 from trt_actors.events.callbacks import CallbackAccepted, CallbackReceived, CallbackRejected, CallbackRouted
 from trt_actors.events.codec import EventCodec, UnknownEventType, Upcaster
 from trt_actors.events.dispatch import Button, DispatchFailed, DispatchOk, UiRendered
+from trt_actors.events.ledger import LEDGER_EVENTS
 from trt_actors.events.session import SESSION_EVENTS
 from trt_actors.events.system import ActorCrashed, ActorEscalated, ActorRestarted, ReactionAbandoned
 from trt_actors.events.updates import UpdateDeclined, UpdateEraStarted, UpdateReceived, UpdateRejected
@@ -57,6 +59,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     UpdateReceived,
     UpdateRejected,
     *SESSION_EVENTS,
+    *LEDGER_EVENTS,
 )
 
 CODEC = EventCodec(ALL_EVENTS)
