@@ -1,0 +1,103 @@
+"""An :class:`~trt_actors.ledger.audit.AuditReport` for people and for tools: a table, CSV or JSON.
+
+The table lists the movements, then one line per violation (or "every check
+passed"), then the summary. CSV holds the movements only, one row each with
+every field (the violations are lines for a person: :meth:`Violation.line`).
+JSON holds the whole report.
+
+Example::
+
+    report = audit(events, now=time.time())
+    print(render_table(report))
+    raise SystemExit(0 if report.passed else 1)
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+
+import msgspec
+
+from trt_actors.ledger.audit import AuditReport, AuditSummary, Movement
+
+__all__ = ["render_csv", "render_json", "render_table", "summary_line"]
+
+_COLUMNS = ("seq", "time (UTC)", "user", "movement", "avail ±", "held ±", "avail", "held", "id", "why", "cid")
+
+
+def _time(ts: float) -> str:
+    return datetime.datetime.fromtimestamp(ts, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _why(move: Movement) -> str:
+    """The movement's reason in a few words: the quote of a hold, the source of a credit, the charge of a refund."""
+    parts: list[str] = []
+    if move.model_id:
+        parts.append(f"{move.model_id} [{move.rule}] v{move.registry_version}")
+    if move.spent:
+        parts.append(f"spent {move.spent}")
+    parts.extend(part for part in (move.reason, move.detail) if part)
+    if move.charge_id:
+        parts.append(f"charge {move.charge_id}")
+    if move.cause:
+        parts.append(f"after {move.cause}")
+    return "; ".join(parts)
+
+
+def _row(move: Movement) -> tuple[str, ...]:
+    return (
+        str(move.seq),
+        _time(move.ts),
+        "" if move.user_id is None else str(move.user_id),
+        move.type,
+        f"{move.change:+d}",
+        f"{move.held_change:+d}",
+        str(move.available),
+        str(move.held),
+        move.hold_id or move.refund_id or move.credit_id,
+        _why(move),
+        move.cid if move.update_id is None else f"{move.cid} (update {move.update_id})",
+    )
+
+
+def summary_line(summary: AuditSummary) -> str:
+    return (
+        f"{summary.users} users, {summary.events} ledger events, {summary.movements} movements; "
+        f"holds {summary.holds} ({summary.captured} captured, {summary.voided} voided, {summary.pending} pending); "
+        f"credited {summary.credited}, spent {summary.spent}, refunded {summary.refunded}; "
+        f"now available {summary.available}, held {summary.held}; {summary.payments} Stars payments"
+    )
+
+
+def render_table(report: AuditReport) -> str:
+    """Movements in aligned columns, then the violations (or that every check passed), then the summary."""
+    rows = [_COLUMNS, *(_row(move) for move in report.movements)]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(_COLUMNS))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines.append("")
+    if report.violations:
+        lines.append(f"{len(report.violations)} violations:")
+        lines.extend(violation.line() for violation in report.violations)
+    else:
+        lines.append("every check passed")
+    lines.append(summary_line(report.summary))
+    return "\n".join(lines)
+
+
+def render_csv(report: AuditReport) -> str:
+    """One row per movement, a header with every field of :class:`Movement`."""
+    names = [info.name for info in msgspec.structs.fields(Movement)]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(names)
+    for move in report.movements:
+        writer.writerow(["" if value is None else value for value in msgspec.structs.astuple(move)])
+    return out.getvalue()
+
+
+def render_json(report: AuditReport) -> str:
+    """The whole report, indented, with ``passed`` beside it."""
+    document = {"passed": report.passed, **msgspec.to_builtins(report)}
+    return msgspec.json.format(msgspec.json.encode(document), indent=2).decode("utf-8")
