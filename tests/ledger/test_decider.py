@@ -8,6 +8,7 @@ import msgspec
 import pytest
 
 from registry import load_valid_registry
+from tests.ledger.support import quote
 from trt_actors.events import Event
 from trt_actors.events.ledger import (
     CaptureRejected,
@@ -17,7 +18,6 @@ from trt_actors.events.ledger import (
     HoldRejected,
     HoldVoided,
     LedgerEvent,
-    Quote,
     RefundCompleted,
     RefundFailed,
     RefundRejected,
@@ -44,18 +44,6 @@ from trt_actors.runtime.decider import CommandRejected
 
 USER = 42
 DECIDER = LedgerDecider()
-
-
-def quote(credits: int) -> Quote:
-    return Quote(
-        model_id="nano-banana-pro",
-        credits=credits,
-        rule="per_value resolution=1K",
-        registry_version="2026-06-30.test",
-        kie_credits="9",
-        markup="2.0",
-        params=(Param(name="prompt", value="a fox"),),
-    )
 
 
 def reserve(hold_id: str, amount: int, expires_at: float = 1000.0) -> Reserve:
