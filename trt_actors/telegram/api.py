@@ -192,7 +192,7 @@ class HTTPBotAPI:
             self._in_flight += 1
             self._requests += 1
             try:
-                with trio.move_on_after(request.timeout):
+                with trio.CancelScope(deadline=trio.current_time() + request.timeout):
                     return await self._transport.send(request)
                 raise TelegramNetworkError(request.label, f"no answer within {request.timeout:.3g} s")
             except TelegramNetworkError:
