@@ -128,7 +128,7 @@ class Outbox:
         *,
         throttle: Throttle | None = None,
         workers: int = 16,
-        max_pending: int = 10_000,
+        max_pending: int = 1_000,
         max_attempts: int = 5,
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,

@@ -115,7 +115,7 @@ class Reactor:
         select: Callable[[RecordedEvent], bool] | None = None,
         workers: int = 32,
         batch: int = 64,
-        max_pending: int = 10_000,
+        max_pending: int = 1_000,
         max_attempts: int = 8,
         backoff_base: float = 0.2,
         backoff_cap: float = 10.0,
