@@ -222,3 +222,20 @@ def test_every_command_ends_in_exactly_one_render(chat: Chat) -> None:
         chat.text(text)
         assert sum(isinstance(event, UiRendered) for event in chat.last) == 1
         assert isinstance(chat.last[-1], UiRendered)
+
+
+def test_the_menu_keyboard_follows_the_registry_and_language_at_the_same_nonce(
+    registry: Registry, synthetic: Registry
+) -> None:
+    # The menu's rows are drawn once per (registry, language, nonce): two chats
+    # at the same point under different registries or languages must each get their own.
+    drawn = {}
+    for which, catalogue in (("real", registry), ("synthetic", synthetic)):
+        for language in ("ru", "en"):
+            chat = Chat(catalogue, language_code=language)
+            chat.text("/start")
+            texts = Texts.of(language)
+            assert chat.labels()[: len(catalogue.categories())] == [texts.category(c) for c in catalogue.categories()]
+            drawn[which, language] = (chat.state.nonce, tuple(chat.labels()))
+    assert len({nonce for nonce, _ in drawn.values()}) == 1
+    assert len({labels for _, labels in drawn.values()}) == 4

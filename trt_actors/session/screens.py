@@ -106,14 +106,38 @@ def _menu(canvas: Canvas) -> Rendered:
     if draft is not None and (model := _model(canvas, draft.model_id)) is not None:
         lines.append(canvas.say("menu.draft", model=_name(canvas, model)))
         rows.append((canvas.labelled("btn.continue", ResumeDraft(), model=_name(canvas, model)),))
-    categories = canvas.registry.categories()
-    if not categories:
+    if not canvas.registry.categories():
         lines.append(canvas.say("menu.empty"))
-    rows.extend((canvas.button(canvas.texts.category(category), OpenCategory(category=category)),)
-                for category in categories)
-    rows.append((canvas.labelled("btn.balance", OpenBalance()), canvas.labelled("btn.history", OpenHistory())))
-    rows.append((canvas.labelled("btn.help", OpenHelp()), canvas.labelled("btn.language", OpenLanguages())))
+    rows.extend(_menu_rows(canvas))
     return Rendered("menu", "\n".join(lines), tuple(rows))
+
+
+_MENU_ROWS: dict[tuple[int, str, int], tuple[Registry, Rows]] = {}
+_MAX_MENU_ROWS: Final = 4096
+
+
+def _menu_rows(canvas: Canvas) -> Rows:
+    """The menu's fixed rows: a function of the registry, the language and the nonce alone, so drawn once for each.
+
+    The menu is the screen drawn most, and chats at the same point of a
+    conversation share a nonce; the entry keeps its registry so that a new
+    registry at a recycled ``id`` never gets an old keyboard.
+    """
+    registry, language, nonce = canvas.registry, canvas.texts.language, canvas.state.nonce
+    key = (id(registry), language, nonce)
+    hit = _MENU_ROWS.get(key)
+    if hit is not None and hit[0] is registry:
+        return hit[1]
+    rows: Rows = (
+        *((canvas.button(canvas.texts.category(category), OpenCategory(category=category)),)
+          for category in registry.categories()),
+        (canvas.labelled("btn.balance", OpenBalance()), canvas.labelled("btn.history", OpenHistory())),
+        (canvas.labelled("btn.help", OpenHelp()), canvas.labelled("btn.language", OpenLanguages())),
+    )
+    if len(_MENU_ROWS) >= _MAX_MENU_ROWS:
+        _MENU_ROWS.clear()
+    _MENU_ROWS[key] = (registry, rows)
+    return rows
 
 
 def listed(registry: Registry, category: str) -> tuple[Model, ...]:
