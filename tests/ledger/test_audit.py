@@ -26,8 +26,8 @@ from trt_actors.ledger import (
     Reserve,
     Void,
 )
-from trt_actors.ledger.audit import AuditReport, audit
-from trt_actors.ledger.audit_report import render_csv, render_json, render_table
+from trt_actors.ledger.audit import audit
+from trt_actors.ledger.audit_report import AuditReport, render_csv, render_json, render_table
 from trt_actors.runtime import CommandMeta
 
 ANN, BOB = 7, 8
@@ -199,6 +199,18 @@ async def test_an_altered_top_up_amount_is_a_mismatch_and_a_payment_check_notice
     assert findings(report) == {("credit_without_payment", credit), ("charge_not_credited", "")}
     report = audit(await read(tampered_copy(good_log, altered(good_log, credit, stars=25))), now=NOW)
     assert findings(report) == {("stars_mismatch", credit)}
+
+
+async def test_events_moved_out_of_order_show_as_a_rewritten_stream(good_log: Path) -> None:
+    events = await read(good_log)
+    ann = [n for n, r in enumerate(events) if r.stream == "ledger:7"]
+    swapped = list(events)
+    swapped[ann[3]], swapped[ann[4]] = events[ann[4]], events[ann[3]]
+    lines = [violation.line() for violation in audit(swapped, now=NOW).violations if violation.check == "version_gap"]
+    assert lines == [
+        f"ledger:7 seq {events[ann[4]].seq}: version 5 follows version 3: an event was deleted (version_gap)",
+        f"ledger:7 seq {events[ann[3]].seq}: version 4 comes after version 5: the stream was rewritten (version_gap)",
+    ]
 
 
 def test_a_balance_stated_below_zero_is_a_violation_once_as_it_goes_under() -> None:

@@ -20,7 +20,7 @@ Example::
 
 Modules: :mod:`.commands` (what may be asked), :mod:`.state` (the fold),
 :mod:`.decider` (the rules), :mod:`.audit` (the auditor's read model) and
-:mod:`.audit_report` (its table, CSV and JSON).
+:mod:`.audit_report` (what an audit found, as a table, CSV or JSON).
 """
 
 from __future__ import annotations

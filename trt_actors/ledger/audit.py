@@ -2,7 +2,8 @@
 
 :func:`audit` reads recorded events in log order (the whole log: the update
 that asked for a movement and the event that caused it are named from it) and
-returns an :class:`AuditReport`. Pure: the clock reading ``now`` is a parameter.
+returns an :class:`~trt_actors.ledger.audit_report.AuditReport`. Pure: the
+clock reading ``now`` is a parameter.
 
 A **movement** is a ledger event that moved credits: a hold placed, captured
 (``spent``, the rest released) or voided, a credit, a refund reserved,
@@ -59,89 +60,10 @@ from trt_actors.events.ledger import (
     RefundFailed,
     RefundReserved,
 )
+from trt_actors.ledger.audit_report import AuditReport, AuditSummary, Movement, Violation
 from trt_actors.ledger.state import STREAM_PREFIX, LedgerState, evolve, ledger_stream
 
-__all__ = ["AuditReport", "AuditSummary", "Movement", "Violation", "audit"]
-
-
-class Movement(msgspec.Struct, frozen=True, kw_only=True):
-    """One credit movement and its chain (see the module docstring).
-
-    ``change`` is what it did to the available credits, ``held_change`` to the
-    held ones, ``spent`` what a capture took for good; ``available`` and
-    ``held`` are the balance the event states after it.
-    """
-
-    seq: int
-    ts: float
-    stream: str
-    user_id: int | None
-    event_id: str
-    type: str
-    change: int
-    held_change: int
-    spent: int
-    available: int
-    held: int
-    cid: str
-    causation: str | None
-    cause: str = ""
-    update_id: int | None = None
-    hold_id: str = ""
-    credit_id: str = ""
-    refund_id: str = ""
-    reason: str = ""
-    detail: str = ""
-    model_id: str = ""
-    rule: str = ""
-    registry_version: str = ""
-    charge_id: str = ""
-
-
-class Violation(msgspec.Struct, frozen=True, kw_only=True):
-    """A closure check that failed: where (``stream``, ``seq``, ``event_id``; empty for a payment) and why."""
-
-    check: str
-    stream: str
-    message: str
-    seq: int = 0
-    event_id: str = ""
-
-    def line(self) -> str:
-        """One line for a person: ``ledger:42 seq 118: hold 'c1' was voided already (resolved_twice)``."""
-        where = f"{self.stream} seq {self.seq}" if self.seq else self.stream
-        return f"{where}: {self.message} ({self.check})"
-
-
-class AuditSummary(msgspec.Struct, frozen=True, kw_only=True):
-    """The totals over the streams audited, as folded from their events."""
-
-    users: int
-    events: int
-    movements: int
-    holds: int
-    captured: int
-    voided: int
-    pending: int
-    credited: int
-    spent: int
-    refunded: int
-    available: int
-    held: int
-    payments: int
-
-
-class AuditReport(msgspec.Struct, frozen=True, kw_only=True):
-    """What :func:`audit` found; ``passed`` when no closure check failed."""
-
-    now: float
-    movements: tuple[Movement, ...]
-    violations: tuple[Violation, ...]
-    summary: AuditSummary
-
-    @property
-    def passed(self) -> bool:
-        return not self.violations
+__all__ = ["audit"]
 
 
 class _Payment(msgspec.Struct, frozen=True):
@@ -207,13 +129,10 @@ class _Book:
         self.movements: list[Movement] = []
         self.violations: list[Violation] = []
 
-    def flag(self, check: str, recorded: RecordedEvent | None, message: str, stream: str = "payments") -> None:
-        if recorded is None:
-            self.violations.append(Violation(check=check, stream=stream, message=message))
-        else:
-            self.violations.append(Violation(
-                check=check, stream=recorded.stream, message=message, seq=recorded.seq, event_id=recorded.event_id
-            ))
+    def flag(self, check: str, recorded: RecordedEvent, message: str) -> None:
+        self.violations.append(Violation(
+            check=check, stream=recorded.stream, message=message, seq=recorded.seq, event_id=recorded.event_id
+        ))
 
     def read(self, recorded: RecordedEvent) -> None:
         self.types[recorded.event_id] = recorded.type
@@ -244,10 +163,14 @@ class _Book:
     def _ledger(self, recorded: RecordedEvent) -> None:
         stream = self.streams.setdefault(recorded.stream, _Stream())
         stream.events += 1
-        if recorded.version != stream.version + 1:
+        if recorded.version > stream.version + 1:
+            deleted = "an event was" if recorded.version == stream.version + 2 else "events were"
             self.flag("version_gap", recorded, f"version {recorded.version} follows version {stream.version}: "
-                      "an event was deleted")
-        stream.version = recorded.version
+                      f"{deleted} deleted")
+        elif recorded.version <= stream.version:
+            self.flag("version_gap", recorded, f"version {recorded.version} comes after version {stream.version}: "
+                      "the stream was rewritten")
+        stream.version = max(stream.version, recorded.version)
         event = recorded.event
         if isinstance(event, ActorCrashed):
             self.flag("ledger_crash", recorded, f"the ledger's decider crashed: {event.error_type}: {event.error}")
@@ -434,7 +357,10 @@ class _Book:
                     f"the payment was {self.paid[charge]}",
                 ))
         for charge in self.paid.keys() - self.credited.keys():
-            self.flag("charge_not_credited", None, f"Stars charge {charge!r} was paid and never credited")
+            self.violations.append(Violation(
+                check="charge_not_credited", stream="payments",
+                message=f"Stars charge {charge!r} was paid and never credited",
+            ))
 
     def _summary(self) -> AuditSummary:
         states = [stream.state for stream in self.streams.values()]

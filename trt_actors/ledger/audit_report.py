@@ -1,9 +1,10 @@
-"""An :class:`~trt_actors.ledger.audit.AuditReport` for people and for tools: a table, CSV or JSON.
+"""What an audit found (:class:`AuditReport`), and how it reads for people and for tools: a table, CSV or JSON.
 
-The table lists the movements, then one line per violation (or "every check
-passed"), then the summary. CSV holds the movements only, one row each with
-every field (the violations are lines for a person: :meth:`Violation.line`).
-JSON holds the whole report.
+:func:`trt_actors.ledger.audit.audit` makes the report. The table lists the
+movements, then one line per violation (or "every check passed"), then the
+summary. CSV holds the movements only, one row each with every field (the
+violations are lines for a person: :meth:`Violation.line`). JSON holds the
+whole report.
 
 Example::
 
@@ -20,9 +21,97 @@ import io
 
 import msgspec
 
-from trt_actors.ledger.audit import AuditReport, AuditSummary, Movement
+__all__ = [
+    "AuditReport",
+    "AuditSummary",
+    "Movement",
+    "Violation",
+    "render_csv",
+    "render_json",
+    "render_table",
+    "summary_line",
+]
 
-__all__ = ["render_csv", "render_json", "render_table", "summary_line"]
+
+class Movement(msgspec.Struct, frozen=True, kw_only=True):
+    """One credit movement and its chain (see :mod:`trt_actors.ledger.audit`).
+
+    ``change`` is what it did to the available credits, ``held_change`` to the
+    held ones, ``spent`` what a capture took for good; ``available`` and
+    ``held`` are the balance the event states after it.
+    """
+
+    seq: int
+    ts: float
+    stream: str
+    user_id: int | None
+    event_id: str
+    type: str
+    change: int
+    held_change: int
+    spent: int
+    available: int
+    held: int
+    cid: str
+    causation: str | None
+    cause: str = ""
+    update_id: int | None = None
+    hold_id: str = ""
+    credit_id: str = ""
+    refund_id: str = ""
+    reason: str = ""
+    detail: str = ""
+    model_id: str = ""
+    rule: str = ""
+    registry_version: str = ""
+    charge_id: str = ""
+
+
+class Violation(msgspec.Struct, frozen=True, kw_only=True):
+    """A closure check that failed: where (``stream``, ``seq``, ``event_id``; empty for a payment) and why."""
+
+    check: str
+    stream: str
+    message: str
+    seq: int = 0
+    event_id: str = ""
+
+    def line(self) -> str:
+        """One line for a person: ``ledger:42 seq 118: hold 'c1' was voided already (resolved_twice)``."""
+        where = f"{self.stream} seq {self.seq}" if self.seq else self.stream
+        return f"{where}: {self.message} ({self.check})"
+
+
+class AuditSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """The totals over the streams audited, as folded from their events."""
+
+    users: int
+    events: int
+    movements: int
+    holds: int
+    captured: int
+    voided: int
+    pending: int
+    credited: int
+    spent: int
+    refunded: int
+    available: int
+    held: int
+    payments: int
+
+
+class AuditReport(msgspec.Struct, frozen=True, kw_only=True):
+    """What :func:`audit` found; ``passed`` when no closure check failed."""
+
+    now: float
+    movements: tuple[Movement, ...]
+    violations: tuple[Violation, ...]
+    summary: AuditSummary
+
+    @property
+    def passed(self) -> bool:
+        return not self.violations
+
 
 _COLUMNS = ("seq", "time (UTC)", "user", "movement", "avail ±", "held ±", "avail", "held", "id", "why", "cid")
 

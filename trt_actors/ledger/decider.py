@@ -177,10 +177,14 @@ def _credit(state: LedgerState, command: Credit) -> list[Event]:
             f"credit {command.credit_id!r}: {command.reason!r} is not one of {sorted(CREDIT_REASONS)}",
             reason="bad_reason",
         )
-    if (command.reason == "topup") != bool(command.charge_id) or (command.reason == "topup" and command.stars <= 0):
+    if command.reason == "topup":
+        if not command.charge_id or command.stars <= 0:
+            raise CommandRejected(
+                f"top-up {command.credit_id!r} must name its Stars charge and the Stars paid", reason="bad_payment"
+            )
+    elif command.charge_id or command.stars:
         raise CommandRejected(
-            f"credit {command.credit_id!r}: a top-up, and only a top-up, names its Stars charge and the Stars paid",
-            reason="bad_payment",
+            f"credit {command.credit_id!r} is no top-up, so it names no Stars charge", reason="bad_payment"
         )
     if command.credit_id in state.credits or (command.charge_id and command.charge_id in state.charges):
         return []
