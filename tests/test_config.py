@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from trt_actors.config import ConfigError, Secret, Settings
+from trt_actors.stars import DEFAULT_PACKAGES, StarsPackage, invoice_payload, parse_payload
 
 TOKEN = "123456:AAH-secret-part"
 
@@ -34,6 +35,8 @@ def test_everything_is_read_and_typed() -> None:
             "PRICE_MARKUP": "2.5",
             "SEND_RATE_GLOBAL": "1000",
             "SEND_RATE_PER_CHAT": "20",
+            "STARS_PACKAGES": "250:550, 50:100",
+            "WELCOME_CREDITS": "30",
         },
         dotenv=None,
     )
@@ -43,6 +46,12 @@ def test_everything_is_read_and_typed() -> None:
     assert s.http_port == 8443 and s.db_path == Path("/tmp/x.sqlite3")
     assert s.price_markup == Decimal("2.5")
     assert (s.send_rate_global, s.send_rate_per_chat) == (1000.0, 20.0)
+    assert s.stars_packages == (StarsPackage(50, 100), StarsPackage(250, 550)) and s.welcome_credits == 30
+
+
+def test_money_settings_default_to_three_packages_and_no_welcome_credits() -> None:
+    s = Settings.from_env({}, dotenv=None)
+    assert s.stars_packages == DEFAULT_PACKAGES and s.welcome_credits == 0
 
 
 @pytest.mark.parametrize(
@@ -60,6 +69,10 @@ def test_everything_is_read_and_typed() -> None:
         ({"PRICE_MARKUP": "0.5"}, "PRICE_MARKUP must be at least 1"),
         ({"SEND_RATE_GLOBAL": "0"}, "SEND_RATE_GLOBAL must be a number of messages per second above 0"),
         ({"SEND_RATE_PER_CHAT": "fast"}, "SEND_RATE_PER_CHAT must be a number"),
+        ({"STARS_PACKAGES": "50=100"}, "STARS_PACKAGES: a Stars package is STARS:CREDITS"),
+        ({"STARS_PACKAGES": "50:100,50:200"}, "two Stars packages cost 50 Stars"),
+        ({"STARS_PACKAGES": "0:100"}, "needs 1 to 1,000,000 Stars"),
+        ({"WELCOME_CREDITS": "-5"}, "WELCOME_CREDITS must be a whole number of credits"),
     ],
 )
 def test_bad_values_stop_with_a_sentence(env: dict[str, str], message: str) -> None:
@@ -94,3 +107,13 @@ def test_secrets_never_show() -> None:
     for text in (repr(s), str(s), f"{s.telegram_bot_token}", repr(s.kie_api_key)):
         assert "AAH-secret-part" not in text and "kie-secret" not in text
     assert Secret("a") == Secret("a") and Secret("a") != Secret("b")
+
+
+def test_an_invoice_payload_names_its_top_up_and_package_and_nothing_else_parses() -> None:
+    payload = invoice_payload("t-42:7", StarsPackage(250, 550))
+    assert payload == "topup:250:550:t-42:7" and len(payload.encode()) <= 128
+    assert parse_payload(payload) == ("t-42:7", 250, 550)
+    for forged in ("topup:250:550:", "topup:0:550:t", "topup:250:550:t 1", "x" * 200, "topup:250:-1:t", ""):
+        assert parse_payload(forged) is None
+    with pytest.raises(ValueError, match="top-up id"):
+        invoice_payload("has space", StarsPackage(50, 100))

@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from trt_actors.secret import Secret
+from trt_actors.stars import DEFAULT_PACKAGES, StarsPackage, parse_packages
 
 __all__ = ["ConfigError", "Secret", "Settings", "read_dotenv"]
 
@@ -109,6 +110,19 @@ def _rate(name: str, value: str) -> float:
     return rate
 
 
+def _packages(name: str, value: str) -> tuple[StarsPackage, ...]:
+    try:
+        return parse_packages(value)
+    except ValueError as error:
+        raise ConfigError(f"{name}: {error} (for example {name}=50:100,250:550,1000:2400).") from None
+
+
+def _credits(name: str, value: str) -> int:
+    if not value.strip().isdigit() or int(value) > 1_000_000:
+        raise ConfigError(f"{name} must be a whole number of credits from 0 to 1,000,000, not {value!r}.")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, validated. Build it with :meth:`from_env`."""
@@ -127,6 +141,8 @@ class Settings:
     price_markup: Decimal | None = None
     send_rate_global: float = 30.0
     send_rate_per_chat: float = 1.0
+    stars_packages: tuple[StarsPackage, ...] = DEFAULT_PACKAGES
+    welcome_credits: int = 0
 
     @classmethod
     def from_env(
@@ -195,4 +211,6 @@ class Settings:
             price_markup=_markup("PRICE_MARKUP", markup) if (markup := get("PRICE_MARKUP")) else None,
             send_rate_global=_rate("SEND_RATE_GLOBAL", get("SEND_RATE_GLOBAL") or "30"),
             send_rate_per_chat=_rate("SEND_RATE_PER_CHAT", get("SEND_RATE_PER_CHAT") or "1"),
+            stars_packages=_packages("STARS_PACKAGES", packages) if (packages := get("STARS_PACKAGES")) else DEFAULT_PACKAGES,
+            welcome_credits=_credits("WELCOME_CREDITS", get("WELCOME_CREDITS") or "0"),
         )
