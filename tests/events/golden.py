@@ -45,6 +45,7 @@ from trt_actors.events.ledger import (
     RefundReserved,
     VoidRejected,
 )
+from trt_actors.events.payments import PreCheckoutAnswered
 from trt_actors.events import (
     CODEC,
     ActorCrashed,
@@ -150,6 +151,7 @@ EXAMPLES: list[Event] = [
     RefundFailed(
         refund_id="r-1", credit_id="stars:ch_5f3e", amount=550, error="CHARGE_ALREADY_REFUNDED", available=602, held=48
     ),
+    PreCheckoutAnswered(query_id="pcq-77", ok=True, topup_id="t-123", stars=250, credits=550),
 ]
 
 

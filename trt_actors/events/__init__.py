@@ -1,8 +1,9 @@
 """The event vocabulary: every fact the system records, one module per domain.
 
 Session events live in :mod:`trt_actors.events.session`, the credit ledger's in
-:mod:`trt_actors.events.ledger`. ``CODEC`` encodes and decodes all of them (with upcasters for older forms);
-``ALL_EVENTS`` lists the current types. Read the schema-evolution rules in
+:mod:`trt_actors.events.ledger`, the Stars pre-checkout's in
+:mod:`trt_actors.events.payments`. ``CODEC`` encodes and decodes all of them
+(with upcasters for older forms); ``ALL_EVENTS`` lists the current types. Read the schema-evolution rules in
 :mod:`trt_actors.events.base` before changing an event.
 """
 
@@ -13,6 +14,7 @@ from trt_actors.events.callbacks import CallbackAccepted, CallbackReceived, Call
 from trt_actors.events.codec import EventCodec, UnknownEventType, Upcaster
 from trt_actors.events.dispatch import Button, DispatchFailed, DispatchOk, UiRendered
 from trt_actors.events.ledger import LEDGER_EVENTS
+from trt_actors.events.payments import PAYMENT_EVENTS
 from trt_actors.events.session import SESSION_EVENTS
 from trt_actors.events.system import ActorCrashed, ActorEscalated, ActorRestarted, ReactionAbandoned
 from trt_actors.events.updates import UpdateDeclined, UpdateEraStarted, UpdateReceived, UpdateRejected
@@ -60,6 +62,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     UpdateRejected,
     *SESSION_EVENTS,
     *LEDGER_EVENTS,
+    *PAYMENT_EVENTS,
 )
 
 CODEC = EventCodec(ALL_EVENTS)
