@@ -85,16 +85,23 @@ def decide_pre_checkout(
     payload = parse_payload(query.invoice_payload)
     if payload is None:
         return PreCheckoutAnswered(query_id=query.id, ok=False, reason="unknown_payload")
-    offered = dict(topup_id=payload.topup_id, stars=payload.stars, credits=payload.credits)
+    reason = ""
     if query.currency != "XTR":
-        return PreCheckoutAnswered(query_id=query.id, ok=False, reason="wrong_currency", **offered)
-    if StarsPackage(payload.stars, payload.credits) not in packages:
-        return PreCheckoutAnswered(query_id=query.id, ok=False, reason="package_gone", **offered)
-    if query.total_amount != payload.stars:
-        return PreCheckoutAnswered(query_id=query.id, ok=False, reason="amount_mismatch", **offered)
-    if already_paid(payload.topup_id):
-        return PreCheckoutAnswered(query_id=query.id, ok=False, reason="already_paid", already_paid=True, **offered)
-    return PreCheckoutAnswered(query_id=query.id, ok=True, **offered)
+        reason = "wrong_currency"
+    elif StarsPackage(payload.stars, payload.credits) not in packages:
+        reason = "package_gone"
+    elif query.total_amount != payload.stars:
+        reason = "amount_mismatch"
+    paid = not reason and already_paid(payload.topup_id)
+    return PreCheckoutAnswered(
+        query_id=query.id,
+        ok=not reason and not paid,
+        topup_id=payload.topup_id,
+        stars=payload.stars,
+        credits=payload.credits,
+        reason="already_paid" if paid else reason,
+        already_paid=paid,
+    )
 
 
 class Checkout:
@@ -156,8 +163,9 @@ class Checkout:
             user_id=query.from_.id,
         )])
         if position.duplicate:  # decided before a crash or a failed answer: send what was recorded
-            answer = next(r.event for r in await self._log.read_cid(recorded.cid) if r.event_id == event_id)
-            assert isinstance(answer, PreCheckoutAnswered)
+            first = next(r.event for r in await self._log.read_cid(recorded.cid) if r.event_id == event_id)
+            assert isinstance(first, PreCheckoutAnswered)
+            answer = first
         if answer.reason == "too_late":
             self.late += 1
             log.warning("pre-checkout query %s reached after %.0f s: not answered", query.id, self._window)

@@ -7,8 +7,6 @@ payment the user is about to make was let through, and why not.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from trt_actors.events.base import Event
 
 __all__ = ["PAYMENT_EVENTS", "PreCheckoutAnswered"]
@@ -22,7 +20,7 @@ class PreCheckoutAnswered(Event, frozen=True):
     ``wrong_currency``, ``package_gone`` (no such package any more),
     ``amount_mismatch``, ``already_paid``, ``too_late`` (the query was older
     than Telegram's window when it was reached; it is not answered).
-    ``already_paid`` is the ledger's answer at that moment (an input).
+    ``already_paid`` is the ledger's answer at that moment, kept with the decision it led to.
     """
 
     query_id: str
@@ -32,8 +30,6 @@ class PreCheckoutAnswered(Event, frozen=True):
     credits: int = 0
     reason: str = ""
     already_paid: bool = False
-
-    recorded_input: ClassVar[bool] = True
 
 
 PAYMENT_EVENTS: tuple[type[Event], ...] = (PreCheckoutAnswered,)
