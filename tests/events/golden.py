@@ -17,19 +17,24 @@ from trt_actors.events.session import (
     ConfirmationAccepted,
     ConfirmationOffered,
     DraftDiscarded,
+    DraftRestored,
     DraftResumed,
     DraftStarted,
     DraftStepBack,
     Files,
+    GenerationRequested,
     ImageAdded,
     ImagesCompleted,
+    InvoiceRequested,
     LanguageChosen,
     MessageRejected,
     Param,
     ParameterSet,
     ParameterSkipped,
+    PaymentRejected,
     ScreenOpened,
     SessionStarted,
+    TopUpPaid,
 )
 from trt_actors.events.ledger import (
     CaptureRejected,
@@ -68,6 +73,17 @@ from trt_actors.events import (
 )
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "events-golden.jsonl"
+
+QUOTE = Quote(
+    model_id="nano-banana-pro",
+    credits=48,
+    rule="per_value resolution=4K",
+    registry_version="2026-06-30.6e9f028d41fa",
+    kie_credits="24",
+    markup="2.0",
+    params=(Param(name="prompt", value="a red fox"), Param(name="resolution", value="4K")),
+    source="Nano Banana Pro, 4K",
+)
 
 EXAMPLES: list[Event] = [
     ActorCrashed(actor="session:42", error_type="KeyError", error="'menu'", crashes=2, restart_in=0.4),
@@ -122,16 +138,7 @@ EXAMPLES: list[Event] = [
     HoldPlaced(
         hold_id="3f2a9c1b0d",
         amount=48,
-        quote=Quote(
-            model_id="nano-banana-pro",
-            credits=48,
-            rule="per_value resolution=4K",
-            registry_version="2026-06-30.6e9f028d41fa",
-            kie_credits="24",
-            markup="2.0",
-            params=(Param(name="prompt", value="a red fox"), Param(name="resolution", value="4K")),
-            source="Nano Banana Pro, 4K",
-        ),
+        quote=QUOTE,
         expires_at=1_767_225_600.0,
         available=52,
         held=48,
@@ -152,6 +159,23 @@ EXAMPLES: list[Event] = [
         refund_id="r-1", credit_id="stars:ch_5f3e", amount=550, error="CHARGE_ALREADY_REFUNDED", available=602, held=48
     ),
     PreCheckoutAnswered(query_id="pcq-77", ok=True, topup_id="t-123", stars=250, credits=550),
+    GenerationRequested(
+        confirmation_id="3f2a9c1b0d",
+        model_id="nano-banana-pro",
+        params=(Param(name="prompt", value="a red fox"), Param(name="resolution", value="4K")),
+        files=(Files(name="image_input", file_ids=("AgACAgIAAxkBAAIB",)),),
+        credits=48,
+        quote=QUOTE,
+        expires_at=1_767_225_600.0,
+        message_id=78,
+    ),
+    DraftRestored(confirmation_id="3f2a9c1b0e"),
+    InvoiceRequested(
+        topup_id="t5c1e0a9b7f", stars=250, credits=550, payload="topup:250:550:t5c1e0a9b7f", title="550 credits",
+        description="550 credits for AI generations in this bot, paid with 250 Telegram Stars.",
+    ),
+    TopUpPaid(topup_id="t5c1e0a9b7f", charge_id="stxAbC123", stars=250, credits=550),
+    PaymentRejected(reason_code="amount_mismatch", charge_id="stxDeF456", detail="50 XTR topup:250:550:t5c1e0a9b7f"),
 ]
 
 

@@ -1,9 +1,12 @@
-"""A test driver for one chat: send texts, photos and taps through the decider, fold the events.
+"""A test driver for one chat: send texts, photos, taps and payments through the decider, fold the events.
 
 ``Chat`` keeps every event of its stream, so a test can check that the state
 is their fold, look at the last screen, and tap its buttons by label. The
 balance is the ledger's to report: ``Chat(balance=...)`` and
-:meth:`Chat.see_balance` record a ``BalanceSeen`` as the ledger will::
+:meth:`Chat.see_balance` record a bare ``BalanceSeen`` (as sessions did
+before the ledger named its entries); :meth:`Chat.settle` lets the user's
+ledger (:class:`tests.session.books.Books`, the real pure decider, opened
+with the same balance) answer what the session asked, as the reactors will::
 
     chat = Chat(registry)
     chat.text("/start")
@@ -17,11 +20,14 @@ from collections.abc import Iterable
 from typing import TypedDict
 
 from registry import Registry
+from tests.session.books import Books
 from trt_actors.events import Button, CallbackAccepted, CallbackRejected, Event, UiRendered
-from trt_actors.events.session import SESSION_EVENTS, BalanceSeen, MessageRejected
+from trt_actors.events.session import SESSION_EVENTS, BalanceSeen, MessageRejected, PaymentRejected
 from trt_actors.runtime.decider import fold
 from trt_actors.session import (
     ButtonPressed,
+    LedgerReported,
+    PaymentReceived,
     PhotoReceived,
     SessionCommand,
     SessionDecider,
@@ -29,6 +35,7 @@ from trt_actors.session import (
     TextReceived,
     Unsupported,
 )
+from trt_actors.stars import DEFAULT_PACKAGES, StarsPackage
 
 
 class Common(TypedDict):
@@ -56,8 +63,9 @@ class Chat:
         balance: int = 100,
         first_name: str = "Ann",
         chat_id: int = 42,
+        packages: tuple[StarsPackage, ...] = DEFAULT_PACKAGES,
     ) -> None:
-        self.decider = SessionDecider(registry)
+        self.decider = SessionDecider(registry, packages)
         self.state: SessionState = self.decider.initial_state()
         self.events: list[Event] = []
         self.commands: list[SessionCommand] = []
@@ -67,7 +75,10 @@ class Chat:
         self.first_name = first_name
         self.chat_id = chat_id
         self.updates = 0
+        self.waited = 0.0
         self.message_id = 100
+        self.books = Books(user_id=chat_id, opening=balance)
+        self.settled = 0
         if balance:
             self.see_balance(balance)
 
@@ -80,10 +91,18 @@ class Chat:
             "user_id": self.chat_id,
             "cid": f"cid-{self.chat_id}-{self.updates}",
             "update_id": self.updates,
-            "ts": 1_700_000_000.0 + self.updates,
+            "ts": self.now(),
             "language_code": self.language_code,
             "first_name": self.first_name,
         }
+
+    def now(self) -> float:
+        """The time the next command carries: a second per update, plus what the test waited."""
+        return 1_700_000_000.0 + self.updates + self.waited
+
+    def wait(self, seconds: float) -> None:
+        """Let ``seconds`` pass before the next command."""
+        self.waited += seconds
 
     def see_balance(self, available: int, held: int = 0) -> list[Event]:
         """Record the ledger's report of the balance, as the ledger's reactor will."""
@@ -120,6 +139,31 @@ class Chat:
     def unsupported(self, kind: str) -> list[Event]:
         return self.send(Unsupported(kind=kind, **self._common()))
 
+    def pay(self, payload: str, stars: int, charge_id: str = "charge-1", currency: str = "XTR") -> list[Event]:
+        """A ``successful_payment`` message: ``stars`` paid for the invoice whose payload is ``payload``."""
+        return self.send(PaymentReceived(currency=currency, total_amount=stars, invoice_payload=payload,
+                                         telegram_payment_charge_id=charge_id, **self._common()))
+
+    def report(self, event: str, operation_id: str, amount: int, available: int, held: int = 0, *,
+               reason: str = "", model_id: str = "", stars: int = 0) -> list[Event]:
+        """The ledger's report of one of its events, under the cid of the last command."""
+        return self.send(LedgerReported(
+            chat_id=self.chat_id, user_id=self.chat_id, cid=self.commands[-1].cid if self.commands else "ledger",
+            update_id=0, ts=self.now() + 0.5, event=event, operation_id=operation_id, amount=amount,
+            available=available, held=held, reason=reason, model_id=model_id, stars=stars,
+        ))
+
+    def settle(self) -> list[Event]:
+        """The ledger answers what the session asked since the last settle; the session hears every answer."""
+        asked, self.settled = self.events[self.settled:], len(self.events)
+        cid = self.commands[-1].cid if self.commands else "ledger"
+        heard: list[Event] = []
+        for command in self.books.answer(asked, chat_id=self.chat_id, cid=cid, ts=self.now() + 0.5):
+            heard.extend(self.send(command))
+        self.settled = len(self.events)
+        self.last = heard
+        return heard
+
     def press(self, data: str, message_id: int | None = 100) -> list[Event]:
         return self.send(
             ButtonPressed(callback_query_id=f"q{self.updates}", data=data, message_id=message_id,
@@ -131,6 +175,15 @@ class Chat:
         return self.press(self.button(label).data or "")
 
     # -- looking -----------------------------------------------------------------------------
+
+    def renders(self, events: Iterable[Event] | None = None) -> list[UiRendered]:
+        """The messages the last command (or ``events``) rendered."""
+        return [event for event in (self.last if events is None else events) if isinstance(event, UiRendered)]
+
+    def payment_rejected(self) -> str | None:
+        """The reason code of the last command's PaymentRejected, or None."""
+        found = [event.reason_code for event in self.last if isinstance(event, PaymentRejected)]
+        return found[0] if found else None
 
     @property
     def screen(self) -> UiRendered:
@@ -181,4 +234,5 @@ class Chat:
     def domain_events(self, events: Iterable[Event] | None = None) -> list[Event]:
         """Events of the session's own vocabulary (not renders, verdicts or the ledger's reports)."""
         return [event for event in (self.last if events is None else events)
-                if type(event) in SESSION_EVENTS and not isinstance(event, MessageRejected | BalanceSeen)]
+                if type(event) in SESSION_EVENTS
+                and not isinstance(event, MessageRejected | BalanceSeen | PaymentRejected)]

@@ -38,7 +38,7 @@ def test_the_confirmation_reads_the_balance_from_the_state(registry: Registry) -
     chat.text("go on then")
     assert "you have 3 credits" in chat.screen.text and chat.button("✅ Confirm").data == confirm
     chat.tap("✅ Confirm")
-    assert chat.rejected() is None and chat.screen.screen == "coming"
+    assert chat.rejected() is None and chat.screen.screen == "order.reserving"
 
 
 def test_the_same_commands_after_other_reports_show_other_balances(registry: Registry) -> None:

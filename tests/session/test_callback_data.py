@@ -12,6 +12,7 @@ from trt_actors.session.callback_data import (
     MAX_BYTES,
     Action,
     BadCallbackData,
+    BuyPackage,
     CancelDraft,
     ChooseLanguage,
     ChooseValue,
@@ -25,6 +26,7 @@ from trt_actors.session.callback_data import (
     OpenLanguages,
     OpenMenu,
     OpenModel,
+    OpenTopUp,
     ResumeDraft,
     SkipRest,
     SkipStep,
@@ -38,13 +40,14 @@ from trt_actors.session.decider import confirmation_id
 from trt_actors.session.wizard import choices, steps_of
 
 BARE: tuple[Action, ...] = (
-    OpenMenu(), OpenHelp(), OpenBalance(), OpenHistory(), OpenLanguages(), StartDraft(), ResumeDraft(),
-    SkipStep(), SkipRest(), FinishImages(), GoBack(), CancelDraft(),
+    OpenMenu(), OpenHelp(), OpenBalance(), OpenHistory(), OpenTopUp(), OpenLanguages(), StartDraft(),
+    ResumeDraft(), SkipStep(), SkipRest(), FinishImages(), GoBack(), CancelDraft(),
 )
 
 
 def _actions(registry: Registry) -> list[Action]:
-    found: list[Action] = [*BARE, ChooseLanguage(language="ru"), ChooseLanguage(language="en")]
+    found: list[Action] = [*BARE, ChooseLanguage(language="ru"), ChooseLanguage(language="en"),
+                           BuyPackage(stars=1, credits=1), BuyPackage(stars=1_000_000, credits=100_000_000)]
     for category in registry.categories():
         found.append(OpenCategory(category=category))
         models = registry.models_in(category)
@@ -108,6 +111,10 @@ def test_near_misses_never_crash_decode(data: str) -> None:
         ("1.1.v.99999", "malformed"),
         ("1.1.lg.de", "malformed"),
         ("1.1.ok.<script>", "malformed"),
+        ("1.1.tp.250", "malformed"),
+        ("1.1.tp.0-550", "malformed"),
+        ("1.1.tp.250-550-1", "malformed"),
+        ("1.1.t.250", "unknown_action"),
         ("1.1.o.", "malformed"),
         ("1.1.m\u00e9", "malformed"),
         ("1.1.o." + "a" * 60, "oversized"),
@@ -124,6 +131,8 @@ def test_wire_form_is_compact_and_readable() -> None:
     assert encode(36, ChooseValue(index=3)) == "1.10.v.3"
     assert encode(0, GoBack()) == "1.0.k"
     assert decode("1.a.ok.0123456789") == Tap(nonce=10, action=Confirm(confirmation_id="0123456789"))
+    assert encode(3, BuyPackage(stars=250, credits=550)) == "1.3.tp.250-550"
+    assert encode(3, OpenTopUp()) == "1.3.t"
 
 
 def test_encode_refuses_what_does_not_fit() -> None:

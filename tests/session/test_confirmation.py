@@ -7,7 +7,15 @@ from tests.session.chat import Chat
 from tests.session.checks import check_message
 from tests.session.test_wizard import open_model
 from trt_actors.events import CallbackAccepted, CallbackRejected
-from trt_actors.events.session import ConfirmationAccepted, ConfirmationOffered, Files, Param
+from trt_actors.events.session import (
+    ConfirmationAccepted,
+    ConfirmationOffered,
+    DraftRestored,
+    Files,
+    GenerationRequested,
+    Param,
+)
+from trt_actors.session import HOLD_SECONDS
 from trt_actors.session.callback_data import Confirm, encode
 from trt_actors.session.decider import confirmation_id
 
@@ -44,35 +52,53 @@ def test_confirmation_shows_model_parameters_price_and_balance(registry: Registr
     assert chat.button("✅ Confirm").data == encode(chat.state.nonce, Confirm(confirmation_id=offered.confirmation_id))
 
 
-def test_insufficient_balance_is_said_clearly_and_confirm_still_leads_on(registry: Registry) -> None:
+def test_insufficient_balance_is_said_clearly_and_the_ledger_has_the_last_word(registry: Registry) -> None:
     chat = Chat(registry, language_code="en", balance=3)
-    _to_confirmation(chat, registry)
+    offered = _to_confirmation(chat, registry)
     assert "Not enough credits: the order costs 8 credits and you have 3 credits." in chat.screen.text
-    assert "→" not in chat.screen.text
+    assert "→" not in chat.screen.text and chat.has_button("⭐ Top up")
     chat.tap("✅ Confirm")
-    assert chat.screen.screen == "coming"
+    assert chat.screen.screen == "order.reserving"
+    chat.settle()
+    assert [event for event in chat.last if isinstance(event, DraftRestored)] == [
+        DraftRestored(confirmation_id=offered.confirmation_id)
+    ]
+    topup = chat.screen
+    assert topup.screen == "topup" and topup.edit_message_id == 100
+    assert "it costs 8 credits and you have 3 credits. 5 credits more are needed." in topup.text
+    assert chat.books.state.held == 0 and chat.state.held == 0
+    check_message(topup)
 
 
-def test_confirm_records_acceptance_once_and_a_double_tap_is_rejected(registry: Registry) -> None:
+def test_confirm_asks_for_the_hold_once_and_a_double_tap_is_rejected(registry: Registry) -> None:
     chat = Chat(registry, language_code="en")
     offered = _to_confirmation(chat, registry)
     confirm = chat.button("✅ Confirm").data or ""
     chat.press(confirm)
     assert chat.last[0] == CallbackAccepted(action="confirm")
-    assert chat.domain_events() == [
-        ConfirmationAccepted(confirmation_id=offered.confirmation_id, model_id=offered.model_id, credits=8)
-    ]
-    coming = chat.screen
-    assert coming.screen == "coming" and coming.edit_message_id == 100
-    assert f"<code>{offered.confirmation_id}</code>" in coming.text and "nothing was charged" in coming.text
-    check_message(coming)
+    requested, accepted = chat.domain_events()
+    assert accepted == ConfirmationAccepted(confirmation_id=offered.confirmation_id, model_id=offered.model_id,
+                                            credits=8)
+    assert isinstance(requested, GenerationRequested)
+    assert (requested.confirmation_id, requested.model_id, requested.credits) == (offered.confirmation_id,
+                                                                                  offered.model_id, 8)
+    assert (requested.params, requested.files, requested.message_id) == (offered.params, offered.files, 100)
+    assert requested.expires_at == chat.commands[-1].ts + HOLD_SECONDS
+    assert (requested.quote.credits, requested.quote.rule, requested.quote.registry_version) == (
+        8, offered.rule, offered.registry_version)
+    assert dict((param.name, param.value) for param in requested.quote.params) == {
+        param.name: param.value for param in offered.params}
+    reserving = chat.screen
+    assert reserving.screen == "order.reserving" and reserving.edit_message_id == 100
+    assert "Reserving 8 credits" in reserving.text and f"<code>{offered.confirmation_id}</code>" in reserving.text
+    check_message(reserving)
     before = chat.state
     chat.press(confirm)
     assert chat.verdict() == CallbackRejected(reason_code="already_confirmed", data=confirm)
     assert chat.domain_events() == [] and chat.state.nonce == before.nonce
-    assert chat.screen.screen == "coming" and "already confirmed" in chat.screen.text
-    chat.tap("🔁 This model again")
-    assert chat.screen.screen == "model"
+    assert chat.screen.screen == "order.reserving" and "already confirmed" in chat.screen.text
+    chat.tap("🏠 Menu")
+    assert chat.screen.screen == "menu"
     chat.press(confirm)
     assert chat.rejected() == "already_confirmed"
 
@@ -106,5 +132,6 @@ def test_forged_confirmation_id_with_the_right_nonce_is_refused(registry: Regist
     chat = Chat(registry, language_code="en")
     _to_confirmation(chat, registry)
     chat.press(encode(chat.state.nonce, Confirm(confirmation_id="ffffffffff")))
-    assert chat.rejected() == "not_your_step" and chat.screen.screen == "confirm"
+    assert chat.rejected() == "unknown_confirmation" and chat.screen.screen == "confirm"
+    assert "not the one on this screen" in chat.screen.text
     assert chat.domain_events() == []

@@ -12,14 +12,20 @@ remember the last ``cid``). Every event names a fact in the conversation:
   ``DraftDiscarded`` when it ends without an order;
 * the price shown (``ConfirmationOffered``, with the registry's rule and
   version, so an auditor can see what the user agreed to) and the tap that
-  accepted it (``ConfirmationAccepted``; at most once per confirmation id);
+  accepted it (``ConfirmationAccepted``; at most once per confirmation id),
+  recorded together with what the ledger is asked to hold for it
+  (``GenerationRequested``); the draft of an order the ledger refused comes
+  back (``DraftRestored``) so that it can be confirmed again after a top-up;
+* Telegram Stars: an invoice the user asked for (``InvoiceRequested``), a
+  payment that matched one (``TopUpPaid``, which the ledger credits once) or
+  did not (``PaymentRejected``);
 * a message the session could not use (``MessageRejected``, the twin of
   :class:`~trt_actors.events.CallbackRejected` for taps);
-* the balance the ledger reported (``BalanceSeen``): the only source of the
-  balance a session shows.
+* what the ledger reported (``BalanceSeen``): the only source of the
+  balance, and of the ledger entries, that a session shows.
 
-``MessageRejected`` and ``BalanceSeen`` change no screen, so they leave the
-state's nonce (and every button on screen) as it was.
+``MessageRejected``, ``PaymentRejected`` and ``BalanceSeen`` change no
+screen, so they leave the state's nonce (and every button on screen) as it was.
 
 Parameter values are JSON scalars (``str | int | float | bool``) kept in
 tuples of :class:`Param` pairs, never dicts, so the events stay immutable
@@ -32,6 +38,9 @@ from typing import TypeAlias
 
 import msgspec
 
+# The ledger's events import Param from here; a module import (resolved when the
+# annotation is first read, not now) keeps that circle harmless.
+import trt_actors.events.ledger as ledger_events
 from trt_actors.events.base import Event
 
 __all__ = [
@@ -40,20 +49,25 @@ __all__ = [
     "ConfirmationAccepted",
     "ConfirmationOffered",
     "DraftDiscarded",
+    "DraftRestored",
     "DraftResumed",
     "DraftStarted",
     "DraftStepBack",
     "Files",
+    "GenerationRequested",
     "ImageAdded",
     "ImagesCompleted",
+    "InvoiceRequested",
     "LanguageChosen",
     "MessageRejected",
     "Param",
     "ParameterSet",
     "ParameterSkipped",
     "ParamValue",
+    "PaymentRejected",
     "ScreenOpened",
     "SessionStarted",
+    "TopUpPaid",
 ]
 
 ParamValue: TypeAlias = str | int | float | bool
@@ -97,8 +111,8 @@ class LanguageChosen(Event, frozen=True):
 class ScreenOpened(Event, frozen=True):
     """The user moved to a screen outside the wizard.
 
-    ``screen`` is one of ``menu category model balance history help language
-    debug``; ``category``/``page`` are set for a category list, ``model_id``
+    ``screen`` is one of ``menu category model balance topup history help
+    language debug``; ``category``/``page`` are set for a category list, ``model_id``
     for a model card. A draft in progress survives: the menu offers to continue it.
     """
 
@@ -167,7 +181,9 @@ class ConfirmationOffered(Event, frozen=True):
     ``params`` are the answers (defaults are not repeated: KIE's input builder
     adds them); ``files`` the Telegram file ids per image field; ``credits``,
     ``rule`` and ``registry_version`` come from the registry's quote;
-    ``balance`` is the balance shown beside it.
+    ``balance`` is the balance shown beside it; ``offered_at`` the time of the
+    update that drew it (0 in events written before it was recorded: such a
+    confirmation counts as expired).
     """
 
     confirmation_id: str
@@ -178,6 +194,7 @@ class ConfirmationOffered(Event, frozen=True):
     registry_version: str
     files: tuple[Files, ...] = ()
     balance: int = 0
+    offered_at: float = 0.0
 
 
 class ConfirmationAccepted(Event, frozen=True):
@@ -186,6 +203,81 @@ class ConfirmationAccepted(Event, frozen=True):
     confirmation_id: str
     model_id: str = ""
     credits: int = 0
+
+
+class GenerationRequested(Event, frozen=True):
+    """The confirmed order, as the ledger is asked to hold its price (recorded with ``ConfirmationAccepted``).
+
+    The ledger reacts by placing a hold whose id **is** ``confirmation_id``
+    (so a double tap or a redelivered update holds once) for ``credits``,
+    until ``expires_at`` (the tap's time plus the session's ``HOLD_SECONDS``).
+    ``quote`` is what priced it, re-read from the registry at the tap and
+    equal in price to the confirmation the user saw; ``params`` and ``files``
+    are the order itself; ``message_id`` the confirmation message, which the
+    ledger's answer edits (None when Telegram did not say).
+    """
+
+    confirmation_id: str
+    model_id: str
+    params: tuple[Param, ...]
+    files: tuple[Files, ...]
+    credits: int
+    quote: ledger_events.Quote
+    expires_at: float
+    message_id: int | None
+
+
+class DraftRestored(Event, frozen=True):
+    """The ledger could not hold the price of ``confirmation_id``: its draft is back, ready to confirm again."""
+
+    confirmation_id: str
+
+
+class InvoiceRequested(Event, frozen=True):
+    """The user chose a Stars package: send an invoice (``sendInvoice`` in ``XTR``) for it.
+
+    ``topup_id`` names this top-up (derived from the tap's ``cid``);
+    ``payload`` is :func:`trt_actors.stars.invoice_payload` of it and the
+    package; ``title`` and ``description`` are in the user's language, plain
+    text within Telegram's limits (32 and 255 characters).
+    """
+
+    topup_id: str
+    stars: int
+    credits: int
+    payload: str
+    title: str
+    description: str
+
+
+class TopUpPaid(Event, frozen=True):
+    """A Stars payment matched a top-up this session offered: the ledger credits ``credits`` once, keyed by ``charge_id``.
+
+    ``charge_id`` is Telegram's ``telegram_payment_charge_id`` (what a refund needs).
+    """
+
+    topup_id: str
+    charge_id: str
+    stars: int
+    credits: int
+
+
+class PaymentRejected(Event, frozen=True):
+    """A ``successful_payment`` that credits nothing; the user was told that support will sort it out.
+
+    ``reason_code`` (stable): ``wrong_currency``, ``unknown_payload`` (not a
+    payload of ours), ``unknown_topup`` (no top-up this session offered, or
+    one it no longer remembers), ``payload_mismatch`` (the payload's package
+    is not the one offered under its id), ``amount_mismatch`` (the Stars paid
+    are not the package's), ``no_charge_id``, ``already_credited`` (this charge
+    id was seen before) or ``topup_already_paid`` (another charge paid it).
+    ``charge_id`` is Telegram's, so support can find (and refund) the payment;
+    ``detail`` says what was paid (``250 XTR``, the payload up to 128 characters).
+    """
+
+    reason_code: str
+    charge_id: str
+    detail: str = ""
 
 
 class MessageRejected(Event, frozen=True):
@@ -204,10 +296,31 @@ class MessageRejected(Event, frozen=True):
 
 
 class BalanceSeen(Event, frozen=True):
-    """The ledger reported the user's credits: ``available`` to spend, and ``held`` for orders in flight."""
+    """The ledger reported the user's credits: ``available`` to spend, and ``held`` for orders in flight.
+
+    The other fields describe the ledger entry reported (empty in events
+    written before they were recorded): ``event`` (the ledger event's type,
+    such as ``HoldPlaced`` or ``Credited``) and ``operation_id`` (its hold,
+    credit or refund id); ``change``, the entry's signed effect on
+    ``available`` (a hold placed: minus its amount; a capture: plus what it
+    released; a void, a credit, a failed refund: plus the amount; a refund
+    reserved: minus it; a rejection or a completed refund: 0); ``amount``,
+    the ledger's own amount (the hold, the capture, the credit, the refund);
+    ``reason`` (why credits came in, a void's or a rejection's reason);
+    ``model_id``, ``params`` (the values its price depends on) and ``stars``
+    when known.
+    """
 
     available: int
     held: int = 0
+    event: str = ""
+    operation_id: str = ""
+    change: int = 0
+    amount: int = 0
+    reason: str = ""
+    model_id: str = ""
+    params: tuple[Param, ...] = ()
+    stars: int = 0
 
 
 SESSION_EVENTS: tuple[type[Event], ...] = (
@@ -226,5 +339,10 @@ SESSION_EVENTS: tuple[type[Event], ...] = (
     ConfirmationAccepted,
     MessageRejected,
     BalanceSeen,
+    GenerationRequested,
+    DraftRestored,
+    InvoiceRequested,
+    TopUpPaid,
+    PaymentRejected,
 )
 """Every session event type; the lead registers them in :data:`trt_actors.events.ALL_EVENTS`."""

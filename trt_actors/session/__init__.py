@@ -15,12 +15,14 @@ deliver each ``UiRendered``::
 
 Modules: :mod:`.commands` (what comes in), :mod:`.state` (the fold),
 :mod:`.decider` (text, photos, slash commands), :mod:`.taps` (button
-presses: accepted or rejected), :mod:`.turn` (one command's events and its
+presses: accepted or rejected), :mod:`.orders` (Confirm: the hold asked
+for), :mod:`.payments` (Stars invoices and payments), :mod:`.ledger_reports`
+(what the ledger said), :mod:`.turn` (one command's events and its
 one screen), :mod:`.callback_data` (button data within 64 bytes),
 :mod:`.wizard` (which parameters, in what order, what is legal),
-:mod:`.canvas`, :mod:`.screens` and :mod:`.wizard_screens` (drawing),
-:mod:`.texts` (the Russian and English catalogues). The events are in
-:mod:`trt_actors.events.session`.
+:mod:`.canvas`, :mod:`.screens`, :mod:`.wizard_screens` and
+:mod:`.money_screens` (drawing), :mod:`.texts` (the Russian and English
+catalogues). The events are in :mod:`trt_actors.events.session`.
 """
 
 from __future__ import annotations
@@ -30,19 +32,24 @@ from trt_actors.session.callback_data import BadCallbackData
 from trt_actors.session.commands import (
     COMMAND_DECODER,
     ButtonPressed,
+    LedgerReported,
+    PaymentReceived,
     PhotoReceived,
     SessionCommand,
     TextReceived,
     Unsupported,
 )
-from trt_actors.session.decider import SessionDecider, confirmation_id
+from trt_actors.session.decider import HOLD_SECONDS, SessionDecider, confirmation_id
 from trt_actors.session.state import SessionState
 
 __all__ = [
     "COMMAND_DECODER",
+    "HOLD_SECONDS",
     "SESSION_EVENTS",
     "BadCallbackData",
     "ButtonPressed",
+    "LedgerReported",
+    "PaymentReceived",
     "PhotoReceived",
     "SessionCommand",
     "SessionDecider",

@@ -29,6 +29,7 @@ __all__ = [
     "VERSION",
     "Action",
     "BadCallbackData",
+    "BuyPackage",
     "ChooseLanguage",
     "ChooseValue",
     "Confirm",
@@ -42,6 +43,7 @@ __all__ = [
     "OpenLanguages",
     "OpenMenu",
     "OpenModel",
+    "OpenTopUp",
     "ResumeDraft",
     "SkipRest",
     "SkipStep",
@@ -87,6 +89,17 @@ class OpenBalance(_Action, frozen=True, tag="balance"):
 
 class OpenHistory(_Action, frozen=True, tag="history"):
     """The history of generations."""
+
+
+class OpenTopUp(_Action, frozen=True, tag="topup"):
+    """The Telegram Stars packages."""
+
+
+class BuyPackage(_Action, frozen=True, tag="buy_package"):
+    """Ask for an invoice: ``stars`` for ``credits`` (both, so a package changed since is recognised)."""
+
+    stars: int
+    credits: int
 
 
 class OpenLanguages(_Action, frozen=True, tag="languages"):
@@ -162,6 +175,8 @@ Action: TypeAlias = (
     | OpenHelp
     | OpenBalance
     | OpenHistory
+    | OpenTopUp
+    | BuyPackage
     | OpenLanguages
     | ChooseLanguage
     | OpenCategory
@@ -199,6 +214,7 @@ _BARE: Final[dict[str, Action]] = {
     "h": OpenHelp(),
     "b": OpenBalance(),
     "y": OpenHistory(),
+    "t": OpenTopUp(),
     "l": OpenLanguages(),
     "go": StartDraft(),
     "w": ResumeDraft(),
@@ -214,6 +230,7 @@ _CATEGORY: Final = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _NUMBER: Final = re.compile(r"0|[1-9][0-9]{0,3}")
 _NONCE: Final = re.compile(r"0|[1-9a-z][0-9a-z]{0,11}")
 _CONFIRMATION: Final = re.compile(r"[0-9a-z]{4,16}")
+_PACKAGE: Final = re.compile(r"([1-9][0-9]{0,6})-([1-9][0-9]{0,8})")
 LANGUAGES: Final = ("ru", "en")
 
 
@@ -243,6 +260,8 @@ def _verb_and_arg(action: Action) -> tuple[str, str | None]:
             return "v", str(index)
         case Confirm(confirmation_id=confirmation_id):
             return "ok", confirmation_id
+        case BuyPackage(stars=stars, credits=credits):
+            return "tp", f"{stars}-{credits}"
     return _VERB_OF[type(action)], None
 
 
@@ -289,7 +308,9 @@ def _parsed(verb: str, arg: str) -> Action:
             return ChooseValue(index=int(arg))
         case "ok" if _CONFIRMATION.fullmatch(arg):
             return Confirm(confirmation_id=arg)
-        case "lg" | "c" | "p" | "o" | "v" | "ok":
+        case "tp" if (package := _PACKAGE.fullmatch(arg)) is not None:
+            return BuyPackage(stars=int(package[1]), credits=int(package[2]))
+        case "lg" | "c" | "p" | "o" | "v" | "ok" | "tp":
             raise BadCallbackData("malformed", f"{arg!r} is not a valid argument of {verb!r}")
     raise BadCallbackData("unknown_action", f"no action {verb!r} takes an argument")
 

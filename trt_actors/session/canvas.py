@@ -15,6 +15,7 @@ from trt_actors.events import Button
 from trt_actors.session.callback_data import Action, encode
 from trt_actors.session.state import SessionState
 from trt_actors.session.texts import Markup, Texts
+from trt_actors.stars import StarsPackage
 
 __all__ = ["MAX_TEXT", "Audience", "Canvas", "Rendered", "Rows"]
 
@@ -45,14 +46,16 @@ class Rendered(NamedTuple):
 
 
 class Canvas:
-    """The registry, state, audience and catalogue one rendering needs, and a button factory."""
+    """The registry, Stars packages, state, audience and catalogue one rendering needs, and a button factory."""
 
-    __slots__ = ("audience", "registry", "state", "texts")
+    __slots__ = ("audience", "packages", "registry", "state", "texts")
 
-    def __init__(self, registry: Registry, state: SessionState, audience: Audience) -> None:
+    def __init__(self, registry: Registry, state: SessionState, audience: Audience,
+                 packages: tuple[StarsPackage, ...] = ()) -> None:
         self.registry = registry
         self.state = state
         self.audience = audience
+        self.packages = packages
         self.texts = Texts.of(audience.language)
 
     def say(self, key: str, **args: object) -> Markup:

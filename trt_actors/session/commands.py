@@ -1,12 +1,13 @@
-"""What the update receiver tells a chat's session: one command per understood update.
+"""What a chat's session is told: one command per understood update, and one per ledger event about its user.
 
 Commands are frozen, tagged msgspec Structs sharing the fields of
 :class:`SessionCommand`'s members: the chat, the user, the update's ``cid``
 and ``update_id``, the time (``ts``, from the update: the decider never reads
 a clock), Telegram's ``language_code`` and the user's first name: all of
-it read from the recorded update. Nothing else enters a command (the
-balance a session shows comes from its own events, ``BalanceSeen``).
-Decode a command from bytes with :data:`COMMAND_DECODER`::
+it read from the recorded update. :class:`LedgerReported` is the one command
+that comes from the log instead (the ledger's event, ``update_id`` 0); the
+balance a session shows comes only from it, through the session's own
+``BalanceSeen``. Decode a command from bytes with :data:`COMMAND_DECODER`::
 
     command = TextReceived(chat_id=1, user_id=1, cid="c1", update_id=7, ts=0.0, text="/start ref_42")
     assert COMMAND_DECODER.decode(msgspec.json.encode(command)) == command
@@ -22,6 +23,8 @@ import msgspec
 __all__ = [
     "COMMAND_DECODER",
     "ButtonPressed",
+    "LedgerReported",
+    "PaymentReceived",
     "PhotoReceived",
     "SessionCommand",
     "TextReceived",
@@ -75,7 +78,43 @@ class Unsupported(_Command, frozen=True, kw_only=True, tag=True):
     kind: str
 
 
-SessionCommand: TypeAlias = TextReceived | PhotoReceived | ButtonPressed | Unsupported
+class PaymentReceived(_Command, frozen=True, kw_only=True, tag=True):
+    """A message with successful_payment in the chat (a Stars payment went through)."""
+
+    currency: str
+    total_amount: int
+    invoice_payload: str
+    telegram_payment_charge_id: str
+    provider_payment_charge_id: str = ""
+
+
+class LedgerReported(_Command, frozen=True, kw_only=True, tag=True):
+    """The ledger recorded one of its events about this user (update_id is 0: it comes from the log, not an update).
+
+    ``event`` is the ledger event's type (``HoldPlaced``, ``HoldRejected``,
+    ``HoldCaptured``, ``HoldVoided``, ``Credited``, ``RefundReserved``,
+    ``RefundRejected``, ``RefundCompleted``, ``RefundFailed``);
+    ``operation_id`` its hold, credit or refund id; ``amount`` what it is
+    about (the hold, the capture, the void, the credit, the refund);
+    ``available`` and ``held`` the balance after it. ``reason`` is a
+    rejection's, a void's or a credit's reason (``topup``, ``welcome``,
+    ``referral``, ``adjustment``); ``model_id`` a hold's model; ``stars`` a
+    top-up's Stars.
+    """
+
+    event: str
+    operation_id: str
+    amount: int
+    available: int
+    held: int
+    reason: str = ""
+    model_id: str = ""
+    stars: int = 0
+
+
+SessionCommand: TypeAlias = (
+    TextReceived | PhotoReceived | ButtonPressed | Unsupported | PaymentReceived | LedgerReported
+)
 """Everything a session accepts."""
 
 COMMAND_DECODER: msgspec.json.Decoder[SessionCommand] = msgspec.json.Decoder(SessionCommand)

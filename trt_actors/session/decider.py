@@ -1,17 +1,26 @@
-"""The session's pure decider: one chat's conversation, from ``/start`` to the confirmed order.
+"""The session's pure decider: one chat's conversation, from ``/start`` to the order and its payment.
 
 ``decide(state, command)`` returns the events one command causes and never
 raises for anything a user can send: bad input is an answer (a notice and the
-current screen), not an exception. Every command ends in exactly one
-``UiRendered``, the message the user sees, with dispatch id ``f"{cid}/0"``:
+current screen), not an exception. Every command from the user ends in
+exactly one ``UiRendered``, the message the user sees, with dispatch id
+``f"{cid}/0"``, except a Stars payment that credits (``TopUpPaid``: the
+ledger's receipt follows); a ledger report ends in at most one (see
+:mod:`.ledger_reports`):
 
 * text and photos get a **new** message; a button press **edits** the
   message that carried the button (``edit_message_id``); see :mod:`.taps`
   for how a press is judged (``CallbackAccepted`` or ``CallbackRejected``);
 * the very first command of a chat starts the session (``SessionStarted``);
 * slash commands work anywhere: ``/start [payload]``, ``/menu``, ``/help``,
-  ``/lang [ru|en]``, ``/balance``, ``/history``, ``/debug``, ``/cancel``, also
-  as ``/help@botname``; text in the wizard answers the step on screen;
+  ``/lang [ru|en]``, ``/balance``, ``/topup``, ``/history``, ``/debug``,
+  ``/cancel``, also as ``/help@botname``; text in the wizard answers the step on screen;
+* Confirm asks the ledger to hold the price (``GenerationRequested``, see
+  :mod:`.orders`), and the ledger's reports (``LedgerReported``) become the
+  balance the session shows (``BalanceSeen``) and messages about orders and
+  top-ups (:mod:`.ledger_reports`);
+* a package tap asks for a Stars invoice and a ``successful_payment`` is
+  matched against it (``TopUpPaid`` or ``PaymentRejected``, see :mod:`.payments`);
 * a photo answers a photo step; its caption answers the next step too when
   that step asks for text (a photo captioned "make it snowy");
 * a message the session cannot use records ``MessageRejected`` (before the
@@ -44,8 +53,9 @@ current screen), not an exception. Every command ends in exactly one
 When ``decide`` raises (a bug), :meth:`SessionDecider.crashed` gives the
 answer the runtime sends instead: "something went wrong" (see :mod:`.crash`).
 
-Time and ids come only from the command (the confirmation id is a hash of the
-``cid``), so the same commands always give the same events::
+Time and ids come only from the command (the confirmation id and the top-up
+id are hashes of the ``cid``; a hold expires at the tap's ``ts`` plus
+:data:`HOLD_SECONDS`), so the same commands always give the same events::
 
     decider = SessionDecider(load_valid_registry())
     state = decider.initial_state()
@@ -75,6 +85,8 @@ from trt_actors.events.session import (
 )
 from trt_actors.session.commands import (
     ButtonPressed,
+    LedgerReported,
+    PaymentReceived,
     PhotoReceived,
     SessionCommand,
     TextReceived,
@@ -82,13 +94,17 @@ from trt_actors.session.commands import (
     well_formed,
 )
 from trt_actors.session.crash import crash_answer
+from trt_actors.session.ledger_reports import report
+from trt_actors.session.orders import HOLD_SECONDS
+from trt_actors.session.payments import pay
 from trt_actors.session.state import SessionState, evolve
 from trt_actors.session.taps import press
 from trt_actors.session.texts import LANGUAGES, Texts
 from trt_actors.session.turn import Turn, confirmation_id
 from trt_actors.session.wizard import Problem, choices, current_field, image_limits, parse_number, parse_text
+from trt_actors.stars import DEFAULT_PACKAGES, StarsPackage
 
-__all__ = ["MESSAGE_REJECTIONS", "SCREEN_COMMANDS", "SessionDecider", "confirmation_id"]
+__all__ = ["HOLD_SECONDS", "MESSAGE_REJECTIONS", "SCREEN_COMMANDS", "SessionDecider", "confirmation_id"]
 
 MESSAGE_REJECTIONS: Final = frozenset({
     "unsupported_kind", "unknown_text", "unknown_command", "unknown_model", "awaiting_confirmation",
@@ -104,6 +120,7 @@ SCREEN_COMMANDS: Final = {
     "lang": "language",
     "language": "language",
     "balance": "balance",
+    "topup": "topup",
     "history": "history",
     "debug": "debug",
 }
@@ -113,12 +130,17 @@ _COMMAND: Final = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\
 
 
 class SessionDecider:
-    """The decider of one chat's session (see the module docstring); shares nothing but the registry."""
+    """The decider of one chat's session (see the module docstring); shares nothing but the registry and packages.
 
-    __slots__ = ("registry",)
+    ``packages`` are the Telegram Stars packages the top-up screen offers
+    (``STARS_PACKAGES``); a tap on one no longer among them is refused.
+    """
 
-    def __init__(self, registry: Registry) -> None:
+    __slots__ = ("packages", "registry")
+
+    def __init__(self, registry: Registry, packages: tuple[StarsPackage, ...] = DEFAULT_PACKAGES) -> None:
         self.registry = registry
+        self.packages = packages
 
     def initial_state(self) -> SessionState:
         return SessionState()
@@ -127,9 +149,9 @@ class SessionDecider:
         return evolve(state, event)
 
     def decide(self, state: SessionState, command: SessionCommand) -> list[Event]:
-        """The events ``command`` causes in ``state``; always ends with one ``UiRendered``."""
+        """The events ``command`` causes in ``state``; a user's command ends with one ``UiRendered``."""
         command = well_formed(command)
-        turn = Turn(self.registry, state, command)
+        turn = Turn(self.registry, self.packages, state, command)
         match command:
             case TextReceived(text=text):
                 return _text(turn, text)
@@ -142,6 +164,10 @@ class SessionDecider:
                 turn.refuse(Problem("notice.unsupported", "unsupported_kind", (("kind", turn.texts.kind(kind)),)),
                             detail=kind)
                 return turn.show()
+            case PaymentReceived():
+                return pay(turn, command)
+            case LedgerReported():
+                return report(turn, command)
 
     def crashed(self, state: SessionState, command: SessionCommand) -> list[Event]:
         """The answer when :meth:`decide` raised: "something went wrong", as a new message. Never raises.
@@ -149,8 +175,12 @@ class SessionDecider:
         The runtime records the crash (``ActorCrashed``) and appends these
         events instead of the ones ``decide`` failed to make. They depend on
         nothing but the user's language and fixed texts, so the state that
-        broke ``decide`` cannot break them (see :mod:`.crash`).
+        broke ``decide`` cannot break them (see :mod:`.crash`). A ledger
+        report gets no answer: the user asked nothing (and its ``cid``'s
+        first screen is already taken by the update that asked).
         """
+        if isinstance(command, LedgerReported):
+            return []
         return crash_answer(state, command, registry_version=_version_of(self.registry))
 
 

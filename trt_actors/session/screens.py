@@ -2,8 +2,10 @@
 
 :func:`render` draws whatever screen the state is on, with an optional
 ``notice`` (already HTML) above it: an error, a hint, "that button is out of
-date". The menu screens are here; the wizard's screens (steps, confirmation,
-"coming") are in :mod:`trt_actors.session.wizard_screens`.
+date". The menu screens are here; the wizard's screens (steps, confirmation)
+are in :mod:`trt_actors.session.wizard_screens`, and the money screens
+(balance, top-up, an order's hold, the ledger's news) in
+:mod:`trt_actors.session.money_screens`.
 
 Every string from the user or the registry is escaped on the way in (see
 :mod:`trt_actors.session.texts`), texts stay well under Telegram's 4,096
@@ -13,6 +15,7 @@ characters, and every button's data fits in 64 bytes.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Final
 
 from registry import Model, QuoteError, Registry
@@ -28,14 +31,16 @@ from trt_actors.session.callback_data import (
     OpenLanguages,
     OpenMenu,
     OpenModel,
+    OpenTopUp,
     ResumeDraft,
     StartDraft,
     TurnPage,
 )
 from trt_actors.session.canvas import Audience, Canvas, Rendered, Rows
+from trt_actors.session.money_screens import balance, order, topup
 from trt_actors.session.texts import LANGUAGES
 from trt_actors.session.wizard import steps_of
-from trt_actors.session.wizard_screens import coming, wizard
+from trt_actors.session.wizard_screens import wizard
 
 __all__ = ["PAGE_SIZE", "Audience", "Rendered", "listed", "model_page", "render"]
 
@@ -43,9 +48,9 @@ PAGE_SIZE: Final = 8
 """Models per page of a category list."""
 
 
-def render(canvas: Canvas, notice: str = "") -> Rendered:
-    """The screen ``canvas.state`` is on, with ``notice`` (HTML) above it."""
-    drawn = _draw(canvas)
+def render(canvas: Canvas, notice: str = "", *, draw: Callable[[Canvas], Rendered] | None = None) -> Rendered:
+    """The screen ``canvas.state`` is on (or the one ``draw`` draws), with ``notice`` (HTML) above it."""
+    drawn = (draw or _draw)(canvas)
     text = f"{notice}\n\n{drawn.text}" if notice else str(drawn.text)  # a plain str: Markup is not encodable
     return Rendered(drawn.screen, text, drawn.buttons)
 
@@ -63,10 +68,12 @@ def _draw(canvas: Canvas) -> Rendered:
             model = _model(canvas, state.draft.model_id)
             if model is not None:
                 return wizard(canvas, model, state.draft)
-        case "coming":
-            return coming(canvas)
+        case "coming" if state.confirmed is not None:
+            return order(canvas, state.confirmed.confirmation_id)
         case "balance":
-            return _balance(canvas)
+            return balance(canvas)
+        case "topup":
+            return topup(canvas)
         case "history":
             return _history(canvas)
         case "help":
@@ -131,7 +138,8 @@ def _menu_rows(canvas: Canvas) -> Rows:
     rows: Rows = (
         *((canvas.button(canvas.texts.category(category), OpenCategory(category=category)),)
           for category in registry.categories()),
-        (canvas.labelled("btn.balance", OpenBalance()), canvas.labelled("btn.history", OpenHistory())),
+        (canvas.labelled("btn.balance", OpenBalance()), canvas.labelled("btn.topup", OpenTopUp()),
+         canvas.labelled("btn.history", OpenHistory())),
         (canvas.labelled("btn.help", OpenHelp()), canvas.labelled("btn.language", OpenLanguages())),
     )
     if len(_MENU_ROWS) >= _MAX_MENU_ROWS:
@@ -219,15 +227,6 @@ def _model_card(canvas: Canvas, model: Model) -> Rendered:
         (canvas.labelled("btn.back", GoBack()), *_menu_row(canvas)),
     )
     return Rendered("model", "\n".join(lines), rows)
-
-
-def _balance(canvas: Canvas) -> Rendered:
-    state = canvas.state
-    lines = [canvas.say("balance.text", balance=canvas.credits(state.balance))]
-    if state.held > 0:
-        lines.append(canvas.say("balance.held", held=canvas.credits(state.held)))
-    rows: Rows = ((canvas.labelled("btn.history", OpenHistory()), *_menu_row(canvas)),)
-    return Rendered("balance", "\n".join(lines), rows)
 
 
 def _history(canvas: Canvas) -> Rendered:

@@ -9,9 +9,17 @@ catalogue says today.
 
 ``nonce`` counts the session's domain events. Every rendered button carries
 the nonce of the state it was drawn from; a tap with another nonce is stale.
-Rejections (``CallbackRejected``, ``MessageRejected``), re-renders and the
-ledger's ``BalanceSeen`` change no screen, so they leave the nonce (and every
-button on screen) as it was.
+Rejections (``CallbackRejected``, ``MessageRejected``, ``PaymentRejected``),
+re-renders, a payment recorded (``TopUpPaid``) and the ledger's
+``BalanceSeen`` change no screen, so they leave the nonce (and every button
+on screen) as it was.
+
+What a session remembers of money is bounded: the last orders it asked the
+ledger to hold (:data:`REQUESTS_KEPT`), the invoices it offered
+(:data:`INVOICES_KEPT`), the Stars charges it turned into credits and the
+ledger operations it has heard of (:data:`CHARGES_KEPT`,
+:data:`REPORTS_KEPT`), and the entries the balance screen lists
+(:data:`ENTRIES_KEPT`).
 """
 
 from __future__ import annotations
@@ -27,28 +35,41 @@ from trt_actors.events.session import (
     ConfirmationAccepted,
     ConfirmationOffered,
     DraftDiscarded,
+    DraftRestored,
     DraftResumed,
     DraftStarted,
     DraftStepBack,
+    Files,
+    GenerationRequested,
     ImageAdded,
     ImagesCompleted,
-    Files,
+    InvoiceRequested,
     LanguageChosen,
     MessageRejected,
     Param,
     ParameterSet,
     ParameterSkipped,
     ParamValue,
+    PaymentRejected,
     ScreenOpened,
     SessionStarted,
+    TopUpPaid,
 )
 
 __all__ = [
     "ACCEPTED_KEPT",
+    "CHARGES_KEPT",
+    "ENTRIES_KEPT",
+    "INVOICES_KEPT",
     "OFFERED_KEPT",
+    "REPORTS_KEPT",
+    "REQUESTS_KEPT",
     "Draft",
     "DraftImage",
+    "Entry",
+    "Invoice",
     "Offer",
+    "Request",
     "SessionState",
     "evolve",
 ]
@@ -58,6 +79,21 @@ OFFERED_KEPT: Final = 8
 
 ACCEPTED_KEPT: Final = 32
 """How many recent confirmation ids a session remembers as accepted (a double tap is refused)."""
+
+REQUESTS_KEPT: Final = 10
+"""How many confirmed orders a session remembers (to edit their message when the ledger answers)."""
+
+INVOICES_KEPT: Final = 20
+"""How many offered invoices a session remembers; a payment for an older one is recorded, not credited."""
+
+CHARGES_KEPT: Final = 64
+"""How many credited Stars charge ids a session remembers (a repeated one is refused)."""
+
+REPORTS_KEPT: Final = 64
+"""How many ledger operations (event type and id) a session remembers hearing of (a repeat records nothing)."""
+
+ENTRIES_KEPT: Final = 10
+"""How many ledger entries the balance screen lists."""
 
 
 class DraftImage(msgspec.Struct, frozen=True):
@@ -101,12 +137,52 @@ class Draft(msgspec.Struct, frozen=True):
 
 
 class Offer(msgspec.Struct, frozen=True):
-    """The confirmation on screen: its id and the quote behind it."""
+    """The confirmation on screen: its id, the quote behind it, and when it was drawn."""
 
     confirmation_id: str
     credits: int
     rule: str
     registry_version: str
+    offered_at: float = 0.0
+
+
+class Request(msgspec.Struct, frozen=True):
+    """A confirmed order whose price the ledger was asked to hold (``GenerationRequested``).
+
+    ``status`` follows the ledger's reports: ``requested``, then ``placed``
+    or ``rejected``, then ``captured`` or ``voided``. ``message_id`` is the
+    confirmation message the answer edits; ``draft`` the order as it was
+    confirmed, brought back if the ledger refuses it.
+    """
+
+    confirmation_id: str
+    model_id: str
+    credits: int
+    message_id: int | None = None
+    draft: Draft | None = None
+    status: str = "requested"
+
+
+class Invoice(msgspec.Struct, frozen=True):
+    """A Stars invoice the session asked for; ``charge_id`` is the payment that paid it ("" until one does)."""
+
+    topup_id: str
+    stars: int
+    credits: int
+    charge_id: str = ""
+
+
+class Entry(msgspec.Struct, frozen=True):
+    """One ledger entry, as the balance screen lists it (the fields of its ``BalanceSeen``)."""
+
+    event: str
+    operation_id: str
+    change: int
+    amount: int = 0
+    reason: str = ""
+    model_id: str = ""
+    params: tuple[Param, ...] = ()
+    stars: int = 0
 
 
 class SessionState(msgspec.Struct, frozen=True):
@@ -115,12 +191,17 @@ class SessionState(msgspec.Struct, frozen=True):
     ``screen`` is where the user is: ``none`` (nothing yet), ``menu``,
     ``category`` (``category``, ``page``), ``model`` (``model_id``),
     ``wizard`` (the draft's current step, or its confirmation when ``offer``
-    is set), ``coming`` (confirmed; generation arrives in a later version),
-    ``balance``, ``history``, ``help``, ``language``, ``debug``.
+    is set), ``coming`` (confirmed: the order's price is being held, see
+    ``requests``), ``balance``, ``topup``, ``history``, ``help``,
+    ``language``, ``debug``.
     ``confirmed`` is the last order accepted (shown on the ``coming`` screen).
     ``language`` is empty until the session starts or the user chooses one.
     ``balance`` (credits to spend) and ``held`` (reserved for orders in
-    flight) are the ledger's last report (``BalanceSeen``); 0 until one comes.
+    flight) are the ledger's last report (``BalanceSeen``); 0 until one comes;
+    ``entries`` are the last entries it reported, oldest first, and
+    ``reported`` the keys (``event:operation_id``) of the last reports.
+    ``invoices`` are the Stars invoices offered, ``charges`` the Stars
+    charges already turned into credits.
     """
 
     started: bool = False
@@ -140,6 +221,36 @@ class SessionState(msgspec.Struct, frozen=True):
     last_cid: str = ""
     balance: int = 0
     held: int = 0
+    requests: tuple[Request, ...] = ()
+    invoices: tuple[Invoice, ...] = ()
+    charges: tuple[str, ...] = ()
+    reported: tuple[str, ...] = ()
+    entries: tuple[Entry, ...] = ()
+
+    def request(self, confirmation_id: str) -> Request | None:
+        """The remembered order confirmed as ``confirmation_id``, or None."""
+        for request in reversed(self.requests):
+            if request.confirmation_id == confirmation_id:
+                return request
+        return None
+
+    def invoice(self, topup_id: str) -> Invoice | None:
+        """The remembered invoice of ``topup_id``, or None."""
+        for invoice in reversed(self.invoices):
+            if invoice.topup_id == topup_id:
+                return invoice
+        return None
+
+
+def report_key(event: str, operation_id: str) -> str:
+    """How a session remembers that it heard of a ledger operation: ``HoldPlaced:3f2a9c1b0d``."""
+    return f"{event}:{operation_id}"
+
+
+_STATUS_OF_REPORT: Final = {
+    "HoldPlaced": "placed", "HoldRejected": "rejected", "HoldCaptured": "captured", "HoldVoided": "voided",
+}
+_NOT_ENTRIES: Final = frozenset({"HoldRejected", "RefundRejected"})
 
 
 def _without(params: tuple[Param, ...], names: tuple[str, ...]) -> tuple[Param, ...]:
@@ -204,11 +315,26 @@ def _domain(state: SessionState, event: Event) -> SessionState:
         case DraftDiscarded():
             return msgspec.structs.replace(state, draft=None, offer=None)
         case ConfirmationOffered(
-            confirmation_id=confirmation_id, credits=credits, rule=rule, registry_version=version
+            confirmation_id=confirmation_id, credits=credits, rule=rule, registry_version=version, offered_at=at
         ):
-            offer = Offer(confirmation_id=confirmation_id, credits=credits, rule=rule, registry_version=version)
+            offer = Offer(confirmation_id=confirmation_id, credits=credits, rule=rule, registry_version=version,
+                          offered_at=at)
             offered = (*state.offered, confirmation_id)[-OFFERED_KEPT:]
             return msgspec.structs.replace(state, screen="wizard", offer=offer, offered=offered)
+        case GenerationRequested(confirmation_id=confirmation_id, model_id=model_id, credits=credits,
+                                 message_id=message_id):
+            on_offer = state.offer is not None and state.offer.confirmation_id == confirmation_id
+            asked = Request(confirmation_id=confirmation_id, model_id=model_id, credits=credits,
+                            message_id=message_id, draft=state.draft if on_offer else None)
+            return msgspec.structs.replace(state, requests=(*state.requests, asked)[-REQUESTS_KEPT:])
+        case DraftRestored(confirmation_id=confirmation_id):
+            refused = state.request(confirmation_id)
+            if refused is None or refused.draft is None:
+                return state
+            return msgspec.structs.replace(state, draft=refused.draft, offer=None, model_id=refused.model_id)
+        case InvoiceRequested(topup_id=topup_id, stars=stars, credits=credits):
+            invoice = Invoice(topup_id=topup_id, stars=stars, credits=credits)
+            return msgspec.structs.replace(state, invoices=(*state.invoices, invoice)[-INVOICES_KEPT:])
         case ConfirmationAccepted(confirmation_id=confirmation_id):
             accepted = (*state.accepted, confirmation_id)[-ACCEPTED_KEPT:]
             confirmed = state.offer if state.offer and state.offer.confirmation_id == confirmation_id else None
@@ -220,19 +346,48 @@ def _domain(state: SessionState, event: Event) -> SessionState:
     return state
 
 
+def _balance_seen(state: SessionState, seen: BalanceSeen) -> SessionState:
+    """The ledger's report: the balance, and (in reports that name their entry) the entry and the order's status."""
+    after = msgspec.structs.replace(state, balance=seen.available, held=seen.held)
+    if not seen.event:
+        return after
+    reported = (*state.reported, report_key(seen.event, seen.operation_id))[-REPORTS_KEPT:]
+    entries = state.entries
+    if seen.event not in _NOT_ENTRIES:
+        entry = Entry(event=seen.event, operation_id=seen.operation_id, change=seen.change, amount=seen.amount,
+                      reason=seen.reason, model_id=seen.model_id, params=seen.params, stars=seen.stars)
+        entries = (*entries, entry)[-ENTRIES_KEPT:]
+    requests = state.requests
+    status = _STATUS_OF_REPORT.get(seen.event)
+    if status is not None:
+        requests = tuple(msgspec.structs.replace(request, status=status)
+                         if request.confirmation_id == seen.operation_id else request for request in requests)
+    return msgspec.structs.replace(after, reported=reported, entries=entries, requests=requests)
+
+
+def _paid(state: SessionState, paid: TopUpPaid) -> SessionState:
+    invoices = tuple(msgspec.structs.replace(invoice, charge_id=paid.charge_id)
+                     if invoice.topup_id == paid.topup_id else invoice for invoice in state.invoices)
+    charges = (*state.charges, paid.charge_id)[-CHARGES_KEPT:]
+    return msgspec.structs.replace(state, invoices=invoices, charges=charges)
+
+
 def evolve(state: SessionState, event: Event) -> SessionState:
     """The state after ``event``. Events a session does not care about leave it as it was.
 
     A ``UiRendered`` remembers its ``cid`` (the part of the dispatch id before
-    the last ``/``) for ``/debug``; a ``BalanceSeen`` replaces the balance;
-    verdicts on taps and messages change nothing. None of them moves the nonce.
+    the last ``/``) for ``/debug``; a ``BalanceSeen`` replaces the balance
+    (and adds its entry); a ``TopUpPaid`` marks its invoice paid; verdicts on
+    taps, messages and payments change nothing. None of them moves the nonce.
     """
     match event:
         case UiRendered(dispatch_id=dispatch_id):
             return msgspec.structs.replace(state, last_cid=dispatch_id.rpartition("/")[0])
-        case BalanceSeen(available=available, held=held):
-            return msgspec.structs.replace(state, balance=available, held=held)
-        case CallbackAccepted() | CallbackRejected() | MessageRejected():
+        case BalanceSeen():
+            return _balance_seen(state, event)
+        case TopUpPaid():
+            return _paid(state, event)
+        case CallbackAccepted() | CallbackRejected() | MessageRejected() | PaymentRejected():
             return state
     if not isinstance(event, SESSION_EVENTS):
         return state

@@ -5,9 +5,13 @@ other event) when its data is not ours (:mod:`.callback_data` says why), when
 it confirms an order already confirmed (``already_confirmed``), when it was
 drawn for another state (``stale_screen``: its nonce is not the state's), or
 when it does not fit the screen on show (``not_your_step``,
-``unknown_category``, ``unknown_model``, ``bad_value``). Navigation taps
-(menu, category, model card, help, ...) work from any screen; wizard taps
-only on their step.
+``unknown_category``, ``unknown_model``, ``bad_value``,
+``unknown_confirmation``: a Confirm for another confirmation than the one on
+screen). A few refusals lead on instead of redrawing: a confirmation too old
+(``confirmation_expired``) or repriced (``price_changed``) is offered again
+(see :mod:`.orders`), and a package no longer sold (``package_gone``) shows
+the packages again. Navigation taps (menu, category, model card, balance,
+top-up, a package, help, ...) work from any screen; wizard taps only on their step.
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ from typing import Final
 
 from trt_actors.events import CallbackAccepted, CallbackRejected, Event
 from trt_actors.events.session import (
-    ConfirmationAccepted,
     DraftDiscarded,
     DraftResumed,
     DraftStarted,
@@ -29,6 +32,7 @@ from trt_actors.events.session import (
 from trt_actors.session.callback_data import (
     Action,
     BadCallbackData,
+    BuyPackage,
     CancelDraft,
     ChooseLanguage,
     ChooseValue,
@@ -42,6 +46,7 @@ from trt_actors.session.callback_data import (
     OpenLanguages,
     OpenMenu,
     OpenModel,
+    OpenTopUp,
     ResumeDraft,
     SkipRest,
     SkipStep,
@@ -51,6 +56,8 @@ from trt_actors.session.callback_data import (
     decode,
 )
 from trt_actors.session.commands import ButtonPressed
+from trt_actors.session.orders import confirm
+from trt_actors.session.payments import buy
 from trt_actors.session.screens import PAGE_SIZE, listed, model_page
 from trt_actors.session.turn import Refused, Turn
 from trt_actors.session.wizard import can_skip, choices, current_field, image_limits, steps_of
@@ -60,7 +67,11 @@ __all__ = ["REJECTED_DATA_CHARS", "press"]
 REJECTED_DATA_CHARS: Final = 128
 """How much of a rejected tap's data ``CallbackRejected`` keeps (forged data can be long)."""
 
-_NOTICE_OF_REASON: Final = {"stale_screen": "notice.stale", "already_confirmed": "notice.already_confirmed"}
+_NOTICE_OF_REASON: Final = {
+    "stale_screen": "notice.stale",
+    "already_confirmed": "notice.already_confirmed",
+    "unknown_confirmation": "notice.unknown_confirmation",
+}
 
 
 def press(turn: Turn, command: ButtonPressed) -> list[Event]:
@@ -73,19 +84,22 @@ def press(turn: Turn, command: ButtonPressed) -> list[Event]:
             raise Refused("already_confirmed")
         if tap.nonce != turn.state.nonce:
             raise Refused("stale_screen")
-        _act(turn, tap.action)
+        _act(turn, tap.action, command.message_id)
     except (BadCallbackData, Refused) as refusal:
-        turn.state, turn.notice = before, ""
-        del turn.events[recorded:]
         reason = refusal.reason_code
-        turn.record(CallbackRejected(reason_code=reason, data=command.data[:REJECTED_DATA_CHARS]))
-        turn.say(_NOTICE_OF_REASON.get(reason, "notice.rejected"))
+        leads_on = isinstance(refusal, Refused) and refusal.keep
+        if not leads_on:
+            turn.state = before
+            del turn.events[recorded:]
+        turn.events.insert(recorded, CallbackRejected(reason_code=reason, data=command.data[:REJECTED_DATA_CHARS]))
+        notice = refusal.notice if isinstance(refusal, Refused) and refusal.notice else ""
+        turn.say(notice or _NOTICE_OF_REASON.get(reason, "notice.rejected"))
         return turn.show(edit=command.message_id)
     turn.events.insert(recorded, CallbackAccepted(action=action_name(tap.action)))
     return turn.show(edit=command.message_id)
 
 
-def _act(turn: Turn, action: Action) -> None:
+def _act(turn: Turn, action: Action, message_id: int | None) -> None:
     state = turn.state
     match action:
         case OpenMenu():
@@ -94,6 +108,10 @@ def _act(turn: Turn, action: Action) -> None:
             turn.open("help")
         case OpenBalance():
             turn.open("balance")
+        case OpenTopUp():
+            turn.open("topup")
+        case BuyPackage():
+            buy(turn, action)
         case OpenHistory():
             turn.open("history")
         case OpenLanguages():
@@ -143,19 +161,18 @@ def _act(turn: Turn, action: Action) -> None:
                 turn.say("notice.cancelled")
             turn.open("menu")
         case _:
-            _answer(turn, action)
+            _answer(turn, action, message_id)
 
 
-def _answer(turn: Turn, action: Action) -> None:
+def _answer(turn: Turn, action: Action, message_id: int | None) -> None:
     """The wizard's buttons: a value, skip, skip the rest, enough photos, confirm."""
     model, draft = turn.wizard_model()
     field = current_field(model, draft)
     if isinstance(action, Confirm):
         offer = turn.state.offer
-        if field is not None or offer is None or offer.confirmation_id != action.confirmation_id:
-            raise Refused("not_your_step")
-        turn.record(ConfirmationAccepted(confirmation_id=offer.confirmation_id, model_id=model.id,
-                                         credits=offer.credits))
+        if offer is None or offer.confirmation_id != action.confirmation_id:
+            raise Refused("unknown_confirmation")
+        confirm(turn, model, draft, offer, message_id)
         return
     if field is None:
         raise Refused("not_your_step")

@@ -3,27 +3,32 @@
 :class:`Turn` is the decider's working surface, created per command and
 thrown away after it. Nothing in it reads a clock or draws a random number:
 the confirmation id is a hash of the command's ``cid`` and the dispatch id is
-``f"{cid}/{n}"``. Every screen records the registry's version and the texts'
-version it was drawn with.
+``f"{cid}/{n}"``. A ledger report carries the ``cid`` of the update that
+started its chain, which already has a ``f"{cid}/0"``, so its screen is
+``f"{cid}/{event}.{h}"`` instead, ``h`` a hash of the operation id: unique
+per operation, the same on every replay. Every screen records the registry's
+version and the texts' version it was drawn with.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from typing import Final
 
 from registry import Model, QuoteError, Registry
 from trt_actors.events import Event, UiRendered
 from trt_actors.events.session import ConfirmationOffered, MessageRejected, ScreenOpened, SessionStarted
-from trt_actors.session.canvas import Audience, Canvas
-from trt_actors.session.commands import SessionCommand
+from trt_actors.session.canvas import Audience, Canvas, Rendered
+from trt_actors.session.commands import LedgerReported, SessionCommand
 from trt_actors.session.screens import render
+from trt_actors.stars import StarsPackage
 from trt_actors.session.state import Draft, SessionState, evolve
 from trt_actors.session.texts import TEXTS_VERSION, Texts, language_of
 from trt_actors.session.wizard import Problem, quote_params, steps_of
 
-__all__ = ["DETAIL_CHARS", "Refused", "Turn", "confirmation_id"]
+__all__ = ["DETAIL_CHARS", "Refused", "Turn", "confirmation_id", "short_hash"]
 
 DETAIL_CHARS: Final = 64
 """How much of a refusal's detail ``MessageRejected`` keeps."""
@@ -32,17 +37,30 @@ _PAYLOAD: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _REFERRAL: Final = re.compile(r"ref_([0-9]{1,15})")
 
 
+def short_hash(text: str, *, salt: str = "") -> str:
+    """10 hex digits of the BLAKE2b hash of ``salt`` and ``text``: a short id that a replay finds again."""
+    return hashlib.blake2b((salt + text).encode("utf-8", "surrogatepass"), digest_size=5).hexdigest()
+
+
 def confirmation_id(cid: str) -> str:
     """The confirmation id offered while handling ``cid``: 10 hex digits of its BLAKE2b hash."""
-    return hashlib.blake2b(cid.encode("utf-8", "surrogatepass"), digest_size=5).hexdigest()
+    return short_hash(cid)
 
 
 class Refused(Exception):
-    """A well-formed tap that makes no sense in the current state."""
+    """A well-formed tap that makes no sense in the current state.
 
-    def __init__(self, reason_code: str) -> None:
+    A plain refusal records nothing but the ``CallbackRejected`` and redraws
+    the screen. With ``keep=True`` the tap is still rejected, but what the
+    handler recorded before raising stays (a confirmation offered again at
+    today's price, the top-up screen again), with ``notice`` above it.
+    """
+
+    def __init__(self, reason_code: str, *, keep: bool = False, notice: str = "") -> None:
         super().__init__(reason_code)
         self.reason_code = reason_code
+        self.keep = keep
+        self.notice = notice
 
 
 class Turn:
@@ -53,10 +71,12 @@ class Turn:
     :meth:`show`, which draws the screen the state is now on.
     """
 
-    __slots__ = ("command", "events", "notice", "registry", "state")
+    __slots__ = ("command", "events", "notice", "packages", "registry", "state")
 
-    def __init__(self, registry: Registry, state: SessionState, command: SessionCommand) -> None:
+    def __init__(self, registry: Registry, packages: tuple[StarsPackage, ...], state: SessionState,
+                 command: SessionCommand) -> None:
         self.registry = registry
+        self.packages = packages
         self.state = state
         self.command = command
         self.events: list[Event] = []
@@ -90,18 +110,29 @@ class Turn:
     def open(self, screen: str, *, category: str = "", page: int = 0, model_id: str = "") -> None:
         self.record(ScreenOpened(screen=screen, category=category, page=page, model_id=model_id))
 
-    def show(self, *, edit: int | None = None) -> list[Event]:
-        """Render the current screen (editing message ``edit``, or as a new message) and return every event."""
-        if self.state.screen == "none":
+    def show(self, *, edit: int | None = None, draw: Callable[[Canvas], Rendered] | None = None) -> list[Event]:
+        """Render the current screen (editing message ``edit``, or as a new message) and return every event.
+
+        ``draw`` draws another screen than the state's: a message about one
+        order or one payment, whose buttons still carry the state's nonce.
+        """
+        if self.state.screen == "none" and draw is None:
             self.open("menu")
         command = self.command
         audience = Audience(language=self.texts.language, first_name=command.first_name, cid=command.cid)
-        drawn = render(Canvas(self.registry, self.state, audience), self.notice)
-        dispatch_id = f"{command.cid}/{sum(isinstance(event, UiRendered) for event in self.events)}"
-        self.record(UiRendered(screen=drawn.screen, dispatch_id=dispatch_id, text=drawn.text,
+        drawn = render(Canvas(self.registry, self.state, audience, self.packages), self.notice, draw=draw)
+        self.record(UiRendered(screen=drawn.screen, dispatch_id=self._dispatch_id(), text=drawn.text,
                                buttons=drawn.buttons, edit_message_id=edit,
                                registry_version=self.registry.version, texts_version=TEXTS_VERSION))
         return self.events
+
+    def _dispatch_id(self) -> str:
+        command = self.command
+        rendered = sum(isinstance(event, UiRendered) for event in self.events)
+        if isinstance(command, LedgerReported):
+            suffix = f"{command.event}.{short_hash(command.operation_id)}"
+            return f"{command.cid}/{suffix}" if rendered == 0 else f"{command.cid}/{suffix}.{rendered}"
+        return f"{command.cid}/{rendered}"
 
     # -- the session and its screens ---------------------------------------------------------
 
@@ -141,9 +172,12 @@ class Turn:
         model = self.model(draft.model_id)
         if model is None or draft.step < len(steps_of(model)):
             return
-        params = quote_params(draft)
+        self.offer(model, draft)
+
+    def offer(self, model: Model, draft: Draft) -> None:
+        """Record the confirmation of ``draft`` at today's price under a new id (nothing if it has no price)."""
         try:
-            quote = self.registry.quote(model, params)
+            quote = self.registry.quote(model, quote_params(draft))
         except QuoteError:
             return
         self.record(ConfirmationOffered(
@@ -155,4 +189,5 @@ class Turn:
             registry_version=quote.registry_version,
             files=draft.files(),
             balance=self.state.balance,
+            offered_at=self.command.ts,
         ))

@@ -1,4 +1,4 @@
-"""Drawing the wizard: one step ("step k of n"), the confirmation, and the "coming" screen. Pure.
+"""Drawing the wizard: one step ("step k of n") and the confirmation. Pure.
 
 A step shows what to send or choose, its limits, its default, and whether
 the price depends on it; buttons for enum values carry the price when the
@@ -20,8 +20,7 @@ from trt_actors.session.callback_data import (
     Confirm,
     FinishImages,
     GoBack,
-    OpenMenu,
-    OpenModel,
+    OpenTopUp,
     SkipRest,
     SkipStep,
 )
@@ -30,7 +29,7 @@ from trt_actors.session.state import Draft
 from trt_actors.session.texts import Markup
 from trt_actors.session.wizard import can_skip, choices, image_limits, quote_params, steps_of
 
-__all__ = ["PREVIEW_CHARS", "coming", "wizard"]
+__all__ = ["PREVIEW_CHARS", "wizard"]
 
 PREVIEW_CHARS: Final = 300
 """A long text answer is shown up to this many characters on the confirmation screen."""
@@ -174,27 +173,11 @@ def _confirmation(canvas: Canvas, model: Model, draft: Draft) -> Rendered:
     else:
         lines.append(canvas.say("confirm.short", price=price, balance=texts.credits(balance)))
     lines.append(canvas.say("confirm.note"))
-    rows = (
+    rows: list[tuple[Button, ...]] = [
         (canvas.labelled("btn.confirm", Confirm(confirmation_id=offer.confirmation_id), price=price),),
-        _back_cancel(canvas),
-    )
-    return Rendered("confirm", "\n".join(lines), rows)
+    ]
+    if balance < offer.credits:
+        rows.append((canvas.labelled("btn.topup", OpenTopUp()),))
+    rows.append(_back_cancel(canvas))
+    return Rendered("confirm", "\n".join(lines), tuple(rows))
 
-
-def coming(canvas: Canvas) -> Rendered:
-    """After "confirm": the order is recorded; generation itself arrives in a later version."""
-    state = canvas.state
-    try:
-        model = canvas.registry.model(state.model_id)
-        name = _name(canvas, model)
-    except KeyError:
-        model, name = None, state.model_id
-    confirmed = state.confirmed
-    price = canvas.texts.credits(confirmed.credits) if confirmed is not None else "?"
-    code = confirmed.confirmation_id if confirmed is not None else "?"
-    text = canvas.say("coming.text", model=name, price=price, code=code)
-    rows: list[tuple[Button, ...]] = []
-    if model is not None and model.enabled:
-        rows.append((canvas.labelled("btn.again", OpenModel(model_id=model.id)),))
-    rows.append((canvas.labelled("btn.menu", OpenMenu()),))
-    return Rendered("coming", text, tuple(rows))
