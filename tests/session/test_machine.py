@@ -2,12 +2,15 @@
 
 The machine sends random texts (commands, prompts, junk, very long ones),
 photos, unsupported messages, taps on buttons of the last screen, taps on
-buttons of older screens, and forged data. After every command: decide did
-not raise, exactly one message was rendered and Telegram would accept it
-(HTML, lengths, button data decodable within 64 bytes), a press got its
-verdict first. At the end: the state is the fold of all events from the
-initial state, snapshots and events round-trip, and replaying the same
-commands gives byte-identical events.
+buttons of older screens, forged data, Stars payments (for an invoice
+offered, or tampered with), and lets the ledger (the real pure decider)
+answer or report at random. After every user command: decide did not raise,
+exactly one message was rendered (none for a payment that credits: the
+receipt follows) and Telegram would accept it (HTML, lengths, button data
+decodable within 64 bytes), a press got its verdict first; a ledger report
+renders at most one. At the end: the state is the fold of all events from
+the initial state, snapshots and events round-trip, replaying the same
+commands gives byte-identical events, and no two messages share a dispatch id.
 """
 
 from __future__ import annotations
@@ -21,18 +24,20 @@ from tests.session.chat import Chat
 from tests.session.checks import check_message
 from registry import Registry
 from tests.session.conftest import _REAL, synthetic_registry
-from tests.session.test_wizard import answer_step
+from tests.session.test_wizard import answer_step, walk_to_confirmation
 from trt_actors.events import CODEC, CallbackAccepted, CallbackRejected, Event, UiRendered
-from trt_actors.events.session import BalanceSeen, SessionStarted
+from trt_actors.events.session import BalanceSeen, PaymentRejected, SessionStarted, TopUpPaid
 from trt_actors.runtime.decider import fold
 from trt_actors.session import ButtonPressed, SessionDecider, SessionState
 from trt_actors.session.decider import MESSAGE_REJECTIONS
+from trt_actors.session.payments import PAYMENT_REJECTIONS
 from trt_actors.session.texts import TEXTS_VERSION
+from trt_actors.stars import StarsPackage, invoice_payload
 
 SURROGATES = st.text(st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), min_size=1, max_size=3)
 TEXTS = st.one_of(
     st.sampled_from([
-        "/start", "/start ref_5", "/menu", "/help", "/lang", "/lang en", "/balance", "/history", "/debug",
+        "/start", "/start ref_5", "/menu", "/help", "/lang", "/lang en", "/balance", "/topup", "/history", "/debug",
         "/cancel", "/menu@trt_bot", "/nope", "a red fox", "16:9", "yes", "1K", "5", "0,5", "-1", "", "   ",
     ]),
     st.text(max_size=60),
@@ -42,12 +47,15 @@ TEXTS = st.one_of(
 FORGED = st.one_of(
     st.text(max_size=80),
     SURROGATES,
-    st.from_regex(r"1\.[0-9a-z]{1,3}\.(m|h|b|y|l|go|w|s|r|d|k|x|c|p|o|v|ok|lg)(\.[a-z0-9_./:-]{0,20})?", fullmatch=True),
+    st.from_regex(r"1\.[0-9a-z]{1,3}\.(m|h|b|y|t|l|go|w|s|r|d|k|x|c|p|o|v|ok|lg|tp)(\.[a-z0-9_./:-]{0,20})?",
+                  fullmatch=True),
 )
 
 
 class RandomUser(RuleBasedStateMachine):
     registry: Registry = _REAL
+    orderable: tuple[str, ...] = tuple(model.id for category in _REAL.categories()
+                                       for model in _REAL.models_in(category))
 
     def __init__(self) -> None:
         super().__init__()
@@ -61,7 +69,9 @@ class RandomUser(RuleBasedStateMachine):
         self.chat.see_balance(balance)
 
     def _after(self) -> None:
-        renders = [event for event in self.chat.last if isinstance(event, UiRendered)]
+        renders = self.chat.renders()
+        if [type(event) for event in self.chat.last] == [TopUpPaid]:
+            return
         assert len(renders) == 1 and self.chat.last[-1] is renders[0]
         check_message(renders[0])
         refused = self.chat.message_rejected()
@@ -130,6 +140,83 @@ class RandomUser(RuleBasedStateMachine):
         assert self.chat.state.nonce == before.nonce and self.chat.state.screen == before.screen
         assert (self.chat.state.balance, self.chat.state.held) == (available, held)
 
+    @rule(choice=st.integers(min_value=0, max_value=200))
+    def order_something(self, choice: int) -> None:
+        """Walk to the confirmation of some model and confirm it, the way most real sessions go."""
+        walk_to_confirmation(self.chat, self.registry, self.orderable[choice % len(self.orderable)])
+        confirm = [button for button in self.chat.buttons() if (button.data or "").split(".")[2] == "ok"]
+        if confirm:
+            self._press(confirm[0].data or "")
+        else:
+            self._after()
+
+    @rule(choice=st.integers(min_value=0, max_value=10))
+    def buy_a_package(self, choice: int) -> None:
+        self.chat.text("/topup")
+        self._after()
+        packages = [button for button in self.chat.buttons() if (button.data or "").split(".")[2] == "tp"]
+        if packages:
+            self._press(packages[choice % len(packages)].data or "")
+
+    @rule(choice=st.integers(min_value=0, max_value=50),
+          tamper=st.sampled_from(["none", "none", "currency", "amount", "payload", "unknown", "repeat"]))
+    def pay_an_invoice(self, choice: int, tamper: str) -> None:
+        """A successful_payment: for an invoice offered (most of the time), or one that matches nothing."""
+        invoices = self.chat.state.invoices
+        if not invoices and tamper == "none":
+            return
+        invoice = invoices[choice % len(invoices)] if invoices else None
+        payload = invoice_payload(invoice.topup_id, StarsPackage(invoice.stars, invoice.credits)) if invoice else ""
+        stars = invoice.stars if invoice else 50
+        charge = self.chat.state.charges[-1] if tamper == "repeat" and self.chat.state.charges else f"ch{choice}"
+        match tamper:
+            case "currency":
+                self.chat.pay(payload, stars, charge, currency="EUR")
+            case "amount":
+                self.chat.pay(payload, stars + 1, charge)
+            case "payload":
+                self.chat.pay(payload + "x" if payload else "nope", stars, charge)
+            case "unknown":
+                self.chat.pay(invoice_payload(f"t{choice}", StarsPackage(50, 100)), 50, charge)
+            case _:
+                self.chat.pay(payload, stars, charge)
+        self._after()
+        rejected = [event for event in self.chat.last if isinstance(event, PaymentRejected)]
+        paid = [event for event in self.chat.last if isinstance(event, TopUpPaid)]
+        assert len(rejected) + len(paid) == 1
+        assert all(event.reason_code in PAYMENT_REJECTIONS for event in rejected)
+        if tamper in ("currency", "amount", "payload", "unknown"):
+            assert not paid
+        event("paid" if paid else f"payment rejected: {rejected[0].reason_code}")
+
+    @rule()
+    def ledger_answers(self) -> None:
+        """The ledger answers what the session asked (holds, top-ups); each answer renders at most one message."""
+        before = len(self.chat.events)
+        self.chat.settle()
+        new = self.chat.events[before:]
+        for rendered in self.chat.renders(new):
+            check_message(rendered)
+            event(f"ledger answered: {rendered.screen}")
+        assert sum(isinstance(seen, BalanceSeen) for seen in new) >= len(self.chat.renders(new))
+
+    @rule(event=st.sampled_from(["HoldPlaced", "HoldRejected", "HoldCaptured", "HoldVoided", "Credited",
+                                 "RefundReserved", "RefundRejected", "RefundCompleted", "RefundFailed", "Unheard"]),
+          reason=st.sampled_from(["", "insufficient", "expired", "failed", "topup", "welcome", "spent"]),
+          amount=st.integers(1, 600), choice=st.integers(0, 20))
+    def ledger_reports_something(self, event: str, reason: str, amount: int, choice: int) -> None:
+        """Any report, about an order of this chat or not, once or twice: at most one message, a repeat is silent."""
+        requests = self.chat.state.requests
+        operation = requests[choice % len(requests)].confirmation_id if requests and choice % 2 else f"op{choice}"
+        heard = self.chat.report(event, operation, amount, available=choice * 10, held=0, reason=reason,
+                                 stars=amount if reason == "topup" else 0)
+        renders = self.chat.renders(heard)
+        assert len(renders) <= 1 and (not heard or isinstance(heard[0], BalanceSeen))
+        for rendered in renders:
+            check_message(rendered)
+        again = self.chat.send(self.chat.commands[-1])
+        assert heard == [] or again == []
+
     @invariant()
     def snapshots_round_trip(self) -> None:
         state = self.chat.state
@@ -153,12 +240,14 @@ class RandomUser(RuleBasedStateMachine):
         renders = [event for event in chat.events if isinstance(event, UiRendered)]
         assert all(render.registry_version == self.registry.version and render.texts_version == TEXTS_VERSION
                    for render in renders)
+        assert len({render.dispatch_id for render in renders}) == len(renders)
 
 
 class RandomUserOfOddModels(RandomUser):
     """The same user, on the synthetic catalogue: numbers, audio/video fields, no questions, three pages."""
 
     registry = synthetic_registry()
+    orderable = ("test/numbers", "test/no-questions")
 
 
 RandomUser.TestCase.settings = settings(

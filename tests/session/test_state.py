@@ -5,19 +5,37 @@ from __future__ import annotations
 import msgspec
 
 from trt_actors.events import CallbackRejected, DispatchOk, UiRendered, UpdateReceived
+from trt_actors.events.ledger import Quote
 from trt_actors.events.session import (
     BalanceSeen,
     ConfirmationAccepted,
     ConfirmationOffered,
+    DraftRestored,
     DraftStarted,
     DraftStepBack,
+    GenerationRequested,
     ImageAdded,
+    InvoiceRequested,
     MessageRejected,
     Param,
     ParameterSet,
+    PaymentRejected,
     ScreenOpened,
+    TopUpPaid,
 )
-from trt_actors.session.state import ACCEPTED_KEPT, OFFERED_KEPT, Draft, DraftImage, SessionState, evolve
+from trt_actors.session.state import (
+    ACCEPTED_KEPT,
+    ENTRIES_KEPT,
+    INVOICES_KEPT,
+    OFFERED_KEPT,
+    REPORTS_KEPT,
+    Draft,
+    DraftImage,
+    Invoice,
+    Request,
+    SessionState,
+    evolve,
+)
 
 
 def test_foreign_events_change_nothing() -> None:
@@ -107,3 +125,54 @@ def test_snapshots_written_before_the_balance_decode_with_zero() -> None:
     old = b'{"started":true,"language":"en","screen":"menu","nonce":2}'
     state = msgspec.json.decode(old, type=SessionState)
     assert (state.balance, state.held, state.nonce) == (0, 0, 2)
+
+
+def _requested(confirmation_id: str, message_id: int | None = 100) -> GenerationRequested:
+    quote = Quote(model_id="m", credits=8, rule="fixed", registry_version="v", kie_credits="4", markup="2")
+    return GenerationRequested(confirmation_id=confirmation_id, model_id="m", params=(), files=(), credits=8,
+                               quote=quote, expires_at=3600.0, message_id=message_id)
+
+
+def test_a_request_remembers_the_draft_it_consumed_and_a_refusal_brings_it_back() -> None:
+    state = evolve(evolve(SessionState(), DraftStarted(model_id="m")), _offer(1))
+    draft = state.draft
+    for event in (_requested("id0001"), ConfirmationAccepted(confirmation_id="id0001")):
+        state = evolve(state, event)
+    assert state.draft is None and state.request("id0001") == Request(
+        confirmation_id="id0001", model_id="m", credits=8, message_id=100, draft=draft)
+    state = evolve(state, BalanceSeen(available=3, event="HoldRejected", operation_id="id0001", amount=8))
+    refused = state.request("id0001")
+    assert refused is not None and refused.status == "rejected"
+    nonce = state.nonce
+    state = evolve(state, DraftRestored(confirmation_id="id0001"))
+    assert state.draft == draft and state.offer is None and state.nonce == nonce + 1
+
+
+def test_ledger_reports_keep_bounded_entries_and_keys_and_leave_the_nonce() -> None:
+    state = SessionState(nonce=5)
+    for number in range(100):
+        state = evolve(state, BalanceSeen(available=number, event="Credited", operation_id=f"c{number}",
+                                          change=1, amount=1, reason="adjustment"))
+    assert state.nonce == 5 and state.balance == 99
+    assert len(state.entries) == ENTRIES_KEPT and state.entries[-1].operation_id == "c99"
+    assert len(state.reported) == REPORTS_KEPT and state.reported[-1] == "Credited:c99"
+    rejected = evolve(state, BalanceSeen(available=99, event="HoldRejected", operation_id="h1"))
+    assert rejected.entries == state.entries and rejected.reported[-1] == "HoldRejected:h1"
+
+
+def test_an_old_balance_report_names_no_entry() -> None:
+    state = evolve(SessionState(), BalanceSeen(available=7, held=1))
+    assert (state.balance, state.held, state.entries, state.reported) == (7, 1, (), ())
+
+
+def test_invoices_and_payments_are_remembered_and_a_payment_moves_no_button() -> None:
+    state = SessionState(nonce=2)
+    for number in range(INVOICES_KEPT + 5):
+        state = evolve(state, InvoiceRequested(topup_id=f"t{number}", stars=50, credits=100,
+                                               payload=f"topup:50:100:t{number}", title="100", description="100"))
+    assert len(state.invoices) == INVOICES_KEPT and state.invoice("t0") is None
+    nonce = state.nonce
+    paid = evolve(state, TopUpPaid(topup_id="t24", charge_id="ch", stars=50, credits=100))
+    assert paid.invoice("t24") == Invoice(topup_id="t24", stars=50, credits=100, charge_id="ch")
+    assert paid.charges == ("ch",) and paid.nonce == nonce
+    assert evolve(paid, PaymentRejected(reason_code="already_credited", charge_id="ch")) == paid
