@@ -14,7 +14,9 @@ Then the user hears of it, as one message or not at all:
 ``HoldCaptured``       nothing more (the generation's result says it)
 ``HoldVoided``         a new message: the credits are back, and why
 ``Credited``           a new message: the receipt of a top-up ("+550 credits (250 ⭐)"),
-                       or the bonus or adjustment, with the balance after it
+                       or of an adjustment, with the balance after it; a welcome or
+                       referral bonus says nothing more (it lands while the user
+                       finds their way around the menu; the balance screen lists it)
 ``Refund…``            a new message: credits removed, Stars returned, refund failed or refused
 =====================  ==================================================================
 
@@ -40,8 +42,8 @@ __all__ = ["report"]
 _TAKEN: Final = frozenset({"HoldPlaced", "RefundReserved"})
 _GIVEN: Final = frozenset({"HoldVoided", "Credited", "RefundFailed"})
 _NO_CHANGE: Final = frozenset({"HoldRejected", "RefundRejected", "RefundCompleted"})
-_CREDIT_NOTES: Final = {"topup": "ledger.topup", "welcome": "ledger.welcome", "referral": "ledger.referral",
-                        "adjustment": "ledger.adjustment"}
+_CREDIT_NOTES: Final = {"topup": "ledger.topup", "adjustment": "ledger.adjustment"}
+_SILENT_CREDITS: Final = frozenset({"welcome", "referral"})
 _REFUND_NOTES: Final = {"RefundReserved": "ledger.refund_reserved", "RefundCompleted": "ledger.refund_completed",
                         "RefundFailed": "ledger.refund_failed", "RefundRejected": "ledger.refund_rejected"}
 
@@ -60,7 +62,7 @@ def report(turn: Turn, command: LedgerReported) -> list[Event]:
             return _refused(turn, request)
         case "HoldVoided":
             return turn.show(draw=lambda canvas: _released(canvas, command, request))
-        case "Credited":
+        case "Credited" if command.reason not in _SILENT_CREDITS:
             key = _CREDIT_NOTES.get(command.reason, "ledger.credited")
             credits, stars = turn.texts.credits(command.amount), command.stars
             return turn.show(draw=lambda canvas: ledger_note(canvas, key, credits=credits, stars=stars))

@@ -115,8 +115,6 @@ TEXTS: Final[dict[str, str]] = {
     "order.charged": "✅ {model}: {price} charged.\nOrder code: <code>{code}</code>",
     "order.released": "↩️ {model}: the order did not run, so its {price} are back on your balance.\nOrder code: <code>{code}</code>",
     "ledger.topup": "✅ <b>+{credits}</b> ({stars} ⭐). Balance: <b>{balance}</b>.",
-    "ledger.welcome": "🎁 Welcome bonus: <b>+{credits}</b>. Balance: <b>{balance}</b>.",
-    "ledger.referral": "🤝 Referral bonus: <b>+{credits}</b>. Balance: <b>{balance}</b>.",
     "ledger.adjustment": "🛠 Support adjusted your balance: <b>+{credits}</b>. Balance: <b>{balance}</b>.",
     "ledger.credited": "➕ <b>+{credits}</b>. Balance: <b>{balance}</b>.",
     "ledger.released": "↩️ <b>{credits}</b> are back on your balance ({what}: {reason}). Balance: <b>{balance}</b>.",

@@ -115,8 +115,6 @@ TEXTS: Final[dict[str, str]] = {
     "order.charged": "✅ {model}: списано {price}.\nКод заказа: <code>{code}</code>",
     "order.released": "↩️ {model}: заказ не выполнен, его {price} вернулись на баланс.\nКод заказа: <code>{code}</code>",
     "ledger.topup": "✅ <b>+{credits}</b> ({stars} ⭐). Баланс: <b>{balance}</b>.",
-    "ledger.welcome": "🎁 Приветственный бонус: <b>+{credits}</b>. Баланс: <b>{balance}</b>.",
-    "ledger.referral": "🤝 Бонус за приглашение: <b>+{credits}</b>. Баланс: <b>{balance}</b>.",
     "ledger.adjustment": "🛠 Поддержка изменила ваш баланс: <b>+{credits}</b>. Баланс: <b>{balance}</b>.",
     "ledger.credited": "➕ <b>+{credits}</b>. Баланс: <b>{balance}</b>.",
     "ledger.released": "↩️ <b>{credits}</b> вернулись на баланс ({what}: {reason}). Баланс: <b>{balance}</b>.",
