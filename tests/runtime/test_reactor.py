@@ -277,3 +277,28 @@ async def test_memory_is_bounded_by_max_pending_whatever_the_backlog(log: SQLite
         gate.set()
         await wait_through(reactor, log.statistics().writer.head_seq)
     assert most <= pending and reactor.statistics().handled == 12
+
+
+async def test_the_checkpoint_stays_behind_undone_events_while_the_reactor_waits_for_room(log: SQLiteEventLog) -> None:
+    # With max_pending reached, the reactor holds the next event while older ones are still being handled:
+    # a checkpoint saved then must not pass the older ones, or a crash at that moment loses them.
+    gate = trio.Event()
+
+    async def handle(key: Hashable, events: Sequence[RecordedEvent]) -> None:
+        await gate.wait()
+
+    reactor = Reactor("held", log, types=[Incremented.type_name()], handle=handle, key=lambda r: r.chat_id,
+                      max_pending=2, checkpoint_interval=0.01)
+    for n in range(6):
+        await emit(log, n, n)
+    first = (await log.read_from(1, 1))[0].seq
+    async with reacting(reactor):
+        with trio.fail_after(10):
+            while reactor.statistics().pending < 2:
+                await trio.sleep(0.005)
+        await trio.sleep(0.05)  # the reactor now holds the third event, waiting for room
+        assert reactor.checkpoint == first - 1
+        assert await reactor.load() == first - 1  # what was saved meanwhile
+        gate.set()
+        await wait_through(reactor, log.statistics().writer.head_seq)
+    assert reactor.statistics().handled == 6

@@ -154,10 +154,10 @@ class Reactor:
     @property
     def checkpoint(self) -> int:
         """Every matching event at or below this position is done (the events in between are not ours)."""
+        for seq in self._pending:
+            return seq - 1  # the oldest event not done yet (the one held waiting for room is newer still)
         if self._holding is not None:
             return self._holding - 1
-        for seq in self._pending:
-            return seq - 1
         return self._examined
 
     @property
