@@ -49,3 +49,11 @@ class Event(
         tag = cls.__struct_config__.tag
         assert isinstance(tag, str)
         return tag
+
+    def opened_item(self) -> str | None:
+        """The open item this event starts (``"hold:h1"``), if any; see :meth:`eventlog.EventStore.open_items`."""
+        return None
+
+    def closed_item(self) -> str | None:
+        """The open item this event ends, if any."""
+        return None

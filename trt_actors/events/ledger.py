@@ -82,6 +82,10 @@ class HoldPlaced(Event, frozen=True):
     available: int
     held: int
 
+    def opened_item(self) -> str:
+        """A pending hold is an open item until it is captured or voided (the expiry sweep lists them)."""
+        return f"hold:{self.hold_id}"
+
 
 class HoldRejected(Event, frozen=True):
     """No hold: ``reason`` ``insufficient`` (``available`` is below ``amount``). The hold id stays used."""
@@ -102,6 +106,10 @@ class HoldCaptured(Event, frozen=True):
     available: int
     held: int
 
+    def closed_item(self) -> str:
+        """The hold is resolved: its open item closes."""
+        return f"hold:{self.hold_id}"
+
 
 class HoldVoided(Event, frozen=True):
     """The hold's ``amount`` is available again; nothing was spent.
@@ -115,6 +123,10 @@ class HoldVoided(Event, frozen=True):
     reason: str
     available: int
     held: int
+
+    def closed_item(self) -> str:
+        """The hold is resolved: its open item closes."""
+        return f"hold:{self.hold_id}"
 
 
 class CaptureRejected(Event, frozen=True):

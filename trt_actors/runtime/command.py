@@ -144,6 +144,8 @@ def _envelope(events: Sequence[Event], meta: CommandMeta, stream: str) -> tuple[
             causation=meta.causation,
             chat_id=meta.chat_id,
             user_id=meta.user_id,
+            opens=event.opened_item(),
+            closes=event.closed_item(),
         )
         for index, event in enumerate(events)
     )
