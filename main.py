@@ -66,6 +66,58 @@ def _trace(args: argparse.Namespace) -> int:
         return 2
 
 
+def _since(text: str) -> float:
+    """``--since``: a date (2026-12-01), a date and time (2026-12-01T10:00, UTC unless it says), or a Unix time."""
+    from datetime import datetime, timezone
+
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--since wants a date such as 2026-12-01 or a Unix time, not {text!r}") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def _audit(args: argparse.Namespace) -> int:
+    import time
+
+    import trio
+
+    from eventlog import EventLogError, RecordedEvent, SQLiteEventLog
+    from trt_actors.events import CODEC
+    from trt_actors.ledger.audit import audit
+    from trt_actors.ledger.audit_report import render_csv, render_json, render_table, summary_line
+
+    path = _log_path(args)
+    if path is None:
+        return 2
+
+    async def read_all() -> list[RecordedEvent]:
+        # Read-only: a running bot may be writing this file; auditing never changes it.
+        async with SQLiteEventLog.open_readonly(path, codec=CODEC) as log:
+            events: list[RecordedEvent] = []
+            while page := await log.read_from(events[-1].seq + 1 if events else 1, 5000):
+                events.extend(page)
+            return events
+
+    try:
+        events = trio.run(read_all)
+    except EventLogError as error:
+        print(error, file=sys.stderr)
+        return 2
+    report = audit(events, now=time.time(), user=args.user, since=args.since)
+    render = {"table": render_table, "csv": render_csv, "json": render_json}[args.format]
+    print(render(report))
+    if args.format != "table":  # the table ends with these lines already
+        for violation in report.violations:
+            print(violation.line(), file=sys.stderr)
+        print(summary_line(report.summary), file=sys.stderr)
+    return 0 if report.passed else 1
+
+
 def _settle_garbage_collector() -> None:
     """After start-up: move what exists to the permanent generation, and collect the young one less often.
 
@@ -162,7 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
     replay = add("replay", "re-run one cid offline from the log and show any difference (not built yet)",
                  _not_built("replay", "the replay read model"))
     replay.add_argument("cid")
-    add("audit", "tie every credit movement to its cause (not built yet)", _not_built("audit", "the ledger issue"))
+    audit = add("audit", "tie every credit movement to its cause and check the books close (exit 1 on a violation)",
+                _audit)
+    audit.add_argument("--db", help="the event log file (default: TRT_DB or ./trt.sqlite3)")
+    audit.add_argument("--user", type=int, help="only this user's ledger and payments")
+    audit.add_argument("--since", type=_since, help="list movements from this date or Unix time on")
+    audit.add_argument("--format", choices=("table", "csv", "json"), default="table")
     add("tail", "follow the live event feed over WebSocket (not built yet)", _not_built("tail", "the telemetry issue"))
     show_chat = add("show-chat", "show one chat's session state and recent events (not built yet)",
                     _not_built("show-chat", "the conversation issue"))

@@ -9,7 +9,12 @@ event log, and runs under one root :class:`~trt_actors.runtime.Supervisor`:
   it records updates and answers taps;
 * the **router**, a durable reactor that hands every recorded update to its
   chat's session and moves on only after the session committed;
-* the **outbox**, a durable reactor that delivers every ``UiRendered``;
+* the **outbox**, a durable reactor that delivers every ``UiRendered`` and invoice;
+* the **ledger** (one event-sourced ledger per user) and the reactions that
+  move money: session requests to the ledger, ledger outcomes back to the
+  sessions, expired holds voided (:mod:`trt_actors.actors.ledger_reactions`);
+* **checkout**, which answers Stars pre-checkout queries within Telegram's
+  10 s, and **refunds**, which return the Stars of a reserved refund;
 * the **HTTP server**: ``/telegram/webhook``, ``/health``, ``/ready``, ``/metrics``.
 
 If the log's writer breaks for good (the disk is gone), ``run_bot`` stops
@@ -34,8 +39,12 @@ import trio
 
 from eventlog import SQLiteEventLog
 from registry import Registry, load_valid_registry
+from trt_actors.actors.checkout import Checkout
+from trt_actors.actors.ledger import Ledger
+from trt_actors.actors.ledger_reactions import HoldExpiry, LedgerReports, LedgerRequests
 from trt_actors.actors.outbox import Outbox
 from trt_actors.actors.receiver import UpdateReceiver
+from trt_actors.actors.refunds import Refunds
 from trt_actors.actors.routing import Router
 from trt_actors.actors.session_region import Sessions
 from trt_actors.actors.throttle import Throttle
@@ -43,7 +52,7 @@ from trt_actors.config import Settings
 from trt_actors.http.bot_server import BotServer, readiness
 from trt_actors.metrics import Metrics
 from trt_actors.events import CODEC
-from trt_actors.runtime import Supervisor, SystemJournal
+from trt_actors.runtime import Reactor, Supervisor, SystemJournal
 from trt_actors.telegram import TelegramClient
 
 __all__ = ["BotStopped", "RunningBot", "run_bot"]
@@ -65,6 +74,9 @@ class RunningBot:
     receiver: UpdateReceiver
     router: Router
     outbox: Outbox
+    ledger: Ledger
+    refunds: Refunds
+    reactors: tuple[Reactor, ...]
     supervisor: Supervisor
     metrics: Metrics
     http_url: str
@@ -95,8 +107,8 @@ async def run_bot(
         outbox_tg = TelegramClient.from_settings(settings)
         try:
             async with Supervisor.open("root", journal=journal) as root, Sessions.open(
-                log, registry, idle_timeout=idle_timeout, journal=journal
-            ) as sessions:
+                log, registry, idle_timeout=idle_timeout, journal=journal, packages=settings.stars_packages
+            ) as sessions, Ledger.open(log, journal=journal) as ledger:
                 receiver = UpdateReceiver(
                     log, intake_tg, bot_id=_bot_id(settings), webhook_secret=settings.webhook_secret
                 )
@@ -108,6 +120,10 @@ async def run_bot(
                     global_burst=max(30.0, settings.send_rate_global),
                 )
                 outbox = Outbox(log, outbox_tg, throttle=budget, head=lambda: log.statistics().writer.head_seq)
+                checkout = Checkout(log, intake_tg, ledger, packages=settings.stars_packages)
+                refunds = Refunds(log, outbox_tg, ledger)
+                requests = LedgerRequests(log, ledger, welcome_credits=settings.welcome_credits)
+                reports = LedgerReports(log, sessions.run)
                 metrics = Metrics()
                 metrics.register("eventlog", log.statistics)
                 metrics.register("receiver", receiver.statistics)
@@ -115,14 +131,26 @@ async def run_bot(
                 metrics.register("outbox", outbox.statistics)
                 metrics.register("supervisor", root.statistics)
                 metrics.register("sessions", sessions.statistics)
+                metrics.register("ledger", ledger.statistics)
+                metrics.register("ledger_requests", requests.statistics)
+                metrics.register("ledger_reports", reports.statistics)
+                metrics.register("checkout", checkout.statistics)
+                metrics.register("refunds", refunds.statistics)
                 server = BotServer(
                     receiver=receiver,
                     metrics=metrics,
-                    checks=readiness(log, ("receiver", receiver), ("router", router), ("outbox", outbox)),
+                    checks=readiness(log, ("receiver", receiver), ("router", router), ("outbox", outbox),
+                                     ("checkout", checkout.reactor), ("ledger-requests", requests.reactor),
+                                     ("ledger-reports", reports.reactor)),
                 )
                 http_url: str = await _start_http(root, server, settings)
                 root.start("outbox", outbox.run)
                 root.start("router", router.run)
+                root.start("checkout", checkout.run)
+                root.start("ledger-requests", requests.run)
+                root.start("ledger-reports", reports.run)
+                root.start("hold-expiry", HoldExpiry(log, ledger).run)
+                root.start("refunds", refunds.run)
                 webhook_url = settings.webhook_url
                 if webhook_url is not None:
 
@@ -135,7 +163,12 @@ async def run_bot(
                 mode = "webhook" if webhook_url else "polling"
                 logger.info("bot running (%s), HTTP on %s, log %s", mode, http_url, settings.db_path)
                 task_status.started(
-                    RunningBot(log, registry, sessions, receiver, router, outbox, root, metrics, http_url, mode)
+                    RunningBot(
+                        log, registry, sessions, receiver, router, outbox, ledger, refunds,
+                        (router.reactor, outbox.reactor, checkout.reactor, requests.reactor, reports.reactor,
+                         refunds.reactor),
+                        root, metrics, http_url, mode,
+                    )
                 )
                 failure = await log.wait_failed()
                 raise BotStopped(f"the event log cannot record any more ({failure}); stopping the bot")

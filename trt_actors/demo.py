@@ -3,9 +3,11 @@
 It starts both emulators on loopback, runs the bot exactly as ``run`` does
 (same receiver, sessions, outbox and HTTP server; an SQLite log in a temporary
 folder, or at ``TRT_DB`` when set), lets two scripted users — one Russian, one
-English — walk the menus and wizards to a priced confirmation, and prints what
-each of them saw, the telemetry chain of one button press, and a summary of
-the log. It exits 0 when every step got its answer.
+English — walk the menus and wizards to a priced confirmation (one of them
+tops up with Telegram Stars and has her credits reserved), and prints what
+each of them saw, the telemetry chain of one button press, the audit of the
+books, and a summary of the log. It exits 0 when every step got its answer
+and the books close.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from eventlog.trace import render_trace
 from trt_actors.app import RunningBot, run_bot
 from trt_actors.config import Secret, Settings
 from trt_actors.events import CallbackAccepted, CallbackRejected, DispatchFailed, DispatchOk
+from trt_actors.ledger.audit import audit
+from trt_actors.ledger.audit_report import render_table
 from trt_actors.sandbox.kie import KieEmulator
 from trt_actors.sandbox.scripted import BotDidNotAnswer, ScriptedUser
 from trt_actors.sandbox.telegram import TelegramEmulator
-from trt_actors.session.callback_data import CancelDraft, Confirm, StartDraft
+from trt_actors.session.callback_data import BuyPackage, CancelDraft, Confirm, ResumeDraft, StartDraft
 
 __all__ = ["main", "run_demo"]
 
@@ -36,13 +40,21 @@ DEMO_KIE_KEY = "demo-local-kie-key"
 
 
 async def _anna(anna: ScriptedUser) -> None:
-    """A Russian user orders a picture from a model with price-changing options."""
+    """A Russian user orders a picture with no credits, tops up with Telegram Stars, and orders again."""
     await anna.say("/start")
     await anna.open_model("text_to_image", "nano-banana-pro")
     await anna.tap_action(StartDraft)
     await anna.walk_wizard()
     await anna.tap_action(Confirm)
-    await anna.tap_data(anna.actions()[0][1], anna.actions()[0][0])  # whatever the "coming" screen offers first
+    await anna.wait_for_screen("topup")  # 0 credits: the ledger holds nothing and the packages show
+    await anna.tap_action(BuyPackage)  # the cheapest package: an invoice in Stars arrives
+    outcome = await anna.user.pay()  # pre-checkout answered by the bot, then paid
+    if outcome.status != "paid":
+        raise BotDidNotAnswer(f"Анна's payment ended {outcome.status}: {outcome.error_message}")
+    await anna.wait_for_screen("ledger.topup")  # the receipt with the new balance
+    await anna.tap_action(ResumeDraft)
+    await anna.tap_action(Confirm)
+    await anna.wait_for_screen("order.reserved")
 
 
 async def _bob(bob: ScriptedUser) -> None:
@@ -52,6 +64,7 @@ async def _bob(bob: ScriptedUser) -> None:
     await bob.tap_action(StartDraft)
     await bob.walk_wizard()
     await bob.tap_action(Confirm)
+    await bob.wait_for_screen("topup")
     old = bob.current
     await bob.say("/balance")
     # A button on an older message: the bot answers it, re-renders, and records why it was refused.
@@ -63,7 +76,6 @@ async def _bob(bob: ScriptedUser) -> None:
     await bob.tap_action(StartDraft)
     await bob.say("x" * 6000)  # far over the limit: a clear message, nothing changes
     await bob.tap_action(CancelDraft)
-
 
 
 async def _cid_of_last(bot: RunningBot, chat_id: int, kind: type[CallbackAccepted | CallbackRejected]) -> str:
@@ -125,6 +137,10 @@ async def run_demo(out: TextIO = sys.stdout, db_path: Path | None = None) -> int
                 say(render_trace(await bot.log.read_cid(accepted)))
 
                 everything = await bot.log.read_from(1, limit=100_000)
+                books = audit(everything, now=time.time())
+                say()
+                say("── the books (python main.py audit) " + "─" * 43)
+                say(render_table(books))
                 counts = Counter(r.type for r in everything)
                 calls = tg.callback_statistics()
                 sent = sum(isinstance(r.event, DispatchOk) for r in everything)
@@ -140,7 +156,7 @@ async def run_demo(out: TextIO = sys.stdout, db_path: Path | None = None) -> int
                     + ("  (the file is deleted when the demo ends; set TRT_DB to keep it)" if db_path is None else ""))
                 say(f"  done in {time.perf_counter() - started:.1f} s")
                 nursery.cancel_scope.cancel()
-        ok = calls.unanswered == 0 and failed == 0
+        ok = calls.unanswered == 0 and failed == 0 and books.passed
         return 0 if ok else 1
 
 

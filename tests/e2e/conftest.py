@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 import trio
 
+from tests.e2e.books import books_close
 from trt_actors.actors.throttle import Throttle
 from trt_actors.app import RunningBot, run_bot
 from trt_actors.config import Secret, Settings
@@ -46,7 +47,9 @@ def settings_for(emulator: TelegramEmulator, db: Path) -> Settings:
 @pytest.fixture
 async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     async with TelegramEmulator.serve(token=TOKEN) as emulator, trio.open_nursery() as nursery:
-        settings = settings_for(emulator, tmp_path / "trt.sqlite3")
+        # Enough credits for every order a test places (a welcome grant, as WELCOME_CREDITS gives).
+        settings = replace(settings_for(emulator, tmp_path / "trt.sqlite3"), welcome_credits=10_000)
         bot: RunningBot = await nursery.start(lambda task_status: run_bot(settings, throttle=fast(), task_status=task_status))
         yield Harness(emulator, bot, settings, nursery)
         nursery.cancel_scope.cancel()
+    assert await books_close(tmp_path / "trt.sqlite3") == []

@@ -41,6 +41,7 @@ from trt_actors.events import (
 )
 from trt_actors.sandbox.telegram import BotMessage, Button, TelegramEmulator, TelegramUser, parse_html
 
+from .books import books_close
 from .conftest import TOKEN, fast
 
 __all__ = [
@@ -139,7 +140,8 @@ class BotProcess:
 
 @asynccontextmanager
 async def bot_process(
-    db: Path, *, idle_timeout: float = 600.0, webhook_secret: str | None = None, port: int = 0
+    db: Path, *, idle_timeout: float = 600.0, webhook_secret: str | None = None, port: int = 0,
+    welcome_credits: int = 0,
 ) -> AsyncIterator[BotProcess]:
     """The emulator and a running :class:`BotProcess` on a fresh log at ``db``, for the ``async with`` block.
 
@@ -155,11 +157,13 @@ async def bot_process(
             http_port=port,
             webhook_url=webhook_url,
             webhook_secret=Secret(webhook_secret or ""),
+            welcome_credits=welcome_credits,
         )
         process = BotProcess(emulator, settings, nursery, idle_timeout)
         await process.start()
         yield process
         nursery.cancel_scope.cancel()
+    assert await books_close(db) == [], "the audit of this test's log found violations"
 
 
 @asynccontextmanager
@@ -238,16 +242,18 @@ class Follower:
 
 
 async def wait_settled(bot: RunningBot, *, timeout: float = 10.0) -> None:
-    """Wait until every update is routed, the outbox has delivered everything in the log and every tap answer has left."""
+    """Wait until every reactor (routing, outbox, money) has done everything in the log, nothing is in flight,
+    and every tap answer has left; twice in a row, since a reaction appends what the next one reacts to."""
     with trio.fail_after(timeout):
-        while True:
-            outbox = bot.outbox.statistics()
-            router = bot.router.statistics()
-            answers = bot.receiver.statistics().answers
-            busy = outbox.pending or outbox.lag or outbox.in_flight or router.pending
-            if not (busy or answers.queued or answers.in_flight):
-                return
+        quiet = 0
+        while quiet < 2:
             await trio.sleep(0.005)
+            head = bot.log.statistics().writer.head_seq
+            outbox = bot.outbox.statistics()
+            answers = bot.receiver.statistics().answers
+            done = all(reactor.statistics().checkpoint >= head for reactor in bot.reactors)
+            idle = done and not (outbox.in_flight or answers.queued or answers.in_flight)
+            quiet = quiet + 1 if idle else 0
 
 
 def _plain(html: str) -> str:
@@ -281,7 +287,8 @@ def audit_log(events: list[RecordedEvent], *, unrendered_kinds: tuple[str, ...] 
     * every ``CallbackReceived`` has a ``CallbackAccepted`` or ``CallbackRejected`` under its cid;
     * every cid with an ``UpdateReceived`` starts with it, and every event of a chat or an outbox belongs
       to such a cid;
-    * every update was answered by exactly one screen (none for ``unrendered_kinds``).
+    * every update was answered by exactly one screen caused by it (none for ``unrendered_kinds``);
+      the screens the ledger's reports cause later under the same cid are not the update's answer.
     """
     problems: list[str] = []
     chains: dict[str, list[RecordedEvent]] = defaultdict(list)
@@ -302,7 +309,10 @@ def audit_log(events: list[RecordedEvent], *, unrendered_kinds: tuple[str, ...] 
                 if len(verdicts) != 1:
                     problems.append(f"tap {event.data!r} (cid {recorded.cid}) has {len(verdicts)} verdicts")
             case UpdateReceived():
-                screens = sum(isinstance(r.event, UiRendered) for r in chains[recorded.cid])
+                # The session's answer to the update; the ledger's later reports under the same cid answer
+                # the ledger's events (their causation), not the update.
+                screens = sum(isinstance(r.event, UiRendered) and r.causation == recorded.event_id
+                              for r in chains[recorded.cid])
                 expected = 0 if event.kind in unrendered_kinds else 1
                 if screens != expected:
                     problems.append(f"{event.kind} update {event.update_id} got {screens} screens, not {expected}")

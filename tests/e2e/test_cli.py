@@ -81,7 +81,8 @@ def test_demo_runs_the_whole_bot_and_exits_zero(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
     for expected in (
-        "── what Анна saw", "── what Bob saw", "Заказ подтверждён", "Order confirmed",
+        "── what Анна saw", "── what Bob saw", "Пополнение через Telegram Stars", "Top up with Telegram Stars",
+        "Зарезервировано", "PreCheckoutAnswered 1", "HoldPlaced(", "every check passed",
         "CallbackRejected(reason_code='stale_screen'", "unanswered 0", "0 failed",
     ):
         assert expected in out, expected

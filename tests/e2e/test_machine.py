@@ -34,7 +34,8 @@ from hypothesis import strategies as st
 
 from eventlog import RecordedEvent
 from trt_actors.app import RunningBot
-from trt_actors.events import CallbackAccepted, CallbackRejected, UiRendered
+from trt_actors.events import CallbackAccepted, CallbackRejected, DispatchOk, UiRendered
+from trt_actors.events.session import GenerationRequested, InvoiceRequested
 from trt_actors.sandbox.scripted import tiny_png
 from trt_actors.sandbox.telegram import TelegramUser
 from trt_actors.session.callback_data import (
@@ -391,6 +392,7 @@ class Conversation:
             assert isinstance(verdict, CallbackRejected) and verdict.reason_code in STALE, (
                 f"{step!r} was drawn for another state (on show: nonce {nonce_on_show}), yet {verdict!r}"
             )
+        await self._hear_the_ledger(answer)
 
     async def _double_tap(self, step: DoubleTap) -> None:
         """Both taps leave before the first is answered; the second was drawn for a state that is gone."""
@@ -406,6 +408,24 @@ class Conversation:
         assert isinstance(verdicts[1], CallbackRejected) and verdicts[1].reason_code in STALE, (
             f"{step!r}: the second tap of a double tap got {verdicts[1]!r}"
         )
+        await self._hear_the_ledger(answers[0])
+
+    async def _hear_the_ledger(self, answer: Answer) -> None:
+        """After a tap that asked the ledger for something, wait for its answer: the screen on show is the last
+        one rendered under the tap's cid (the order reserved or refused, the packages, a receipt)."""
+        chain = await self.bot.log.read_cid(answer.cid)
+        if not any(isinstance(r.event, GenerationRequested | InvoiceRequested) for r in chain):
+            return
+        await wait_settled(self.bot)
+        chain = await self.bot.log.read_cid(answer.cid)
+        outcomes = {r.event.dispatch_id: r.event for r in chain if isinstance(r.event, DispatchOk)}
+        shown = [r.event for r in chain if isinstance(r.event, UiRendered) and r.event.dispatch_id in outcomes]
+        if shown:
+            last = shown[-1]
+            delivered = outcomes[last.dispatch_id]
+            assert delivered.message_id is not None
+            self.current, self.rendered = delivered.message_id, last
+            self.transcript.append(f"  → the ledger answered: {last.screen} in message {delivered.message_id}")
 
     async def _restart(self) -> None:
         """Stop the bot when it is idle and start it again on the same log."""

@@ -12,6 +12,8 @@ Delivery of one ``UiRendered``:
 * ``edit_message_id`` set: ``editMessageText`` with the event's keyboard;
   "message is not modified" counts as delivered; "message to edit not found" /
   "message can't be edited" falls back to ``sendMessage``. Otherwise ``sendMessage``.
+* ``InvoiceRequested`` (a Stars top-up the user chose): ``sendInvoice`` in
+  ``XTR`` with its one price; its dispatch id is ``invoice:<topup_id>``.
 * Order is kept per chat (one reactor lane per chat); chats go in parallel.
   Each call waits for a token of the chat's budget (about 1/s, small bursts)
   and of the bot's (about 30/s), see :mod:`trt_actors.actors.throttle`.
@@ -59,12 +61,14 @@ from eventlog import EventLogError, EventStore, NewEvent, RecordedEvent
 from trt_actors.actors.throttle import Throttle, ThrottleStatistics
 from trt_actors.events import DispatchFailed, DispatchOk, Event, UiRendered, UpdateReceived
 from trt_actors.events.dispatch import Button
+from trt_actors.events.session import InvoiceRequested
 from trt_actors.runtime import Reactor, ReactorStatistics
 from trt_actors.telegram import (
     BadRequest,
     Forbidden,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    LabeledPrice,
     Message,
     MessageNotModified,
     ServerError,
@@ -81,6 +85,7 @@ log = logging.getLogger(__name__)
 
 _EDIT = "editMessageText"
 _SEND = "sendMessage"
+_INVOICE = "sendInvoice"
 _EDIT_IMPOSSIBLE = ("message to edit not found", "message can't be edited")
 _OUTCOMES = (DispatchOk.type_name(), DispatchFailed.type_name())
 
@@ -151,7 +156,7 @@ class Outbox:
         self.reactor = Reactor(
             "outbox",
             log,
-            types=(UiRendered.type_name(), UpdateReceived.type_name()),
+            types=(UiRendered.type_name(), InvoiceRequested.type_name(), UpdateReceived.type_name()),
             handle=self._handle,
             key=lambda recorded: recorded.chat_id,
             workers=workers,
@@ -213,13 +218,15 @@ class Outbox:
             if isinstance(event, UpdateReceived):
                 if isinstance(chat, int):
                     self._unreachable.pop(chat, None)  # the user wrote: try again
-            elif isinstance(event, UiRendered):
-                if event.dispatch_id in self._finished:
-                    self._finished.discard(event.dispatch_id)
+            elif isinstance(event, UiRendered | InvoiceRequested):
+                dispatch_id = _dispatch_id(event)
+                method = _INVOICE if isinstance(event, InvoiceRequested) else _SEND
+                if dispatch_id in self._finished:
+                    self._finished.discard(dispatch_id)
                 elif not isinstance(chat, int):
-                    await self._record(recorded, _SEND, 0, _Failure(None, "the rendered screen names no chat", True, label="nochat"))
+                    await self._record(recorded, method, 0, _Failure(None, "the event names no chat", True, label="nochat"))
                 else:
-                    await self._deliver(chat, recorded, event, self._attempts.pop(event.dispatch_id, 0))
+                    await self._deliver(chat, recorded, event, self._attempts.pop(dispatch_id, 0))
 
     def _mark_unreachable(self, chat: int) -> None:
         self._unreachable[chat] = None
@@ -229,9 +236,12 @@ class Outbox:
 
     # -- one delivery --------------------------------------------------------------
 
-    async def _deliver(self, chat: int, recorded: RecordedEvent, ui: UiRendered, attempt: int) -> None:
+    async def _deliver(self, chat: int, recorded: RecordedEvent, ui: Deliverable, attempt: int) -> None:
         """Send (or edit) until an outcome is final, recording every attempt. ``attempt``: made before."""
-        method = _EDIT if ui.edit_message_id is not None else _SEND
+        if isinstance(ui, InvoiceRequested):
+            method = _INVOICE
+        else:
+            method = _EDIT if ui.edit_message_id is not None else _SEND
         failures = 0
         self._in_flight += 1
         try:
@@ -246,7 +256,7 @@ class Outbox:
                 try:
                     message_id = await self._call(chat, ui, method)
                 except MessageNotModified:
-                    message_id = ui.edit_message_id
+                    message_id = ui.edit_message_id if isinstance(ui, UiRendered) else None
                 except TooManyRequests as exc:
                     pause = float(exc.retry_after or 1)
                     self.rate_limited += 1
@@ -269,7 +279,7 @@ class Outbox:
                         method = _SEND
                         continue
                     self.failed += 1
-                    log.warning("Telegram refused %s for dispatch %s: %s", method, ui.dispatch_id, exc)
+                    log.warning("Telegram refused %s for dispatch %s: %s", method, _dispatch_id(ui), exc)
                     return
                 except (ServerError, TelegramNetworkError, UnexpectedResponse) as exc:
                     failures += 1
@@ -286,14 +296,19 @@ class Outbox:
                     await self._record(recorded, method, attempt, _Failure(exc.error_code, exc.description, True))
                     self.failed += 1
                     return
-                ok = DispatchOk(dispatch_id=ui.dispatch_id, method=method, attempts=attempt, message_id=message_id)
+                ok = DispatchOk(dispatch_id=_dispatch_id(ui), method=method, attempts=attempt, message_id=message_id)
                 await self._append(self._outcome(recorded, "ok", ok))
                 self.sent += 1
                 return
         finally:
             self._in_flight -= 1
 
-    async def _call(self, chat: int, ui: UiRendered, method: str) -> int | None:
+    async def _call(self, chat: int, ui: Deliverable, method: str) -> int | None:
+        if isinstance(ui, InvoiceRequested):
+            invoice = await self._tg.send_invoice(
+                chat, ui.title, ui.description, ui.payload, [LabeledPrice(label=ui.title, amount=ui.stars)]
+            )
+            return invoice.message_id
         markup = _markup(ui.buttons)
         parse_mode = ui.parse_mode or None
         if method == _EDIT:
@@ -319,9 +334,9 @@ class Outbox:
 
     async def _record(self, recorded: RecordedEvent, method: str, attempt: int, failure: _Failure) -> None:
         ui = recorded.event
-        assert isinstance(ui, UiRendered)
+        assert isinstance(ui, UiRendered | InvoiceRequested)
         event = DispatchFailed(
-            dispatch_id=ui.dispatch_id,
+            dispatch_id=_dispatch_id(ui),
             method=method,
             attempts=attempt,
             error_code=failure.code,
@@ -333,9 +348,9 @@ class Outbox:
 
     def _outcome(self, recorded: RecordedEvent, suffix: str, event: Event) -> NewEvent:
         ui = recorded.event
-        assert isinstance(ui, UiRendered)
+        assert isinstance(ui, UiRendered | InvoiceRequested)
         return NewEvent(
-            event_id=f"dispatch:{ui.dispatch_id}:{suffix}",
+            event_id=f"dispatch:{_dispatch_id(ui)}:{suffix}",
             stream=f"outbox:{recorded.chat_id}",
             event=event,
             cid=recorded.cid,
@@ -373,6 +388,14 @@ class Outbox:
             reactor=reactor,
             throttle=self.throttle.statistics(),
         )
+
+
+Deliverable = UiRendered | InvoiceRequested
+"""What the outbox sends: a screen, or an invoice."""
+
+
+def _dispatch_id(event: Deliverable) -> str:
+    return f"invoice:{event.topup_id}" if isinstance(event, InvoiceRequested) else event.dispatch_id
 
 
 def _markup(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:

@@ -32,9 +32,17 @@ from eventlog import EventStore
 from registry import Registry
 from trt_actors.actors.intake import UpdateMeta
 from trt_actors.runtime import CommandMeta, CommandRejected, EventSourced, Executed, SystemJournal
-from trt_actors.session.commands import ButtonPressed, PhotoReceived, SessionCommand, TextReceived, Unsupported
+from trt_actors.session.commands import (
+    ButtonPressed,
+    PaymentReceived,
+    PhotoReceived,
+    SessionCommand,
+    TextReceived,
+    Unsupported,
+)
 from trt_actors.session.decider import SessionDecider
 from trt_actors.session.state import SessionState
+from trt_actors.stars import DEFAULT_PACKAGES, StarsPackage
 from trt_actors.telegram import Message, Update, User
 
 __all__ = ["Sessions", "SessionsStatistics", "command_for", "session_stream"]
@@ -96,6 +104,16 @@ def command_for(update: Update, meta: UpdateMeta) -> SessionCommand | None:
     if message is None or message.chat.type != "private" or message.from_ is None:
         return None
     common = _common(message.chat.id, message.from_, meta)
+    paid = message.successful_payment
+    if paid is not None:
+        return PaymentReceived(
+            **common,
+            currency=paid.currency,
+            total_amount=paid.total_amount,
+            invoice_payload=paid.invoice_payload,
+            telegram_payment_charge_id=paid.telegram_payment_charge_id,
+            provider_payment_charge_id=paid.provider_payment_charge_id,
+        )
     if message.text is not None:
         return TextReceived(**common, text=message.text)
     if message.photo:
@@ -187,8 +205,10 @@ class Sessions:
         idle_timeout: float | None = 600.0,
         max_live: int | None = 10_000,
         journal: SystemJournal | None = None,
+        packages: tuple[StarsPackage, ...] = DEFAULT_PACKAGES,
     ) -> AsyncIterator[Sessions]:
-        sessions = cls(log, SessionDecider(registry), max_live=max_live, journal=journal)
+        """``packages``: the Stars top-ups the sessions offer (``STARS_PACKAGES``)."""
+        sessions = cls(log, SessionDecider(registry, packages), max_live=max_live, journal=journal)
         async with trio.open_nursery() as nursery:
             if idle_timeout is not None:
                 nursery.start_soon(sessions._passivate_idle, idle_timeout)

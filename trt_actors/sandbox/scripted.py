@@ -34,6 +34,7 @@ from trt_actors.session.callback_data import (
     BadCallbackData,
     CancelDraft,
     ChooseLanguage,
+    BuyPackage,
     ChooseValue,
     Confirm,
     FinishImages,
@@ -109,7 +110,15 @@ _STEP_ASKS: Final = tuple(
     for kind in ("images", "image", "text", "number", "buttons", "media", "yes_no")
 )
 _UNPRICED: Final = _phrase("unpriced.text")
-_COMING: Final = _phrase("coming.text")
+_ORDERS: Final = tuple(
+    (key, _phrase(key))
+    for key in (
+        "order.reserving", "order.reserved", "order.rejected", "order.charged", "order.released",
+        "ledger.topup", "ledger.adjustment", "ledger.credited",
+        "ledger.released", "ledger.refund_reserved", "ledger.refund_completed", "ledger.refund_failed",
+        "ledger.refund_rejected",
+    )
+)
 
 
 def _step(lines: list[str]) -> str | None:
@@ -126,9 +135,11 @@ def screen_of(message: BotMessage) -> str:
 
     The names are the bot's own (``menu``, ``category``, ``model``,
     ``step.text``, ``step.buttons``, ``step.images``…, ``confirm``,
-    ``unpriced``, ``coming``, ``balance``, ``history``, ``help``,
-    ``language``, ``debug``); ``wizard`` or ``step`` when a wizard screen
-    cannot be told apart, ``""`` when nothing fits.
+    ``unpriced``, ``order.reserving``, ``order.reserved``, ``order.rejected``,
+    ``order.charged``, ``order.released``, ``ledger.topup`` and the other
+    receipts of the ledger, ``topup``, ``balance``,
+    ``history``, ``help``, ``language``, ``debug``); ``wizard`` or ``step``
+    when a wizard screen cannot be told apart, ``""`` when nothing fits.
     """
     kinds = {type(action) for _, _, action in _actions(message)}
     body = message.body or ""
@@ -139,6 +150,11 @@ def screen_of(message: BotMessage) -> str:
         if step is not None:
             return step
         return "unpriced" if any(phrase.search(body) for phrase in _UNPRICED) else "wizard"
+    if BuyPackage in kinds:
+        return "topup"
+    order = next((key for key, phrases in _ORDERS if any(p.search(body) for p in phrases)), None)
+    if order is not None:
+        return order
     if StartDraft in kinds:
         return "model"
     if OpenCategory in kinds or OpenHelp in kinds:
@@ -147,16 +163,12 @@ def screen_of(message: BotMessage) -> str:
         return "language"
     if GoBack in kinds or TurnPage in kinds:
         return "category"
-    if OpenModel in kinds:
-        return "coming"  # "this model again"
     if OpenLanguages in kinds:
         return "help"
     if OpenHistory in kinds:
         return "balance"
     if OpenBalance in kinds:
         return "history"
-    if any(phrase.search(body) for phrase in _COMING):
-        return "coming"
     return "debug" if kinds == {OpenMenu} else ""
 
 
@@ -271,6 +283,22 @@ class ScriptedUser:
         callers written when it read the bot's log.
         """
         return screen_of(self.current)
+
+    async def wait_for_screen(self, *names: str) -> str:
+        """Wait (up to ``wait`` seconds) until the chat shows one of ``names``; return it.
+
+        For screens that arrive later than the answer to an action: an order
+        the ledger answers ("reserving…" becomes "reserved"), a receipt.
+        """
+        try:
+            with trio.fail_after(self.wait):
+                while (shown := screen_of(self.current)) not in names:
+                    seen = _version(self.user.messages())
+                    await self.user.wait_until(lambda messages: _version(messages) > seen)
+        except trio.TooSlowError:
+            raise BotDidNotAnswer(f"{self.name} never saw {' or '.join(names)} (the chat shows {shown!r})") from None
+        self.transcript.extend(_render(self.current))
+        return shown
 
     async def answer_step(self, prompt: str = "a red fox in the snow, golden hour") -> None:
         """Answer the wizard step on screen the simplest legal way."""

@@ -1,0 +1,35 @@
+"""The auditor's check on every log an end-to-end test writes: the books close.
+
+:func:`books_close` reads a closed log file read-only and runs the same audit
+as ``python main.py audit``; the e2e fixtures call it after every test, so a
+credit that moves without its cause, or a hold left unresolved past its
+expiry, fails whichever test made it.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from eventlog import RecordedEvent, SQLiteEventLog
+from trt_actors.events import CODEC
+from trt_actors.ledger.audit import audit
+
+__all__ = ["books_close", "read_log"]
+
+
+async def read_log(db: Path) -> list[RecordedEvent]:
+    """Every event of the log file ``db``, in order (read-only)."""
+    async with SQLiteEventLog.open_readonly(db, codec=CODEC) as log:
+        events: list[RecordedEvent] = []
+        while page := await log.read_from(events[-1].seq + 1 if events else 1, 5000):
+            events.extend(page)
+        return events
+
+
+async def books_close(db: Path) -> list[str]:
+    """The audit's violations on ``db`` as lines (empty when every check passes)."""
+    if not db.exists():
+        return []
+    report = audit(await read_log(db), now=time.time())
+    return [violation.line() for violation in report.violations]
