@@ -15,7 +15,10 @@ already (its answer is recorded with the decision). The decision is appended
 as ``PreCheckoutAnswered`` (stream ``checkout:<user_id>``, event id derived
 from the update's), then sent: persist, then act. A refusal carries a short
 reason in the user's language. A query reached after its window is recorded
-as ``too_late`` and not answered (Telegram would refuse the answer).
+as ``too_late`` and not answered (Telegram would refuse the answer); an
+answer Telegram refuses (an unknown or expired query) is not tried again.
+Network failures and 5xx are: the reactor delivers the query again and the
+recorded decision is sent.
 
 Crediting happens later and elsewhere: the ``successful_payment`` message
 goes to the chat's session, which records ``TopUpPaid``; the ledger credits
@@ -42,7 +45,7 @@ from trt_actors.events import UpdateReceived
 from trt_actors.events.payments import PreCheckoutAnswered
 from trt_actors.runtime import Reactor, ReactorStatistics
 from trt_actors.stars import StarsPackage, parse_payload
-from trt_actors.telegram import PreCheckoutQuery, TelegramClient, Update
+from trt_actors.telegram import BadRequest, PreCheckoutQuery, TelegramClient, Update
 
 __all__ = ["PRE_CHECKOUT_WINDOW", "Checkout", "decide_pre_checkout", "refusal_text"]
 
@@ -171,7 +174,12 @@ class Checkout:
             log.warning("pre-checkout query %s reached after %.0f s: not answered", query.id, self._window)
             return
         error = None if answer.ok else refusal_text(answer.reason, query.from_.language_code)
-        await self._tg.answer_pre_checkout_query(query.id, answer.ok, error_message=error)
+        try:
+            await self._tg.answer_pre_checkout_query(query.id, answer.ok, error_message=error)
+        except BadRequest as refused:  # the query is unknown or expired: Telegram takes no answer, now or later
+            self.late += 1
+            log.warning("Telegram refused the answer to pre-checkout query %s: %s", query.id, refused)
+            return
         if answer.ok:
             self.answered += 1
         else:
