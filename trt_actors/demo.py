@@ -48,7 +48,7 @@ async def _anna(anna: ScriptedUser) -> None:
     await anna.tap_action(Confirm)
     await anna.wait_for_screen("topup")  # 0 credits: the ledger holds nothing and the packages show
     await anna.tap_action(BuyPackage)  # the cheapest package: an invoice in Stars arrives
-    outcome = await anna.user.pay()  # pre-checkout answered by the bot, then paid
+    outcome = await anna.pay()  # pre-checkout answered by the bot, then paid
     if outcome.status != "paid":
         raise BotDidNotAnswer(f"Анна's payment ended {outcome.status}: {outcome.error_message}")
     await anna.wait_for_screen("ledger.topup")  # the receipt with the new balance

@@ -28,7 +28,7 @@ from typing import Final
 import trio
 
 from trt_actors.sandbox.telegram import TelegramUser
-from trt_actors.sandbox.telegram.records import BotMessage
+from trt_actors.sandbox.telegram.records import BotMessage, PaymentOutcome
 from trt_actors.session.callback_data import (
     Action,
     BadCallbackData,
@@ -283,6 +283,13 @@ class ScriptedUser:
         callers written when it read the bot's log.
         """
         return screen_of(self.current)
+
+    async def pay(self) -> PaymentOutcome:
+        """Pay the newest invoice in the chat, as a person taps Pay (Telegram asks the bot's pre-checkout first)."""
+        outcome = await self.user.pay()
+        said = outcome.status if outcome.error_message is None else f"{outcome.status} ({outcome.error_message})"
+        self.transcript.append(f"{self.name} ▸ pays the invoice: {said}")
+        return outcome
 
     async def wait_for_screen(self, *names: str) -> str:
         """Wait (up to ``wait`` seconds) until the chat shows one of ``names``; return it.
