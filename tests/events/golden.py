@@ -51,6 +51,22 @@ from trt_actors.events.ledger import (
     VoidRejected,
 )
 from trt_actors.events.payments import PreCheckoutAnswered
+from trt_actors.events.jobs import (
+    CaptureAsked,
+    HoldSettled,
+    JobFailed,
+    JobFilesUploaded,
+    JobLate,
+    JobPolled,
+    JobRequested,
+    JobRetryScheduled,
+    JobSubmitted,
+    JobSubmitting,
+    JobSucceeded,
+    ResultDelivered,
+    UploadedFiles,
+    VoidAsked,
+)
 from trt_actors.events import (
     CODEC,
     ActorCrashed,
@@ -176,6 +192,42 @@ EXAMPLES: list[Event] = [
     ),
     TopUpPaid(topup_id="t5c1e0a9b7f", charge_id="stxAbC123", stars=250, credits=550),
     PaymentRejected(reason_code="amount_mismatch", charge_id="stxDeF456", detail="50 XTR topup:250:550:t5c1e0a9b7f"),
+    JobRequested(
+        job_id="3f2a9c1b0d",
+        user_id=42,
+        chat_id=42,
+        model_id="nano-banana-pro",
+        category="image_edit",
+        params=(Param(name="prompt", value="a red fox"), Param(name="resolution", value="4K")),
+        files=(Files(name="image_input", file_ids=("AgACAgIAAxkBAAIB",)),),
+        credits=48,
+        hold_expires_at=1_767_225_600.0,
+        deadline_at=1_767_222_300.0,
+        requested_at=1_767_222_000.0,
+        message_id=78,
+    ),
+    JobFilesUploaded(files=(UploadedFiles(name="image_input", urls=("https://tempfile.redpandaai.co/u/fox.jpg",)),)),
+    JobSubmitting(attempt=1, at=1_767_222_001.5),
+    JobSubmitted(task_id="task_nano_5f3e", at=1_767_222_002.0),
+    JobPolled(task_id="task_nano_5f3e", state="generating", next_poll_at=1_767_222_004.5, at=1_767_222_002.0),
+    JobRetryScheduled(
+        call="recordInfo", code=429, message="Too many requests", attempt=1, retry_at=1_767_222_007.2,
+        at=1_767_222_004.6,
+    ),
+    JobSucceeded(
+        task_id="task_nano_5f3e", result_urls=("https://tempfile.aiquickdraw.com/r/fox.png",), at=1_767_222_030.0,
+        source="callback",
+    ),
+    JobFailed(reason="kie_balance_empty", at=1_767_222_002.0, code="402", message="Credits insufficient",
+              kie_balance_empty=True),
+    CaptureAsked(hold_id="3f2a9c1b0d", user_id=42, amount=48),
+    VoidAsked(hold_id="3f2a9c1b0d", user_id=42, reason="generation_failed"),
+    HoldSettled(outcome="capture_rejected", reason="voided"),
+    ResultDelivered(message_ids=(91, 92), at=1_767_222_033.0),
+    JobLate(
+        task_id="task_nano_5f3e", result_urls=("https://tempfile.aiquickdraw.com/r/fox.png",),
+        reason="after_deadline", at=1_767_223_000.0,
+    ),
 ]
 
 

@@ -16,6 +16,9 @@ from trt_actors.events.dispatch import Button, DispatchFailed, DispatchOk, UiRen
 from trt_actors.events.ledger import LEDGER_EVENTS
 from trt_actors.events.payments import PAYMENT_EVENTS
 from trt_actors.events.session import SESSION_EVENTS
+
+# After the ledger's: the job's events import the session's, whose circle with the ledger's must start there.
+from trt_actors.events.jobs import JOB_EVENTS  # noqa: E402
 from trt_actors.events.system import ActorCrashed, ActorEscalated, ActorRestarted, ReactionAbandoned
 from trt_actors.events.updates import UpdateDeclined, UpdateEraStarted, UpdateReceived, UpdateRejected
 
@@ -63,6 +66,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     *SESSION_EVENTS,
     *LEDGER_EVENTS,
     *PAYMENT_EVENTS,
+    *JOB_EVENTS,
 )
 
 CODEC = EventCodec(ALL_EVENTS)
