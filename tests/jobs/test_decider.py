@@ -388,9 +388,10 @@ def test_a_success_for_a_job_voided_unsubmitted_is_recorded_late() -> None:
     job.run(request())
     job.run(Submit(job_id=JOB, now=T0 + 1))
     job.run(Recover(job_id=JOB, now=T0 + 5))
-    assert job.run(report("success", T0 + 30, urls=RESULT, task="task-x")) == [
-        JobLate(task_id="task-x", result_urls=RESULT, reason="after_unsubmitted", at=T0 + 30)
+    assert job.run(report("success", T0 + 30, task="task-x")) == [
+        JobLate(task_id="task-x", result_urls=(), reason="after_unsubmitted", at=T0 + 30)
     ]
+    assert job.run(report("success", T0 + 31, urls=RESULT, task="task-x")) == []
 
 
 def test_a_success_after_the_deadline_but_before_the_job_failed_is_delivered() -> None:

@@ -243,7 +243,7 @@ def _created(state: JobState, command: RecordCreated) -> list[Event]:
 def _success(state: JobState, command: RecordReport) -> list[Event]:
     report, now = command.report, command.now
     if state.status == FAILED:
-        if state.late_results:
+        if state.late:
             return []
         return [JobLate(task_id=report.task_id, result_urls=report.result_urls, reason=f"after_{state.failure}", at=now)]
     if state.status != RUNNING:

@@ -21,7 +21,7 @@ The rules the fold keeps:
   ``JobSubmitted``;
 * ``capture_asked`` and ``void_asked`` are each set once, and never both;
 * ``hold`` is the ledger's last answer (``pending`` until one comes);
-* ``late_results`` are results recorded by ``JobLate``, never delivered.
+* ``late`` is set by ``JobLate`` (recorded once), whose ``late_results`` are never delivered.
 
 :class:`JobState` is a frozen msgspec Struct, so a snapshot is
 ``msgspec.json.encode(state)``; new fields get defaults.
@@ -130,6 +130,7 @@ class JobState(msgspec.Struct, frozen=True):
     hold: str = "pending"
     delivered_message_ids: tuple[int, ...] = ()
     late_results: tuple[str, ...] = ()
+    late: bool = False
 
     @property
     def terminal(self) -> bool:
@@ -193,5 +194,5 @@ def evolve(state: JobState, event: Event) -> JobState:
         case ResultDelivered(message_ids=message_ids):
             return replace(state, status=DELIVERED, delivered_message_ids=message_ids)
         case JobLate(result_urls=result_urls):
-            return replace(state, late_results=result_urls)
+            return replace(state, late=True, late_results=result_urls)
     return state
