@@ -24,7 +24,9 @@ from trt_actors.events import Event
 from tests.e2e.books import books_close, read_log
 from tests.e2e.support import REGISTRY, BotProcess, bot_process, wait_settled
 from trt_actors.events import UpdateReceived
-from trt_actors.events.ledger import Credited, HoldPlaced, HoldRejected, RefundCompleted, RefundRejected
+from trt_actors.events.ledger import (
+    Credited, HoldPlaced, HoldRejected, RefundCompleted, RefundRejected, RefundReserved,
+)
 from trt_actors.events.payments import PreCheckoutAnswered
 from trt_actors.events.session import GenerationRequested, InvoiceRequested, PaymentRejected, TopUpPaid
 from trt_actors.ledger import Balance
@@ -245,6 +247,10 @@ async def test_a_refund_returns_the_stars_and_a_spent_top_up_is_not_refunded(tmp
         await wait_settled(process.bot)
         assert await process.bot.ledger.balance(ANN) == Balance(available=100, held=0)
         assert [t.refund for t in process.emulator.star_transactions()] == [False, False, True]
+        # The reservation delivered again (a crash before the checkpoint moved) does not call Telegram twice.
+        (reserved,) = [r for r in await process.bot.log.read_from(1, 100_000) if isinstance(r.event, RefundReserved)]
+        await refunds._handle(ANN, [reserved])
+        assert len(process.emulator.requests_for("refundStarPayment")) == 1
         # Ann reserves credits of the second top-up; refunding all of it would take her below zero.
         await to_confirmation(ann)
         await ann.tap_action(Confirm)

@@ -289,13 +289,17 @@ def test_a_refund_is_refused_when_the_credits_were_spent() -> None:
 
 @pytest.mark.parametrize(
     ("credit_id", "amount", "reason"),
-    [("nope", 10, "unknown_credit"), ("welcome", 10, "not_a_payment"), ("c1", 60, "exceeds_credit")],
+    [("nope", 10, "unknown_credit"), ("welcome", 10, "not_a_payment"), ("c1", 50, "partial"),
+     ("c1", 150, "partial"), ("c2", 100, "already_refunded")],
 )
-def test_a_refund_names_a_top_up_and_at_most_what_it_has_left(credit_id: str, amount: int, reason: str) -> None:
+def test_a_refund_names_a_top_up_and_returns_the_whole_of_it_once(credit_id: str, amount: int, reason: str) -> None:
+    # Telegram's refundStarPayment returns a whole charge: refunding part of a top-up would hand back
+    # every Star for some of the credits, and a second refund of one charge would take credits for nothing.
     book = Book()
     book.run(topup("c1", 100))
+    book.run(topup("c2", 100))
     book.run(Credit(user_id=USER, credit_id="welcome", amount=50, reason="welcome"))
-    book.run(Refund(user_id=USER, refund_id="r0", credit_id="c1", amount=50))
+    book.run(Refund(user_id=USER, refund_id="r0", credit_id="c2", amount=100))
     (event,) = book.run(Refund(user_id=USER, refund_id="r1", credit_id=credit_id, amount=amount))
     assert isinstance(event, RefundRejected) and event.reason == reason
 

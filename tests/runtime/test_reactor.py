@@ -302,3 +302,22 @@ async def test_the_checkpoint_stays_behind_undone_events_while_the_reactor_waits
         gate.set()
         await wait_through(reactor, log.statistics().writer.head_seq)
     assert reactor.statistics().handled == 6
+
+
+async def test_a_reactor_without_max_attempts_never_gives_up_on_an_event(log: SQLiteEventLog) -> None:
+    # Money reactions are never abandoned: the lane waits, retrying, until its target takes the event.
+    failures = 0
+
+    async def handle(key: Hashable, events: Sequence[RecordedEvent]) -> None:
+        nonlocal failures
+        if failures < 12:
+            failures += 1
+            raise ConnectionError("the ledger is not there yet")
+
+    reactor = Reactor("patient", log, types=[Incremented.type_name()], handle=handle, key=lambda r: r.chat_id,
+                      max_attempts=None, backoff_base=0.001, backoff_cap=0.002)
+    await emit(log, 1, 1)
+    async with reacting(reactor):
+        await wait_through(reactor, log.statistics().writer.head_seq)
+    stats = reactor.statistics()
+    assert (failures, stats.handled, stats.abandoned) == (12, 1, 0)

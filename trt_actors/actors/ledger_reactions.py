@@ -101,6 +101,7 @@ class LedgerRequests:
             key=_user_lane,
             select=lambda recorded: recorded.user_id is not None,
             workers=workers,
+            max_attempts=None,  # a paid top-up or a confirmed order is never given up on: it waits for the ledger
         )
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:

@@ -9,7 +9,9 @@ This actor follows ``RefundReserved`` through its own
 outcome goes back to the ledger as ``CompleteRefund`` (the Stars went back;
 "already refunded" counts, since that is what a retry after a crash meets) or
 ``FailRefund`` (the credits are restored). Every step is an event under the
-``cid`` of the request.
+``cid`` of the request. A ``RefundReserved`` delivered again (after a crash,
+or a batch that failed further on) calls Telegram only if the ledger still
+has the refund reserved: a settled refund is never sent twice.
 
 Example::
 
@@ -53,6 +55,7 @@ class Refunds:
             handle=self._handle,
             key=lambda recorded: recorded.user_id,
             workers=workers,
+            max_attempts=None,  # credits are out and the Stars not back yet: never give up on a refund
         )
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
@@ -75,6 +78,9 @@ class Refunds:
             user = recorded.user_id
             meta = CommandMeta(command_id=reaction_id(recorded), cid=recorded.cid, ts=recorded.ts,
                                causation=recorded.event_id, chat_id=recorded.chat_id, user_id=user)
+            refund = (await self._ledger.state(user)).refunds.get(reserved.refund_id)
+            if refund is None or refund.status != "reserved":
+                continue  # settled already (delivered again after a crash or a failed batch): never call twice
             try:
                 await self._tg.refund_star_payment(user, reserved.charge_id)
             except BadRequest as error:

@@ -181,7 +181,8 @@ class RefundReserved(Event, frozen=True):
 
 class RefundRejected(Event, frozen=True):
     """A refund that moved nothing: ``spent`` (``available`` is below ``amount``), ``unknown_credit``,
-    ``not_a_payment`` (the credit was no top-up) or ``exceeds_credit`` (more than the top-up has left)."""
+    ``not_a_payment`` (the credit was no top-up), ``partial`` (not the whole top-up: Telegram returns a
+    whole charge), ``already_refunded``, or ``exceeds_credit`` (in logs written before refunds were whole)."""
 
     refund_id: str
     credit_id: str

@@ -105,7 +105,12 @@ class Credit(_Command, frozen=True, kw_only=True):
 
 
 class Refund(_Command, frozen=True, kw_only=True):
-    """Remove ``amount`` credits of the top-up ``credit_id`` before asking Telegram to return its Stars."""
+    """Remove the credits of the top-up ``credit_id`` before asking Telegram to return its Stars.
+
+    ``amount`` must be the whole top-up, refunded once: ``refundStarPayment``
+    returns a whole charge, so part of one would give back every Star for
+    some of the credits.
+    """
 
     refund_id: str
     credit_id: str

@@ -210,8 +210,10 @@ def _refund(state: LedgerState, command: Refund) -> list[Event]:
         reason = "unknown_credit"
     elif credit.reason != "topup":
         reason = "not_a_payment"
-    elif command.amount > credit.amount - credit.refunded:
-        reason = "exceeds_credit"
+    elif credit.refunded:
+        reason = "already_refunded"
+    elif command.amount != credit.amount:
+        reason = "partial"  # refundStarPayment returns the whole charge, never a part of it
     elif command.amount > available:
         reason = "spent"
     else:

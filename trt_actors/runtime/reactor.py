@@ -23,7 +23,8 @@ The rules a ``handle`` follows:
    (up to ``batch``), so a target can decide and commit them together.
 
 A ``handle`` that keeps failing is retried with backoff ``max_attempts``
-times; then the reactor records :class:`~trt_actors.events.ReactionAbandoned`
+times (``None``: for ever, for reactions that move money and must never be
+dropped; the stuck lane shows in the statistics and the warnings); then the reactor records :class:`~trt_actors.events.ReactionAbandoned`
 (under the event's ``cid``, so ``trace`` shows it), logs it as a bug, and
 moves on. If even that record cannot be appended, the reactor raises and its
 supervisor restarts it from the checkpoint.
@@ -116,7 +117,7 @@ class Reactor:
         workers: int = 32,
         batch: int = 64,
         max_pending: int = 1_000,
-        max_attempts: int = 8,
+        max_attempts: int | None = 8,
         backoff_base: float = 0.2,
         backoff_cap: float = 10.0,
         checkpoint_interval: float = 1.0,
@@ -253,7 +254,7 @@ class Reactor:
                 return
             except Exception as exc:
                 failures += 1
-                if failures >= self._max_attempts:
+                if self._max_attempts is not None and failures >= self._max_attempts:
                     await self._abandon(events, exc, failures)
                     return
                 self._retries += 1
