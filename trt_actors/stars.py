@@ -5,12 +5,16 @@ means 50 Stars buy 100 credits, and so on. An invoice's payload names the
 top-up and the package (``topup:<stars>:<credits>:<topup_id>``, at most 128
 bytes as Telegram allows), so the pre-checkout answer and the payment can be
 checked against what was offered, whatever the configuration says by then.
+A top-up id names the user it was made for (``u<user_id>-…``): an invoice
+forwarded to someone else is refused at pre-checkout, before any Stars move,
+rather than paid into a chat that never asked for it.
 
 Example::
 
     packages = parse_packages("50:100,250:550")
     payload = invoice_payload("t-42", packages[0])        # "topup:50:100:t-42"
     assert parse_payload(payload) == Payload("t-42", 50, 100)
+    assert payer_of("u8101-t3f2a9c1b0d") == 8101
 """
 
 from __future__ import annotations
@@ -18,13 +22,17 @@ from __future__ import annotations
 import re
 from typing import Final, NamedTuple
 
-__all__ = ["DEFAULT_PACKAGES", "MAX_PAYLOAD", "Payload", "StarsPackage", "invoice_payload", "parse_packages",
-           "parse_payload"]
+__all__ = ["DEFAULT_PACKAGES", "MAX_PAYLOAD", "TOPUP_START", "Payload", "StarsPackage", "invoice_payload", "parse_packages",
+           "parse_payload", "payer_of"]
 
 MAX_PAYLOAD: Final = 128
 """Telegram's limit for an invoice payload, in bytes."""
 
 _PAYLOAD = re.compile(r"topup:([1-9][0-9]{0,6}):([1-9][0-9]{0,8}):([A-Za-z0-9_.:/-]{1,96})")
+TOPUP_START: Final = "topup"
+"""The ``/start`` payload of the link a forwarded invoice shows instead of Pay: it opens the reader's own top-up."""
+
+_PAYER = re.compile(r"u([1-9][0-9]{0,15})-.+")
 
 
 class StarsPackage(NamedTuple):
@@ -76,3 +84,9 @@ def parse_payload(payload: str) -> Payload | None:
     if match is None:
         return None
     return Payload(match[3], int(match[1]), int(match[2]))
+
+
+def payer_of(topup_id: str) -> int | None:
+    """The user a top-up id was made for (``u<user_id>-…``), or None for an id that names nobody."""
+    match = _PAYER.fullmatch(topup_id)
+    return None if match is None else int(match[1])

@@ -20,9 +20,10 @@ def nothing_paid(topup_id: str) -> bool:
     return False
 
 
-def test_a_known_package_at_its_price_goes_through() -> None:
-    answer = decide_pre_checkout(query(invoice_payload("t-1", PACKAGES[1])), PACKAGES, nothing_paid)
-    assert (answer.ok, answer.topup_id, answer.stars, answer.credits, answer.reason) == (True, "t-1", 250, 550, "")
+@pytest.mark.parametrize("topup", ["u7-t3f2a9c1b0d", "t-1"])  # made for the payer; an id naming nobody
+def test_a_known_package_at_its_price_goes_through(topup: str) -> None:
+    answer = decide_pre_checkout(query(invoice_payload(topup, PACKAGES[1])), PACKAGES, nothing_paid)
+    assert (answer.ok, answer.topup_id, answer.stars, answer.credits, answer.reason) == (True, topup, 250, 550, "")
 
 
 @pytest.mark.parametrize(
@@ -33,6 +34,7 @@ def test_a_known_package_at_its_price_goes_through() -> None:
         (query(invoice_payload("t-1", StarsPackage(250, 550)), currency="USD"), "wrong_currency"),
         (query(invoice_payload("t-1", StarsPackage(100, 9999)), amount=100), "package_gone"),
         (query(invoice_payload("t-1", StarsPackage(250, 550)), amount=1), "amount_mismatch"),
+        (query(invoice_payload("u8-t1", StarsPackage(250, 550))), "not_yours"),  # made for user 8, forwarded to 7
     ],
 )
 def test_a_query_that_does_not_match_what_was_offered_is_refused(the_query: PreCheckoutQuery, reason: str) -> None:
@@ -48,4 +50,5 @@ def test_a_top_up_the_ledger_already_credited_is_refused_and_the_ledgers_answer_
 def test_refusals_speak_the_users_language() -> None:
     assert "пакета" in refusal_text("package_gone", "ru-RU")
     assert "package" in refusal_text("package_gone", "en")
+    assert "другому" in refusal_text("not_yours", "ru") and "someone else" in refusal_text("not_yours", "en")
     assert refusal_text("no such reason", None) == refusal_text("unknown_payload", "en")

@@ -36,12 +36,12 @@ def _credits(chat: Chat) -> list[Credited]:
     return [event for event in chat.books.events if isinstance(event, Credited) and event.reason == "topup"]
 
 
-@pytest.mark.parametrize("way", ["/topup", "balance", "menu"])
+@pytest.mark.parametrize("way", ["/topup", "balance", "menu", "/start topup"])
 def test_the_packages_are_one_tap_or_one_command_away(registry: Registry, way: str) -> None:
     chat = Chat(registry, language_code="en")
     chat.text("/menu")
-    if way == "/topup":
-        chat.text("/topup")
+    if way.startswith("/"):  # "/start topup" is the link a forwarded invoice shows in place of Pay
+        chat.text(way)
     elif way == "balance":
         chat.tap("💳 Balance")
         chat.tap("⭐ Top up")
@@ -64,8 +64,8 @@ def test_a_package_tap_asks_for_an_invoice_in_the_users_language(
     chat.text("/topup")
     invoice = _invoice(chat)
     tapped = chat.commands[-1].cid
-    assert invoice == InvoiceRequested(topup_id=topup_id(tapped), stars=250, credits=550,
-                                       payload=invoice_payload(topup_id(tapped), StarsPackage(250, 550)),
+    assert invoice == InvoiceRequested(topup_id=topup_id(tapped, chat.chat_id), stars=250, credits=550,
+                                       payload=invoice_payload(topup_id(tapped, chat.chat_id), StarsPackage(250, 550)),
                                        title=title, description=description)
     assert parse_payload(invoice.payload) == (invoice.topup_id, 250, 550)
     assert chat.screen.screen == "topup" and chat.screen.edit_message_id == 100 and "⬇️" in chat.screen.text

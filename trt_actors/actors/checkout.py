@@ -9,14 +9,17 @@ router never delays an answer.
 
 Only cheap checks, all on what the payload and the configuration say: the
 payload names one of our top-ups (:func:`~trt_actors.stars.parse_payload`),
-its package (Stars and credits) is still offered, the currency is ``XTR`` and
-the amount is the package's, and the ledger has not credited that top-up
+it was made for the user paying (an invoice forwarded to someone else would
+take their Stars for a chat that never asked), its package (Stars and
+credits) is still offered, the currency is ``XTR`` and the amount is the
+package's, and the ledger has not credited that top-up
 already (its answer is recorded with the decision). The decision is appended
 as ``PreCheckoutAnswered`` (stream ``checkout:<user_id>``, event id derived
 from the update's), then sent: persist, then act. A refusal carries a short
 reason in the user's language. A query reached after its window is recorded
 as ``too_late`` and not answered (Telegram would refuse the answer); an
-answer Telegram refuses (an unknown or expired query) is not tried again.
+answer Telegram refuses (an unknown or expired query), or one still unsent when
+the window closes, is not tried again.
 Network failures and 5xx are: the reactor delivers the query again and the
 recorded decision is sent.
 
@@ -44,7 +47,7 @@ from trt_actors.actors.ledger import Ledger
 from trt_actors.events import UpdateReceived
 from trt_actors.events.payments import PreCheckoutAnswered
 from trt_actors.runtime import Reactor, ReactorStatistics
-from trt_actors.stars import StarsPackage, parse_payload
+from trt_actors.stars import StarsPackage, parse_payload, payer_of
 from trt_actors.telegram import BadRequest, PreCheckoutQuery, TelegramClient, Update
 
 __all__ = ["PRE_CHECKOUT_WINDOW", "Checkout", "decide_pre_checkout", "refusal_text"]
@@ -63,6 +66,7 @@ _REFUSALS: dict[str, dict[str, str]] = {
         "package_gone": "This package is no longer offered. Open the top-up screen to see the current ones.",
         "amount_mismatch": "The price of this package has changed. Open the top-up screen and try again.",
         "already_paid": "This invoice has already been paid: your credits are on your balance.",
+        "not_yours": "This invoice was made for someone else. Open /topup to get your own.",
     },
     "ru": {
         "unknown_payload": "Этот счёт больше не действует. Откройте пополнение и попробуйте снова.",
@@ -70,6 +74,7 @@ _REFUSALS: dict[str, dict[str, str]] = {
         "package_gone": "Этого пакета больше нет. Откройте пополнение, чтобы увидеть актуальные.",
         "amount_mismatch": "Цена этого пакета изменилась. Откройте пополнение и попробуйте снова.",
         "already_paid": "Этот счёт уже оплачен: кредиты уже на вашем балансе.",
+        "not_yours": "Этот счёт выставлен другому человеку. Откройте /topup, чтобы получить свой.",
     },
 }
 
@@ -89,7 +94,9 @@ def decide_pre_checkout(
     if payload is None:
         return PreCheckoutAnswered(query_id=query.id, ok=False, reason="unknown_payload")
     reason = ""
-    if query.currency != "XTR":
+    if payer_of(payload.topup_id) not in (None, query.from_.id):
+        reason = "not_yours"
+    elif query.currency != "XTR":
         reason = "wrong_currency"
     elif StarsPackage(payload.stars, payload.credits) not in packages:
         reason = "package_gone"
@@ -174,11 +181,17 @@ class Checkout:
             log.warning("pre-checkout query %s reached after %.0f s: not answered", query.id, self._window)
             return
         error = None if answer.ok else refusal_text(answer.reason, query.from_.language_code)
+        left = self._window - (self._clock() - recorded.ts)
         try:
-            await self._tg.answer_pre_checkout_query(query.id, answer.ok, error_message=error)
+            with trio.move_on_after(max(left, 0.5)) as waiting:  # an answer after the window is of no use
+                await self._tg.answer_pre_checkout_query(query.id, answer.ok, error_message=error)
         except BadRequest as refused:  # the query is unknown or expired: Telegram takes no answer, now or later
             self.late += 1
             log.warning("Telegram refused the answer to pre-checkout query %s: %s", query.id, refused)
+            return
+        if waiting.cancelled_caught:
+            self.late += 1
+            log.warning("the answer to pre-checkout query %s was still unsent when its window closed", query.id)
             return
         if answer.ok:
             self.answered += 1

@@ -63,6 +63,7 @@ from trt_actors.events import DispatchFailed, DispatchOk, Event, UiRendered, Upd
 from trt_actors.events.dispatch import Button
 from trt_actors.events.session import InvoiceRequested
 from trt_actors.runtime import Reactor, ReactorStatistics
+from trt_actors.stars import TOPUP_START
 from trt_actors.telegram import (
     BadRequest,
     Forbidden,
@@ -306,7 +307,8 @@ class Outbox:
     async def _call(self, chat: int, ui: Deliverable, method: str) -> int | None:
         if isinstance(ui, InvoiceRequested):
             invoice = await self._tg.send_invoice(
-                chat, ui.title, ui.description, ui.payload, [LabeledPrice(label=ui.title, amount=ui.stars)]
+                chat, ui.title, ui.description, ui.payload, [LabeledPrice(label=ui.title, amount=ui.stars)],
+                start_parameter=TOPUP_START,  # a forwarded copy links to the bot's top-up, not to this invoice
             )
             return invoice.message_id
         markup = _markup(ui.buttons)

@@ -16,8 +16,8 @@ class PreCheckoutAnswered(Event, frozen=True):
     """The answer to a ``pre_checkout_query``, recorded before it is sent (Telegram allows 10 s).
 
     ``ok`` lets the payment through. Otherwise ``reason`` says why, in a stable
-    code: ``unknown_payload`` (forged, or not a top-up of ours),
-    ``wrong_currency``, ``package_gone`` (no such package any more),
+    code: ``unknown_payload`` (forged, or not a top-up of ours), ``not_yours``
+    (the invoice was made for another user and forwarded), ``wrong_currency``, ``package_gone`` (no such package any more),
     ``amount_mismatch``, ``already_paid``, ``too_late`` (the query was older
     than Telegram's window when it was reached; it is not answered).
     ``already_paid`` is the ledger's answer at that moment, kept with the decision it led to.

@@ -12,7 +12,7 @@ ledger's receipt follows); a ledger report ends in at most one (see
   message that carried the button (``edit_message_id``); see :mod:`.taps`
   for how a press is judged (``CallbackAccepted`` or ``CallbackRejected``);
 * the very first command of a chat starts the session (``SessionStarted``);
-* slash commands work anywhere: ``/start [payload]``, ``/menu``, ``/help``,
+* slash commands work anywhere: ``/start [payload]`` (``/start topup`` opens the top-up), ``/menu``, ``/help``,
   ``/lang [ru|en]``, ``/balance``, ``/topup``, ``/history``, ``/debug``,
   ``/cancel``, also as ``/help@botname``; text in the wizard answers the step on screen;
 * Confirm asks the ledger to hold the price (``GenerationRequested``, see
@@ -100,6 +100,7 @@ from trt_actors.session.payments import pay
 from trt_actors.session.state import SessionState, evolve
 from trt_actors.session.taps import press
 from trt_actors.session.texts import LANGUAGES, Texts
+from trt_actors.stars import TOPUP_START
 from trt_actors.session.turn import Turn, confirmation_id
 from trt_actors.session.wizard import Problem, choices, current_field, image_limits, parse_number, parse_text
 from trt_actors.stars import DEFAULT_PACKAGES, StarsPackage
@@ -248,7 +249,7 @@ def _typed_choice(texts: Texts, name: str, offered: tuple[ParamValue, ...], text
 def _slash(turn: Turn, name: str, argument: str) -> list[Event]:
     if name == "start":
         turn.start(argument)
-        turn.open("menu")
+        turn.open("topup" if argument == TOPUP_START else "menu")  # the link a forwarded invoice shows
         return turn.show()
     turn.start()
     if name == "cancel":

@@ -47,9 +47,12 @@ PAYMENT_REJECTIONS: Final = frozenset({
 _CHARGE_CHARS: Final = 128
 
 
-def topup_id(cid: str) -> str:
-    """The top-up asked for while handling ``cid``: ``t`` and 10 hex digits of a BLAKE2b hash (``t3f2a9c1b0d``)."""
-    return "t" + short_hash(cid, salt="topup:")
+def topup_id(cid: str, user_id: int) -> str:
+    """The top-up ``user_id`` asked for while handling ``cid``: ``u8101-t3f2a9c1b0d`` (10 hex digits of BLAKE2b).
+
+    The user in it lets the pre-checkout answer refuse an invoice forwarded to someone else.
+    """
+    return f"u{user_id}-t" + short_hash(cid, salt="topup:")
 
 
 def buy(turn: Turn, action: BuyPackage) -> None:
@@ -59,7 +62,7 @@ def buy(turn: Turn, action: BuyPackage) -> None:
         turn.open("topup")
     if package not in turn.packages:
         raise Refused("package_gone", keep=True, notice="notice.package_gone")
-    topup, texts = topup_id(turn.command.cid), turn.texts
+    topup, texts = topup_id(turn.command.cid, turn.command.user_id), turn.texts
     credits = texts.credits(package.credits)
     turn.record(InvoiceRequested(
         topup_id=topup,
