@@ -26,7 +26,7 @@ from trt_actors.ledger import (
     Reserve,
     Void,
 )
-from trt_actors.ledger.audit import audit
+from trt_actors.ledger.audit import EXPIRY_GRACE, audit
 from trt_actors.ledger.audit_report import AuditReport, render_csv, render_json, render_table
 from trt_actors.runtime import CommandMeta
 
@@ -144,8 +144,10 @@ async def test_a_good_log_passes_with_every_movement_and_its_chain(good_log: Pat
 async def test_a_hold_left_pending_past_its_expiry_is_a_violation(good_log: Path) -> None:
     events = await read(good_log)
     placed = next(r for r in events if isinstance(r.event, HoldPlaced) and r.event.hold_id == "h4")
-    assert audit(events, now=T0 + 499).passed
-    report = audit(events, now=T0 + 500)
+    assert audit(events, now=T0 + 499, grace=0).passed
+    assert audit(events, now=T0 + 500 + EXPIRY_GRACE - 1).passed  # the bot's sweep has not come round yet
+    assert findings(audit(events, now=T0 + 500 + EXPIRY_GRACE)) == {("hold_expired", placed.event_id)}
+    report = audit(events, now=T0 + 500, grace=0)
     assert findings(report) == {("hold_expired", placed.event_id)}
     assert report.violations[0].line() == (
         f"ledger:8 seq {placed.seq}: hold 'h4' expired at {T0 + 500:.0f} and is still pending (hold_expired)"

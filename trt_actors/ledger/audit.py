@@ -24,7 +24,9 @@ The **closure checks**, one :class:`Violation` per finding (``check`` codes):
 * ``unknown_hold``, ``resolved_twice``, ``capture_exceeds_hold``,
   ``amounts_do_not_add_up`` (captured + released, or a void, differ from the
   hold), ``hold_reused``, ``quote_mismatch``: a hold resolves exactly once, within its amount;
-* ``hold_expired``: a hold still pending at ``now`` although past its expiry;
+* ``hold_expired``: a hold still pending at ``now`` although more than
+  ``grace`` seconds (:data:`EXPIRY_GRACE`) past its expiry: a running bot
+  voids expired holds on a sweep, so one only just expired is not yet a fault;
 * ``unknown_credit``, ``refund_exceeds_credit``, ``refund_not_reserved``: refunds;
 * ``charge_credited_twice``, ``charge_not_credited``, ``credit_without_payment``,
   ``stars_mismatch``, ``payment_unreadable``: every Stars payment (a
@@ -44,6 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Final
 
 import msgspec
 
@@ -63,7 +66,10 @@ from trt_actors.events.ledger import (
 from trt_actors.ledger.audit_report import AuditReport, AuditSummary, Movement, Violation
 from trt_actors.ledger.state import STREAM_PREFIX, LedgerState, evolve, ledger_stream
 
-__all__ = ["audit"]
+__all__ = ["EXPIRY_GRACE", "audit"]
+
+EXPIRY_GRACE: Final = 120.0
+"""Seconds past its expiry a hold may stay pending before it is a violation (sweeps run every 30 s)."""
 
 
 class _Payment(msgspec.Struct, frozen=True):
@@ -117,8 +123,9 @@ class _Credit:
 class _Book:
     """The audit's working memory while it reads the log once, in order."""
 
-    def __init__(self, *, now: float, user: int | None, since: float | None) -> None:
+    def __init__(self, *, now: float, user: int | None, since: float | None, grace: float) -> None:
         self.now = now
+        self.grace = grace
         self.user = user
         self.since = since
         self.streams: dict[str, _Stream] = {}
@@ -321,7 +328,7 @@ class _Book:
         """The checks that need the whole log: holds left pending past expiry, payments against credits."""
         for name, stream in self.streams.items():
             for hold_id, hold in stream.state.pending().items():
-                if hold.expires_at <= self.now:
+                if hold.expires_at + self.grace <= self.now:
                     placed = stream.placed.get(hold_id)
                     self.violations.append(Violation(
                         check="hold_expired",
@@ -383,15 +390,16 @@ class _Book:
 
 
 def audit(
-    events: Iterable[RecordedEvent], *, now: float, user: int | None = None, since: float | None = None
+    events: Iterable[RecordedEvent], *, now: float, user: int | None = None, since: float | None = None,
+    grace: float = EXPIRY_GRACE,
 ) -> AuditReport:
-    """Audit ``events`` (the log, in order) as of ``now``.
+    """Audit ``events`` (the log, in order) as of ``now``, allowing ``grace`` seconds for expired holds to be voided.
 
     ``user`` limits the audit to one ledger stream and that user's payments;
     ``since`` lists only the movements recorded at or after it (the checks
     still read everything before).
     """
-    book = _Book(now=now, user=user, since=since)
+    book = _Book(now=now, user=user, since=since, grace=grace)
     for recorded in events:
         book.read(recorded)
     return book.close()
