@@ -16,7 +16,8 @@ Example::
         ...
 
 Modules: :mod:`.commands` (what may be asked), :mod:`.state` (the fold and
-its path), :mod:`.decider` (the rules, the backoff schedule).
+its path), :mod:`.decider` (the rules, the backoff schedule), :mod:`.payload`
+(the ``createTask`` input built from the registry).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from trt_actors.jobs.decider import (
     retry_delay,
     retryable,
 )
+from trt_actors.jobs.payload import PayloadError, costliest_params, default_params, kie_input
 from trt_actors.jobs.state import STREAM_PREFIX, TERMINAL, JobState, job_stream
 
 __all__ = [
@@ -61,6 +63,7 @@ __all__ = [
     "JobCommand",
     "JobDecider",
     "JobState",
+    "PayloadError",
     "RecordCreated",
     "RecordDelivery",
     "RecordHoldOutcome",
@@ -72,8 +75,11 @@ __all__ = [
     "Submit",
     "TaskReport",
     "Tick",
+    "costliest_params",
+    "default_params",
     "failure_reason",
     "job_stream",
+    "kie_input",
     "poll_delay",
     "report_of",
     "retry_delay",

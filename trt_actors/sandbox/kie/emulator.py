@@ -5,8 +5,10 @@ host under ``{base}/upload`` (``emu.upload_base``), so a client configured
 with those two base URLs cannot tell it from KIE:
 
 * ``POST /api/v1/jobs/createTask``: 32-hex task ids (``recordId`` too); 422 on
-  a bad body; 429 past 20 creates per 10 s (not queued); 402 when the balance
-  is below the model's price.
+  a bad body, or on an ``input`` the vendor refuses once
+  :attr:`KieEmulator.schemas` is set (see :mod:`~trt_actors.sandbox.kie.schemas`);
+  429 past 20 creates per 10 s (not queued); 402 when the balance is below
+  the model's price.
 * ``GET /api/v1/jobs/recordInfo``: the record shaped like real traffic; the
   task moves through its :class:`~trt_actors.sandbox.kie.script.Script` on
   polls and on the clock. An unknown id answers ``data: null`` (as recorded
@@ -42,7 +44,7 @@ their own modules.
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -58,6 +60,7 @@ from trt_actors.sandbox.kie.files import FileStore
 from trt_actors.sandbox.kie.media import media_bytes
 from trt_actors.sandbox.kie.ratelimit import SlidingWindow
 from trt_actors.sandbox.kie.replies import error, ok, read_json
+from trt_actors.sandbox.kie.schemas import Schema
 from trt_actors.sandbox.kie.script import Script, media_kind_for
 from trt_actors.sandbox.kie.states import WireState
 from trt_actors.sandbox.kie.tasks import EmulatedTask
@@ -86,7 +89,8 @@ class KieEmulatorStatistics(msgspec.Struct, frozen=True):
 
 class KieEmulator:
     """A running KIE emulator. Make one with :meth:`serve`; configure it with
-    :meth:`script`, :attr:`faults`, :attr:`balance` and :attr:`unknown_task_code`;
+    :meth:`script`, :attr:`faults`, :attr:`balance`, :attr:`unknown_task_code` and
+    :attr:`schemas` (vendor input schemas by model; None, the default, checks no input);
     watch it with :attr:`tasks`, :attr:`callback_attempts`, :meth:`statistics`
     and the ``wait_*`` methods."""
 
@@ -109,6 +113,7 @@ class KieEmulator:
         self.tasks: dict[str, EmulatedTask] = {}
         self.default_script = Script()
         self.unknown_task_code: int | None = None
+        self.schemas: Mapping[str, Schema] | None = None
         self.api_base = ""
         self.upload_base = ""
         self._scripts: dict[str, Script] = {}
@@ -311,6 +316,10 @@ class KieEmulator:
             isinstance(callback_url, str) and callback_url.startswith(("http://", "https://"))
         ):
             return error(422, "callBackUrl is invalid")
+        schema = self.schemas.get(model) if self.schemas is not None else None
+        refusal = schema.problem(task_input) if schema is not None else None
+        if refusal is not None:
+            return error(422, refusal)
         script = self.script_for(model)
         if self.balance < script.price:
             return error(402, DEFAULT_MESSAGES[402])
