@@ -355,6 +355,25 @@ class TelegramClient:
         """Send audio to show in the music player: a file_id, an HTTP URL or an InputFile."""
         return await self._call("sendAudio", _params(locals()), _MESSAGE)
 
+    @bot_method("sendVoice")
+    async def send_voice(
+        self,
+        chat_id: int | str,
+        voice: str | InputFile,
+        *,
+        caption: str | None = None,
+        parse_mode: str | None = None,
+        caption_entities: Sequence[MessageEntity] | None = None,
+        duration: int | None = None,
+        reply_markup: InlineKeyboardMarkup | None = None,
+        reply_parameters: ReplyParameters | None = None,
+        disable_notification: bool | None = None,
+        protect_content: bool | None = None,
+        message_thread_id: int | None = None,
+    ) -> Message:
+        """Send a playable voice message (OGG/OPUS, MP3 or M4A): a file_id, an HTTP URL or an InputFile (50 MB)."""
+        return await self._call("sendVoice", _params(locals()), _MESSAGE)
+
     @bot_method("sendDocument")
     async def send_document(
         self,

@@ -62,7 +62,7 @@ class StoredFile:
         if self.kind == "video":
             width, height = image_size(self.data)
             media.update(width=width, height=height, duration=0)
-        if self.kind == "audio":
+        if self.kind in ("audio", "voice"):
             media["duration"] = 0
         return media
 
@@ -178,6 +178,9 @@ class FileStore:
         try:
             async with http.stream("GET", url) as response:
                 if response.status_code != 200:
+                    raise BotApiError.bad_request("failed to get HTTP URL content")
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > limit:  # refused without reading the body
                     raise BotApiError.bad_request("failed to get HTTP URL content")
                 chunks: list[bytes] = []
                 size = 0
