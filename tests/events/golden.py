@@ -26,12 +26,14 @@ from trt_actors.events.session import (
     ImageAdded,
     ImagesCompleted,
     InvoiceRequested,
+    JobSeen,
     LanguageChosen,
     MessageRejected,
     Param,
     ParameterSet,
     ParameterSkipped,
     PaymentRejected,
+    ResultResendRequested,
     ScreenOpened,
     SessionStarted,
     TopUpPaid,
@@ -50,6 +52,7 @@ from trt_actors.events.ledger import (
     RefundReserved,
     VoidRejected,
 )
+from trt_actors.events.ops import AdminAlerted
 from trt_actors.events.payments import PreCheckoutAnswered
 from trt_actors.events.jobs import (
     CaptureAsked,
@@ -228,6 +231,10 @@ EXAMPLES: list[Event] = [
         task_id="task_nano_5f3e", result_urls=("https://tempfile.aiquickdraw.com/r/fox.png",),
         reason="after_deadline", at=1_767_223_000.0,
     ),
+    JobSeen(job_id="3f2a9c1b0d", event="ResultDelivered", at=1_767_222_033.0, elapsed=33.0, results=2,
+            message_ids=(91, 92)),
+    ResultResendRequested(job_id="3f2a9c1b0d"),
+    AdminAlerted(kind="kie_balance_empty", text="KIE balance is empty", admins=(7, 8)),
 ]
 
 

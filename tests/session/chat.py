@@ -22,10 +22,11 @@ from typing import TypedDict
 from registry import Registry
 from tests.session.books import Books
 from trt_actors.events import Button, CallbackAccepted, CallbackRejected, Event, UiRendered
-from trt_actors.events.session import SESSION_EVENTS, BalanceSeen, MessageRejected, PaymentRejected
+from trt_actors.events.session import SESSION_EVENTS, BalanceSeen, JobSeen, MessageRejected, PaymentRejected
 from trt_actors.runtime.decider import fold
 from trt_actors.session import (
     ButtonPressed,
+    JobReported,
     LedgerReported,
     PaymentReceived,
     PhotoReceived,
@@ -64,8 +65,9 @@ class Chat:
         first_name: str = "Ann",
         chat_id: int = 42,
         packages: tuple[StarsPackage, ...] = DEFAULT_PACKAGES,
+        max_jobs: int = 3,
     ) -> None:
-        self.decider = SessionDecider(registry, packages)
+        self.decider = SessionDecider(registry, packages, max_jobs=max_jobs)
         self.state: SessionState = self.decider.initial_state()
         self.events: list[Event] = []
         self.commands: list[SessionCommand] = []
@@ -153,6 +155,18 @@ class Chat:
             available=available, held=held, reason=reason, model_id=model_id, stars=stars,
         ))
 
+    def job(self, event: str, job_id: str, *, elapsed: float = 1.0, reason: str = "", message_id: int | None = 100,
+            model_id: str = "", credits: int = 0, results: int = 0, message_ids: tuple[int, ...] = ()) -> list[Event]:
+        """The job runner's report of one of its events about order ``job_id`` (the confirm tap's cid)."""
+        request = self.state.request(job_id)
+        return self.send(JobReported(
+            chat_id=self.chat_id, user_id=self.chat_id, cid=f"cid-{self.chat_id}-job-{job_id}", update_id=0,
+            ts=self.now() + elapsed, event=event, job_id=job_id,
+            model_id=model_id or (request.model_id if request is not None else ""),
+            credits=credits or (request.credits if request is not None else 0), message_id=message_id,
+            elapsed=elapsed, reason=reason, message_ids=message_ids, result_count=results,
+        ))
+
     def settle(self) -> list[Event]:
         """The ledger answers what the session asked since the last settle; the session hears every answer."""
         asked, self.settled = self.events[self.settled:], len(self.events)
@@ -235,4 +249,4 @@ class Chat:
         """Events of the session's own vocabulary (not renders, verdicts or the ledger's reports)."""
         return [event for event in (self.last if events is None else events)
                 if type(event) in SESSION_EVENTS
-                and not isinstance(event, MessageRejected | BalanceSeen | PaymentRejected)]
+                and not isinstance(event, MessageRejected | BalanceSeen | JobSeen | PaymentRejected)]

@@ -206,9 +206,11 @@ class Sessions:
         max_live: int | None = 10_000,
         journal: SystemJournal | None = None,
         packages: tuple[StarsPackage, ...] = DEFAULT_PACKAGES,
+        max_jobs: int = 3,
     ) -> AsyncIterator[Sessions]:
-        """``packages``: the Stars top-ups the sessions offer (``STARS_PACKAGES``)."""
-        sessions = cls(log, SessionDecider(registry, packages), max_live=max_live, journal=journal)
+        """``packages``: the Stars top-ups the sessions offer (``STARS_PACKAGES``); ``max_jobs``: the orders a user
+        may have running at once (``MAX_JOBS_PER_USER``)."""
+        sessions = cls(log, SessionDecider(registry, packages, max_jobs=max_jobs), max_live=max_live, journal=journal)
         async with trio.open_nursery() as nursery:
             if idle_timeout is not None:
                 nursery.start_soon(sessions._passivate_idle, idle_timeout)

@@ -19,6 +19,7 @@ from trt_actors.events.session import SESSION_EVENTS
 
 # After the ledger's: the job's events import the session's, whose circle with the ledger's must start there.
 from trt_actors.events.jobs import JOB_EVENTS  # noqa: E402
+from trt_actors.events.ops import OPS_EVENTS  # noqa: E402
 from trt_actors.events.system import ActorCrashed, ActorEscalated, ActorRestarted, ReactionAbandoned
 from trt_actors.events.updates import UpdateDeclined, UpdateEraStarted, UpdateReceived, UpdateRejected
 
@@ -67,6 +68,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     *LEDGER_EVENTS,
     *PAYMENT_EVENTS,
     *JOB_EVENTS,
+    *OPS_EVENTS,
 )
 
 CODEC = EventCodec(ALL_EVENTS)

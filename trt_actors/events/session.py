@@ -58,6 +58,7 @@ __all__ = [
     "ImageAdded",
     "ImagesCompleted",
     "InvoiceRequested",
+    "JobSeen",
     "LanguageChosen",
     "MessageRejected",
     "Param",
@@ -65,6 +66,7 @@ __all__ = [
     "ParameterSkipped",
     "ParamValue",
     "PaymentRejected",
+    "ResultResendRequested",
     "ScreenOpened",
     "SessionStarted",
     "TopUpPaid",
@@ -214,7 +216,9 @@ class GenerationRequested(Event, frozen=True):
     ``quote`` is what priced it, re-read from the registry at the tap and
     equal in price to the confirmation the user saw; ``params`` and ``files``
     are the order itself; ``message_id`` the confirmation message, which the
-    ledger's answer edits (None when Telegram did not say).
+    ledger's answer edits (None when Telegram did not say); ``language`` the
+    user's, in which the job's result is captioned ("" in events written
+    before it was recorded).
     """
 
     confirmation_id: str
@@ -225,6 +229,7 @@ class GenerationRequested(Event, frozen=True):
     quote: ledger_events.Quote
     expires_at: float
     message_id: int | None
+    language: str = ""
 
 
 class DraftRestored(Event, frozen=True):
@@ -323,6 +328,32 @@ class BalanceSeen(Event, frozen=True):
     stars: int = 0
 
 
+class JobSeen(Event, frozen=True):
+    """The job runner's news about the order ``job_id`` (its confirmation id), as the session heard it.
+
+    ``event`` is the job event's type (``JobRequested``, ``JobSubmitted``,
+    ``JobPolled``, ``JobSucceeded``, ``ResultDelivered``, ``JobFailed``);
+    ``at`` when it was recorded, ``elapsed`` seconds since the job was
+    requested; ``reason`` why it failed; ``results`` how many files it made;
+    ``message_ids`` the messages that delivered them. Like ``BalanceSeen`` it
+    changes no screen, so it leaves the nonce (and every button) as it was.
+    """
+
+    job_id: str
+    event: str
+    at: float = 0.0
+    elapsed: float = 0.0
+    reason: str = ""
+    results: int = 0
+    message_ids: tuple[int, ...] = ()
+
+
+class ResultResendRequested(Event, frozen=True):
+    """The user asked (from /history) for the result of ``job_id`` again; the job runner resends its recorded URLs."""
+
+    job_id: str
+
+
 SESSION_EVENTS: tuple[type[Event], ...] = (
     SessionStarted,
     LanguageChosen,
@@ -344,5 +375,7 @@ SESSION_EVENTS: tuple[type[Event], ...] = (
     InvoiceRequested,
     TopUpPaid,
     PaymentRejected,
+    JobSeen,
+    ResultResendRequested,
 )
 """Every session event type; the lead registers them in :data:`trt_actors.events.ALL_EVENTS`."""

@@ -32,6 +32,7 @@ from trt_actors.session.callback_data import BadCallbackData
 from trt_actors.session.commands import (
     COMMAND_DECODER,
     ButtonPressed,
+    JobReported,
     LedgerReported,
     PaymentReceived,
     PhotoReceived,
@@ -48,6 +49,7 @@ __all__ = [
     "SESSION_EVENTS",
     "BadCallbackData",
     "ButtonPressed",
+    "JobReported",
     "LedgerReported",
     "PaymentReceived",
     "PhotoReceived",

@@ -44,6 +44,8 @@ __all__ = [
     "OpenMenu",
     "OpenModel",
     "OpenTopUp",
+    "Repeat",
+    "Resend",
     "ResumeDraft",
     "SkipRest",
     "SkipStep",
@@ -170,6 +172,18 @@ class Confirm(_Action, frozen=True, tag="confirm"):
     confirmation_id: str
 
 
+class Repeat(_Action, frozen=True, tag="repeat"):
+    """The order ``job_id`` again, with the same parameters, through a new confirmation ("Try again" too)."""
+
+    job_id: str
+
+
+class Resend(_Action, frozen=True, tag="resend"):
+    """Send the result of the finished order ``job_id`` again."""
+
+    job_id: str
+
+
 Action: TypeAlias = (
     OpenMenu
     | OpenHelp
@@ -191,6 +205,8 @@ Action: TypeAlias = (
     | GoBack
     | CancelDraft
     | Confirm
+    | Repeat
+    | Resend
 )
 """Every action a button can carry."""
 
@@ -262,6 +278,10 @@ def _verb_and_arg(action: Action) -> tuple[str, str | None]:
             return "ok", confirmation_id
         case BuyPackage(stars=stars, credits=credits):
             return "tp", f"{stars}-{credits}"
+        case Repeat(job_id=job_id):
+            return "re", job_id
+        case Resend(job_id=job_id):
+            return "rs", job_id
     return _VERB_OF[type(action)], None
 
 
@@ -310,7 +330,11 @@ def _parsed(verb: str, arg: str) -> Action:
             return Confirm(confirmation_id=arg)
         case "tp" if (package := _PACKAGE.fullmatch(arg)) is not None:
             return BuyPackage(stars=int(package[1]), credits=int(package[2]))
-        case "lg" | "c" | "p" | "o" | "v" | "ok" | "tp":
+        case "re" if _CONFIRMATION.fullmatch(arg):
+            return Repeat(job_id=arg)
+        case "rs" if _CONFIRMATION.fullmatch(arg):
+            return Resend(job_id=arg)
+        case "lg" | "c" | "p" | "o" | "v" | "ok" | "tp" | "re" | "rs":
             raise BadCallbackData("malformed", f"{arg!r} is not a valid argument of {verb!r}")
     raise BadCallbackData("unknown_action", f"no action {verb!r} takes an argument")
 

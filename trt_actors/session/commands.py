@@ -23,6 +23,7 @@ import msgspec
 __all__ = [
     "COMMAND_DECODER",
     "ButtonPressed",
+    "JobReported",
     "LedgerReported",
     "PaymentReceived",
     "PhotoReceived",
@@ -112,8 +113,33 @@ class LedgerReported(_Command, frozen=True, kw_only=True, tag=True):
     stars: int = 0
 
 
+class JobReported(_Command, frozen=True, kw_only=True, tag=True):
+    """The job runner recorded one of its events about this chat's job (update_id is 0: it comes from the log).
+
+    ``event`` is the job event's type: ``JobRequested`` (queued),
+    ``JobSubmitted`` (KIE took it: generating), ``JobPolled`` (still
+    generating; ``elapsed`` seconds since the job was requested),
+    ``JobSucceeded`` (delivering), ``ResultDelivered`` (done; ``message_ids``
+    are the result's messages), ``JobFailed`` (``reason`` is one of
+    :data:`trt_actors.events.jobs.FAILURE_REASONS`; the hold is voided, so
+    the credits are back) or ``JobLate`` (a result that will not be
+    delivered). ``job_id`` is the confirmation id; ``message_id`` the
+    confirmation message that shows the progress; ``credits`` the price held.
+    """
+
+    event: str
+    job_id: str
+    model_id: str
+    credits: int
+    message_id: int | None = None
+    elapsed: float = 0.0
+    reason: str = ""
+    message_ids: tuple[int, ...] = ()
+    result_count: int = 0
+
+
 SessionCommand: TypeAlias = (
-    TextReceived | PhotoReceived | ButtonPressed | Unsupported | PaymentReceived | LedgerReported
+    TextReceived | PhotoReceived | ButtonPressed | Unsupported | PaymentReceived | LedgerReported | JobReported
 )
 """Everything a session accepts."""
 

@@ -18,7 +18,12 @@ ledger's receipt follows); a ledger report ends in at most one (see
 * Confirm asks the ledger to hold the price (``GenerationRequested``, see
   :mod:`.orders`), and the ledger's reports (``LedgerReported``) become the
   balance the session shows (``BalanceSeen``) and messages about orders and
-  top-ups (:mod:`.ledger_reports`);
+  top-ups (:mod:`.ledger_reports`); the job runner's reports (``JobReported``)
+  become the order's progress and, on failure, a message with "Try again"
+  (:mod:`.job_reports`); a user with ``max_jobs`` orders running is told to
+  wait instead of confirming another;
+* ``/history`` lists the last orders; a finished one can be sent again
+  (``ResultResendRequested``) or repeated through a new confirmation;
 * a package tap asks for a Stars invoice and a ``successful_payment`` is
   matched against it (``TopUpPaid`` or ``PaymentRejected``, see :mod:`.payments`);
 * a photo answers a photo step; its caption answers the next step too when
@@ -85,6 +90,7 @@ from trt_actors.events.session import (
 )
 from trt_actors.session.commands import (
     ButtonPressed,
+    JobReported,
     LedgerReported,
     PaymentReceived,
     PhotoReceived,
@@ -94,6 +100,7 @@ from trt_actors.session.commands import (
     well_formed,
 )
 from trt_actors.session.crash import crash_answer
+from trt_actors.session.job_reports import job_report
 from trt_actors.session.ledger_reports import report
 from trt_actors.session.orders import HOLD_SECONDS
 from trt_actors.session.payments import pay
@@ -135,13 +142,17 @@ class SessionDecider:
 
     ``packages`` are the Telegram Stars packages the top-up screen offers
     (``STARS_PACKAGES``); a tap on one no longer among them is refused.
+    ``max_jobs`` is how many orders a user may have running at once
+    (``MAX_JOBS_PER_USER``); a Confirm past it is refused with a notice.
     """
 
-    __slots__ = ("packages", "registry")
+    __slots__ = ("max_jobs", "packages", "registry")
 
-    def __init__(self, registry: Registry, packages: tuple[StarsPackage, ...] = DEFAULT_PACKAGES) -> None:
+    def __init__(self, registry: Registry, packages: tuple[StarsPackage, ...] = DEFAULT_PACKAGES, *,
+                 max_jobs: int = 3) -> None:
         self.registry = registry
         self.packages = packages
+        self.max_jobs = max_jobs
 
     def initial_state(self) -> SessionState:
         return SessionState()
@@ -152,7 +163,7 @@ class SessionDecider:
     def decide(self, state: SessionState, command: SessionCommand) -> list[Event]:
         """The events ``command`` causes in ``state``; a user's command ends with one ``UiRendered``."""
         command = well_formed(command)
-        turn = Turn(self.registry, self.packages, state, command)
+        turn = Turn(self.registry, self.packages, state, command, max_jobs=self.max_jobs)
         match command:
             case TextReceived(text=text):
                 return _text(turn, text)
@@ -169,6 +180,8 @@ class SessionDecider:
                 return pay(turn, command)
             case LedgerReported():
                 return report(turn, command)
+            case JobReported():
+                return job_report(turn, command)
 
     def crashed(self, state: SessionState, command: SessionCommand) -> list[Event]:
         """The answer when :meth:`decide` raised: "something went wrong", as a new message. Never raises.
@@ -180,7 +193,7 @@ class SessionDecider:
         report gets no answer: the user asked nothing (and its ``cid``'s
         first screen is already taken by the update that asked).
         """
-        if isinstance(command, LedgerReported):
+        if isinstance(command, LedgerReported | JobReported):
             return []
         return crash_answer(state, command, registry_version=_version_of(self.registry))
 

@@ -12,7 +12,9 @@ Then the user hears of it, as one message or not at all:
                        missing; the order's draft comes back (``DraftRestored``) to be
                        confirmed again after a top-up
 ``HoldCaptured``       nothing more (the generation's result says it)
-``HoldVoided``         a new message: the credits are back, and why
+``HoldVoided``         a new message: the credits are back, and why; nothing more when
+                       a job failed (its reason is one of ``FAILURE_REASONS``): the
+                       job's own failure message said so (:mod:`.job_reports`)
 ``Credited``           a new message: the receipt of a top-up ("+550 credits (250 ⭐)"),
                        or of an adjustment, with the balance after it; a welcome or
                        referral bonus says nothing more (it lands while the user
@@ -30,6 +32,7 @@ from __future__ import annotations
 from typing import Final
 
 from trt_actors.events import Event
+from trt_actors.events.jobs import FAILURE_REASONS
 from trt_actors.events.session import BalanceSeen, DraftRestored, Param
 from trt_actors.session.canvas import Canvas, Rendered
 from trt_actors.session.commands import LedgerReported
@@ -60,7 +63,7 @@ def report(turn: Turn, command: LedgerReported) -> list[Event]:
             return turn.show(edit=request.message_id, draw=lambda canvas: order(canvas, request.confirmation_id))
         case "HoldRejected" if request is not None:
             return _refused(turn, request)
-        case "HoldVoided":
+        case "HoldVoided" if command.reason not in FAILURE_REASONS:
             return turn.show(draw=lambda canvas: _released(canvas, command, request))
         case "Credited" if command.reason not in _SILENT_CREDITS:
             key = _CREDIT_NOTES.get(command.reason, "ledger.credited")

@@ -9,18 +9,31 @@ depends on.
 
 from __future__ import annotations
 
+import time
 from typing import Final
 
 from registry import Model
 from registry.quotes import price_params
 from trt_actors.events import Button
 from trt_actors.events.session import Param
-from trt_actors.session.callback_data import BuyPackage, OpenBalance, OpenHistory, OpenMenu, OpenTopUp, ResumeDraft
+from trt_actors.session.callback_data import (
+    BuyPackage,
+    OpenBalance,
+    OpenHistory,
+    OpenMenu,
+    OpenTopUp,
+    Repeat,
+    Resend,
+    ResumeDraft,
+)
 from trt_actors.session.canvas import Canvas, Rendered, Rows
 from trt_actors.session.state import Draft, Entry, Request
 from trt_actors.session.texts import Markup
 
-__all__ = ["balance", "ledger_note", "order", "order_name", "priced_params", "topup", "void_reason"]
+__all__ = [
+    "balance", "failure_reason", "history", "ledger_note", "order", "order_name", "priced_params", "topup",
+    "void_reason",
+]
 
 MINUS: Final = "\u2212"
 
@@ -34,6 +47,12 @@ _ENTRY_KEYS: Final = {"HoldPlaced": "entry.hold", "HoldCaptured": "entry.capture
                       "RefundReserved": "entry.refund_reserved", "RefundCompleted": "entry.refund_completed",
                       "RefundFailed": "entry.refund_failed"}
 _VOID_REASONS: Final = ("failed", "expired", "cancelled")
+_FAILURE_REASONS: Final = frozenset({
+    "generation_failed", "rejected_input", "model_disabled", "kie_balance_empty", "kie_unavailable", "task_lost",
+    "empty_result", "deadline", "unsubmitted",
+})
+HISTORY_BUTTONS: Final = 5
+"""How many of the newest orders /history offers to send again or repeat."""
 
 
 def _model(canvas: Canvas, model_id: str) -> Model | None:
@@ -119,6 +138,46 @@ def _entry(canvas: Canvas, entry: Entry) -> Markup:
 def void_reason(canvas: Canvas, reason: str) -> str:
     """Why a hold was released, in words: "failed job", "reservation expired", ... (plain text)."""
     return canvas.texts.plain(f"void.{reason}" if reason in _VOID_REASONS else "void.other")
+
+
+def failure_reason(canvas: Canvas, reason: str) -> str:
+    """Why a job failed, in words (plain text): one of ``JobFailed``'s reasons, else "something went wrong"."""
+    return canvas.texts.plain(f"fail.{reason}" if reason in _FAILURE_REASONS else "fail.other")
+
+
+def _status(request: Request) -> str:
+    if request.job:
+        return f"history.{request.job}"
+    return f"history.{request.status}"
+
+
+def _when(at: float) -> str:
+    return time.strftime("%d.%m %H:%M UTC", time.gmtime(at)) if at > 0 else ""
+
+
+def history(canvas: Canvas) -> Rendered:
+    """The last orders, newest first: model, price, status, date; "Send again" and "Repeat" for the newest."""
+    state, texts = canvas.state, canvas.texts
+    orders = tuple(reversed(state.requests))
+    if not orders:
+        return Rendered("history", canvas.say("history.empty"), (_balance_row(canvas),))
+    lines = [canvas.say("history.title")]
+    rows: list[tuple[Button, ...]] = []
+    for number, request in enumerate(orders, start=1):
+        lines.append(canvas.say("history.line", n=number, model=order_name(canvas, request.model_id),
+                                price=texts.credits(request.credits), status=texts.plain(_status(request)),
+                                when=_when(request.at), code=request.confirmation_id))
+        if number > HISTORY_BUTTONS:
+            continue
+        row = []
+        if request.job == "done":
+            row.append(canvas.labelled("btn.resend", Resend(job_id=request.confirmation_id), n=number))
+        if request.draft is not None:
+            row.append(canvas.labelled("btn.repeat", Repeat(job_id=request.confirmation_id), n=number))
+        if row:
+            rows.append(tuple(row))
+    lines.append(canvas.say("history.hint"))
+    return Rendered("history", "\n".join(lines[:-1]) + "\n\n" + lines[-1], _rows(*rows, _balance_row(canvas)))
 
 
 def topup(canvas: Canvas) -> Rendered:

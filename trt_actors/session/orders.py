@@ -12,7 +12,9 @@ Two taps are rejected and yet lead on, the confirmation being offered again
 under a new id at today's price: a confirmation older than
 :data:`CONFIRMATION_SECONDS` (``confirmation_expired``), and one whose price
 the registry no longer gives (``price_changed``). A model that can no longer
-be priced at all ends the draft (``unknown_model``).
+be priced at all ends the draft (``unknown_model``). A user who already has
+``max_jobs`` orders running is told to wait (``too_many_jobs``): the
+confirmation stays on screen to be confirmed once one of them ends.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ CONFIRMATION_SECONDS: Final = 3600.0
 def confirm(turn: Turn, model: Model, draft: Draft, offer: Offer, message_id: int | None) -> None:
     """Ask the ledger to hold ``offer``'s price for ``draft`` (or offer it again, or end it: see the module)."""
     command = turn.command
+    running = sum(request.running for request in turn.state.requests)
+    if running >= turn.max_jobs:
+        raise Refused("too_many_jobs", notice="notice.too_many_jobs", running=running, most=turn.max_jobs)
     params = quote_params(draft)
     try:
         quote = turn.registry.quote(model, params)
@@ -61,6 +66,7 @@ def confirm(turn: Turn, model: Model, draft: Draft, offer: Offer, message_id: in
             quote=quote_of(quote, params),
             expires_at=command.ts + HOLD_SECONDS,
             message_id=message_id,
+            language=turn.texts.language,
         ),
         ConfirmationAccepted(confirmation_id=offer.confirmation_id, model_id=model.id, credits=offer.credits),
     )

@@ -37,7 +37,7 @@ from trt_actors.session.callback_data import (
     TurnPage,
 )
 from trt_actors.session.canvas import Audience, Canvas, Rendered, Rows
-from trt_actors.session.money_screens import balance, order, topup
+from trt_actors.session.money_screens import balance, history, order, topup
 from trt_actors.session.texts import LANGUAGES
 from trt_actors.session.wizard import steps_of
 from trt_actors.session.wizard_screens import wizard
@@ -75,7 +75,7 @@ def _draw(canvas: Canvas) -> Rendered:
         case "topup":
             return topup(canvas)
         case "history":
-            return _history(canvas)
+            return history(canvas)
         case "help":
             return _help(canvas)
         case "language":
@@ -227,11 +227,6 @@ def _model_card(canvas: Canvas, model: Model) -> Rendered:
         (canvas.labelled("btn.back", GoBack()), *_menu_row(canvas)),
     )
     return Rendered("model", "\n".join(lines), rows)
-
-
-def _history(canvas: Canvas) -> Rendered:
-    rows: Rows = ((canvas.labelled("btn.balance", OpenBalance()), *_menu_row(canvas)),)
-    return Rendered("history", canvas.say("history.empty"), rows)
 
 
 def _help(canvas: Canvas) -> Rendered:

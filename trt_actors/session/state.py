@@ -10,8 +10,8 @@ catalogue says today.
 ``nonce`` counts the session's domain events. Every rendered button carries
 the nonce of the state it was drawn from; a tap with another nonce is stale.
 Rejections (``CallbackRejected``, ``MessageRejected``, ``PaymentRejected``),
-re-renders, a payment recorded (``TopUpPaid``) and the ledger's
-``BalanceSeen`` change no screen, so they leave the nonce (and every button
+re-renders, a payment recorded (``TopUpPaid``), the ledger's
+``BalanceSeen`` and the job runner's ``JobSeen`` change no screen, so they leave the nonce (and every button
 on screen) as it was.
 
 What a session remembers of money is bounded: the last orders it asked the
@@ -44,6 +44,7 @@ from trt_actors.events.session import (
     ImageAdded,
     ImagesCompleted,
     InvoiceRequested,
+    JobSeen,
     LanguageChosen,
     MessageRejected,
     Param,
@@ -152,7 +153,12 @@ class Request(msgspec.Struct, frozen=True):
     ``status`` follows the ledger's reports: ``requested``, then ``placed``
     or ``rejected``, then ``captured`` or ``voided``. ``message_id`` is the
     confirmation message the answer edits; ``draft`` the order as it was
-    confirmed, brought back if the ledger refuses it.
+    confirmed, brought back if the ledger refuses it (or the user asks for it
+    again). ``job`` follows the job runner's news (``JobSeen``): ``""`` until
+    the first, then ``queued``, ``generating``, ``delivering``, ``done`` or
+    ``failed`` (``reason`` why); ``at`` is when the job was requested,
+    ``shown`` the elapsed seconds the progress message shows, ``results``
+    how many files it made.
     """
 
     confirmation_id: str
@@ -161,6 +167,16 @@ class Request(msgspec.Struct, frozen=True):
     message_id: int | None = None
     draft: Draft | None = None
     status: str = "requested"
+    job: str = ""
+    reason: str = ""
+    at: float = 0.0
+    shown: int = 0
+    results: int = 0
+
+    @property
+    def running(self) -> bool:
+        """Still to end: its price is (about to be) held and its job has neither delivered nor failed."""
+        return self.status in ("requested", "placed", "captured") and self.job not in ("done", "failed")
 
 
 class Invoice(msgspec.Struct, frozen=True):
@@ -251,6 +267,11 @@ _STATUS_OF_REPORT: Final = {
     "HoldPlaced": "placed", "HoldRejected": "rejected", "HoldCaptured": "captured", "HoldVoided": "voided",
 }
 _NOT_ENTRIES: Final = frozenset({"HoldRejected", "RefundRejected"})
+_JOB_OF_EVENT: Final = {
+    "JobRequested": "queued", "JobSubmitted": "generating", "JobPolled": "generating", "JobSucceeded": "delivering",
+    "ResultDelivered": "done", "JobFailed": "failed",
+}
+_JOB_ORDER: Final = ("", "queued", "generating", "delivering", "done", "failed")
 
 
 def _without(params: tuple[Param, ...], names: tuple[str, ...]) -> tuple[Param, ...]:
@@ -365,6 +386,26 @@ def _balance_seen(state: SessionState, seen: BalanceSeen) -> SessionState:
     return msgspec.structs.replace(after, reported=reported, entries=entries, requests=requests)
 
 
+def _job_seen(state: SessionState, seen: JobSeen) -> SessionState:
+    """The job's news on its order: its progress (which never goes back), and the elapsed time shown."""
+    status = _JOB_OF_EVENT.get(seen.event, "")
+
+    def moved(request: Request) -> Request:
+        job = status if _JOB_ORDER.index(status) > _JOB_ORDER.index(request.job) else request.job
+        return msgspec.structs.replace(
+            request, job=job, reason=seen.reason or request.reason, at=request.at or seen.at,
+            shown=max(request.shown, int(seen.elapsed)) if seen.event == "JobPolled" else request.shown,
+            results=seen.results or request.results,
+        )
+
+    requests = tuple(moved(request) if request.confirmation_id == seen.job_id else request
+                     for request in state.requests)
+    if seen.event == "JobPolled":  # progress is judged by the elapsed time shown, not remembered as a report
+        return msgspec.structs.replace(state, requests=requests)
+    reported = (*state.reported, report_key(seen.event, seen.job_id))[-REPORTS_KEPT:]
+    return msgspec.structs.replace(state, requests=requests, reported=reported)
+
+
 def _paid(state: SessionState, paid: TopUpPaid) -> SessionState:
     invoices = tuple(msgspec.structs.replace(invoice, charge_id=paid.charge_id)
                      if invoice.topup_id == paid.topup_id else invoice for invoice in state.invoices)
@@ -385,6 +426,8 @@ def evolve(state: SessionState, event: Event) -> SessionState:
             return msgspec.structs.replace(state, last_cid=dispatch_id.rpartition("/")[0])
         case BalanceSeen():
             return _balance_seen(state, event)
+        case JobSeen():
+            return _job_seen(state, event)
         case TopUpPaid():
             return _paid(state, event)
         case CallbackAccepted() | CallbackRejected() | MessageRejected() | PaymentRejected():

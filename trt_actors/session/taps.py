@@ -12,6 +12,15 @@ screen). A few refusals lead on instead of redrawing: a confirmation too old
 (see :mod:`.orders`), and a package no longer sold (``package_gone``) shows
 the packages again. Navigation taps (menu, category, model card, balance,
 top-up, a package, help, ...) work from any screen; wizard taps only on their step.
+
+Two taps name an order of :attr:`SessionState.requests` themselves: "🔁 Try
+again" / "🔁 Repeat" (``Repeat``) brings its draft back and offers it again
+under a new confirmation at today's price, and works from however old a
+message (it sits on a failure message the user may read much later, so its
+nonce is not checked); "📤 Send again" (``Resend``) records
+``ResultResendRequested`` for a delivered order, and the job runner sends its
+result again. An order the session no longer remembers, or one not
+delivered, is refused (``unknown_order``, ``not_resendable``).
 """
 
 from __future__ import annotations
@@ -25,9 +34,11 @@ from trt_actors.events.session import (
     DraftStarted,
     DraftStepBack,
     ImagesCompleted,
+    DraftRestored,
     LanguageChosen,
     ParameterSet,
     ParameterSkipped,
+    ResultResendRequested,
 )
 from trt_actors.session.callback_data import (
     Action,
@@ -47,6 +58,8 @@ from trt_actors.session.callback_data import (
     OpenMenu,
     OpenModel,
     OpenTopUp,
+    Repeat,
+    Resend,
     ResumeDraft,
     SkipRest,
     SkipStep,
@@ -82,7 +95,7 @@ def press(turn: Turn, command: ButtonPressed) -> list[Event]:
         tap = decode(command.data)
         if isinstance(tap.action, Confirm) and tap.action.confirmation_id in turn.state.accepted:
             raise Refused("already_confirmed")
-        if tap.nonce != turn.state.nonce:
+        if tap.nonce != turn.state.nonce and not isinstance(tap.action, Repeat):
             raise Refused("stale_screen")
         _act(turn, tap.action, command.message_id)
     except (BadCallbackData, Refused) as refusal:
@@ -92,8 +105,10 @@ def press(turn: Turn, command: ButtonPressed) -> list[Event]:
             turn.state = before
             del turn.events[recorded:]
         turn.events.insert(recorded, CallbackRejected(reason_code=reason, data=command.data[:REJECTED_DATA_CHARS]))
-        notice = refusal.notice if isinstance(refusal, Refused) and refusal.notice else ""
-        turn.say(notice or _NOTICE_OF_REASON.get(reason, "notice.rejected"))
+        if isinstance(refusal, Refused) and refusal.notice:
+            turn.say(refusal.notice, **refusal.args_of_notice)
+        else:
+            turn.say(_NOTICE_OF_REASON.get(reason, "notice.rejected"))
         return turn.show(edit=command.message_id)
     turn.events.insert(recorded, CallbackAccepted(action=action_name(tap.action)))
     return turn.show(edit=command.message_id)
@@ -155,6 +170,14 @@ def _act(turn: Turn, action: Action, message_id: int | None) -> None:
             turn.advance()
         case GoBack():
             _back(turn)
+        case Repeat(job_id=job_id):
+            _repeat(turn, job_id)
+        case Resend(job_id=job_id):
+            request = state.request(job_id)
+            if request is None or request.job != "done":
+                raise Refused("not_resendable", notice="notice.not_resendable")
+            turn.record(ResultResendRequested(job_id=job_id))
+            turn.say("notice.resending")
         case CancelDraft():
             if state.draft is not None:
                 turn.record(DraftDiscarded(reason="cancelled"))
@@ -201,6 +224,21 @@ def _answer(turn: Turn, action: Action, message_id: int | None) -> None:
             turn.record(ImagesCompleted(name=field.name))
         case _:
             raise Refused("not_your_step")
+    turn.advance()
+
+
+def _repeat(turn: Turn, job_id: str) -> None:
+    """The order ``job_id`` again: its draft back on screen, offered anew if every step is still answered."""
+    state = turn.state
+    request = state.request(job_id)
+    if request is None or request.draft is None:
+        raise Refused("unknown_order", notice="notice.unknown_order")
+    if turn.model(request.model_id) is None:
+        raise Refused("unknown_model", notice="notice.model_gone")
+    if state.draft is not None:
+        turn.record(DraftDiscarded(reason="replaced"))
+    turn.record(DraftRestored(confirmation_id=job_id), DraftResumed(model_id=request.model_id))
+    turn.say("notice.repeat")
     turn.advance()
 
 

@@ -6,7 +6,8 @@ the confirmation id is a hash of the command's ``cid`` and the dispatch id is
 ``f"{cid}/{n}"``. A ledger report carries the ``cid`` of the update that
 started its chain, which already has a ``f"{cid}/0"``, so its screen is
 ``f"{cid}/{event}.{h}"`` instead, ``h`` a hash of the operation id: unique
-per operation, the same on every replay. Every screen records the registry's
+per operation, the same on every replay; a job report's likewise, with the
+elapsed seconds after a ``JobPolled`` (``f"{cid}/JobPolled.{h}.45"``). Every screen records the registry's
 version and the texts' version it was drawn with.
 """
 
@@ -21,7 +22,7 @@ from registry import Model, QuoteError, Registry
 from trt_actors.events import Event, UiRendered
 from trt_actors.events.session import ConfirmationOffered, MessageRejected, ScreenOpened, SessionStarted
 from trt_actors.session.canvas import Audience, Canvas, Rendered
-from trt_actors.session.commands import LedgerReported, SessionCommand
+from trt_actors.session.commands import JobReported, LedgerReported, SessionCommand
 from trt_actors.session.screens import render
 from trt_actors.stars import StarsPackage
 from trt_actors.session.state import Draft, SessionState, evolve
@@ -53,14 +54,16 @@ class Refused(Exception):
     A plain refusal records nothing but the ``CallbackRejected`` and redraws
     the screen. With ``keep=True`` the tap is still rejected, but what the
     handler recorded before raising stays (a confirmation offered again at
-    today's price, the top-up screen again), with ``notice`` above it.
+    today's price, the top-up screen again), with ``notice`` above it
+    (filled with the other keyword arguments).
     """
 
-    def __init__(self, reason_code: str, *, keep: bool = False, notice: str = "") -> None:
+    def __init__(self, reason_code: str, *, keep: bool = False, notice: str = "", **args: object) -> None:
         super().__init__(reason_code)
         self.reason_code = reason_code
         self.keep = keep
         self.notice = notice
+        self.args_of_notice = args
 
 
 class Turn:
@@ -71,12 +74,13 @@ class Turn:
     :meth:`show`, which draws the screen the state is now on.
     """
 
-    __slots__ = ("command", "events", "notice", "packages", "registry", "state")
+    __slots__ = ("command", "events", "max_jobs", "notice", "packages", "registry", "state")
 
     def __init__(self, registry: Registry, packages: tuple[StarsPackage, ...], state: SessionState,
-                 command: SessionCommand) -> None:
+                 command: SessionCommand, *, max_jobs: int = 3) -> None:
         self.registry = registry
         self.packages = packages
+        self.max_jobs = max_jobs
         self.state = state
         self.command = command
         self.events: list[Event] = []
@@ -129,8 +133,11 @@ class Turn:
     def _dispatch_id(self) -> str:
         command = self.command
         rendered = sum(isinstance(event, UiRendered) for event in self.events)
-        if isinstance(command, LedgerReported):
-            suffix = f"{command.event}.{short_hash(command.operation_id)}"
+        if isinstance(command, LedgerReported | JobReported):
+            operation = command.operation_id if isinstance(command, LedgerReported) else command.job_id
+            suffix = f"{command.event}.{short_hash(operation)}"
+            if isinstance(command, JobReported) and command.event == "JobPolled":
+                suffix = f"{suffix}.{int(command.elapsed)}"
             return f"{command.cid}/{suffix}" if rendered == 0 else f"{command.cid}/{suffix}.{rendered}"
         return f"{command.cid}/{rendered}"
 
