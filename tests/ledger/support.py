@@ -1,11 +1,12 @@
-"""What the ledger tests share: a quote, a recorded Stars payment, the whole log in order."""
+"""What the ledger tests share: a quote, a recorded Stars payment, a job's end, the whole log in order."""
 
 from __future__ import annotations
 
 import json
 
 from eventlog import EventStore, NewEvent, RecordedEvent
-from trt_actors.events import UpdateReceived
+from trt_actors.events import Event, UpdateReceived
+from trt_actors.events.jobs import CaptureAsked, JobFailed, JobSucceeded, VoidAsked
 from trt_actors.events.ledger import Quote
 from trt_actors.events.session import Param
 
@@ -57,3 +58,24 @@ async def read_all(log: EventStore) -> list[RecordedEvent]:
     while page := await log.read_from(events[-1].seq + 1 if events else 1):
         events.extend(page)
     return events
+
+
+async def job_ended(log: EventStore, user: int, hold_id: str, amount: int, *, succeeded: bool,
+                    ts: float = 1_700_000_000.0) -> str:
+    """The job of ``hold_id`` ends and asks the ledger to capture (or void) its hold; the ask's event id.
+
+    The audit accepts a capture only at the request of a job that succeeded,
+    and a void (other than an expiry) only at the request of one that failed:
+    pass the returned id as the ``Capture``'s or ``Void``'s causation.
+    """
+    stream, outcome = f"job:{hold_id}", "succeeded" if succeeded else "failed"
+    ended: Event = (JobSucceeded(task_id="t", result_urls=("https://x/r.png",), at=ts, source="poll") if succeeded
+                    else JobFailed(reason="generation_failed", at=ts))
+    ask: Event = (CaptureAsked(hold_id=hold_id, user_id=user, amount=amount) if succeeded
+                  else VoidAsked(hold_id=hold_id, user_id=user, reason="generation_failed"))
+    positions = await log.append([
+        NewEvent(event_id=f"{stream}:{outcome}", stream=stream, event=ended, cid=f"job-{hold_id}", ts=ts, user_id=user),
+        NewEvent(event_id=f"{stream}:{outcome}:ask", stream=stream, event=ask, cid=f"job-{hold_id}", ts=ts,
+                 user_id=user),
+    ])
+    return positions[-1].event_id

@@ -13,7 +13,7 @@ import msgspec
 import pytest
 
 from eventlog import RecordedEvent, SQLiteEventLog
-from tests.ledger.support import payment, quote, read_all
+from tests.ledger.support import job_ended, payment, quote, read_all
 from trt_actors.actors.ledger import Ledger
 from trt_actors.events import CODEC, Event
 from trt_actors.events.ledger import Credited, HoldCaptured, HoldPlaced, HoldVoided
@@ -60,11 +60,14 @@ async def write_good_log(path: Path) -> None:
             await run(topup(ANN, charge, amount, stars), cid=f"u{update_id}", causation=position.event_id)
         await run(Credit(user_id=BOB, credit_id="welcome:8", amount=20, reason="welcome"))
         await run(reserve(ANN, "h1", 18), cid="u2001")
-        await run(Capture(user_id=ANN, hold_id="h1", amount=18), cid="u2001")
+        await run(Capture(user_id=ANN, hold_id="h1", amount=18), cid="u2001",
+                  causation=await job_ended(log, ANN, "h1", 18, succeeded=True))
         await run(reserve(ANN, "h2", 30), cid="u2002")
-        await run(Void(user_id=ANN, hold_id="h2", reason="failed"), cid="u2002")
+        await run(Void(user_id=ANN, hold_id="h2", reason="generation_failed"), cid="u2002",
+                  causation=await job_ended(log, ANN, "h2", 30, succeeded=False))
         await run(reserve(ANN, "h3", 40), cid="u2003")
-        await run(Capture(user_id=ANN, hold_id="h3", amount=25), cid="u2003")
+        await run(Capture(user_id=ANN, hold_id="h3", amount=25), cid="u2003",
+                  causation=await job_ended(log, ANN, "h3", 25, succeeded=True))
         await run(reserve(BOB, "h4", 10, expires_at=T0 + 500), cid="u2004")
         await run(Refund(user_id=ANN, refund_id="r1", credit_id="stars:ch-2", amount=100), cid="admin-1")
         await run(CompleteRefund(user_id=ANN, refund_id="r1"), cid="admin-1")

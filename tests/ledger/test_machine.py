@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from eventlog import RecordedEvent, SQLiteEventLog
-from tests.ledger.support import payment, quote, read_all
+from tests.ledger.support import job_ended, payment, quote, read_all
 from trt_actors.actors.ledger import Ledger
 from trt_actors.events import CODEC, Event
 from trt_actors.ledger import (
@@ -226,12 +226,20 @@ class RandomLedger(RuleBasedStateMachine):
     def capture(self, choice: int, over: int) -> None:
         """Capture all of a hold (``over`` = 0), less (negative: the rest is released) or more (refused)."""
         user, hold_id, amount = self._hold(choice)
-        self.execute(Capture(user_id=user, hold_id=hold_id, amount=max(1, amount + over)))
+        self.execute(Capture(user_id=user, hold_id=hold_id, amount=max(1, amount + over)), self._asked(user, hold_id,
+                                                                                                   amount, True))
 
     @rule(choice=choices, reason=st.sampled_from(["failed", "cancelled", "timeout"]))
     def void(self, choice: int, reason: str) -> None:
-        user, hold_id, _ = self._hold(choice)
-        self.execute(Void(user_id=user, hold_id=hold_id, reason=reason))
+        user, hold_id, amount = self._hold(choice)
+        self.execute(Void(user_id=user, hold_id=hold_id, reason=reason), self._asked(user, hold_id, amount, False))
+
+    def _asked(self, user: int, hold_id: str, amount: int, succeeded: bool) -> CommandMeta:
+        """The meta of a capture or void asked by the hold's job, which ended as ``succeeded`` says (the audit
+        accepts no other cause)."""
+        self.steps += 1
+        ask = self.loop.run(lambda: job_ended(self.log, user, hold_id, amount, succeeded=succeeded, ts=self.now))
+        return CommandMeta(command_id=f"cmd-{self.steps}", cid=f"c{self.steps}", ts=self.now, causation=ask)
 
     @rule(seconds=st.integers(min_value=0, max_value=400))
     def time_passes(self, seconds: int) -> None:

@@ -32,6 +32,11 @@ The **closure checks**, one :class:`Violation` per finding (``check`` codes):
   ``stars_mismatch``, ``payment_unreadable``: every Stars payment (a
   ``successful_payment`` in a recorded update) is credited exactly once, for
   what was paid;
+* ``capture_without_success``, ``void_without_failure``: a hold is captured
+  only when its job (``job:<hold_id>``) succeeded and asked for the capture
+  (``CaptureAsked`` is the capture's causation), and voided only when its
+  job failed (any reason, ``unsubmitted`` included) and asked for the void,
+  or because it expired (the ledger's own sweep);
 * ``ledger_crash``, ``foreign_event``: a crash of the ledger's decider, or an
   event that has no place on a ledger stream.
 
@@ -52,6 +57,7 @@ import msgspec
 
 from eventlog import RecordedEvent
 from trt_actors.events import ActorCrashed, UpdateReceived
+from trt_actors.events.jobs import CaptureAsked, JobFailed, JobSucceeded, VoidAsked
 from trt_actors.events.ledger import (
     Credited,
     HoldCaptured,
@@ -67,6 +73,9 @@ from trt_actors.ledger.audit_report import AuditReport, AuditSummary, Movement, 
 from trt_actors.ledger.state import STREAM_PREFIX, LedgerState, evolve, ledger_stream
 
 __all__ = ["EXPIRY_GRACE", "audit"]
+
+JOB_PREFIX: Final = "job:"
+"""The job of hold ``h`` is the stream ``job:h`` (the hold id is the job id)."""
 
 EXPIRY_GRACE: Final = 120.0
 """Seconds past its expiry a hold may stay pending before it is a violation (sweeps run every 30 s)."""
@@ -133,6 +142,8 @@ class _Book:
         self.updates: dict[str, int] = {}
         self.paid: dict[str, int] = {}
         self.credited: dict[str, list[_Credit]] = {}
+        self.jobs: dict[str, str] = {}  # job stream -> how it ended so far: "succeeded" or "failed"
+        self.asks: dict[str, tuple[str, str, str]] = {}  # a CaptureAsked's / VoidAsked's id -> (type, job, its end)
         self.movements: list[Movement] = []
         self.violations: list[Violation] = []
 
@@ -148,10 +159,25 @@ class _Book:
             self.updates.setdefault(recorded.cid, event.update_id)
             if "successful_payment" in event.body:
                 self._payment(recorded, event)
+        elif recorded.stream.startswith(JOB_PREFIX):
+            self._job(recorded)
         elif recorded.stream.startswith(STREAM_PREFIX) and (
             self.user is None or recorded.stream == ledger_stream(self.user)
         ):
             self._ledger(recorded)
+
+    def _job(self, recorded: RecordedEvent) -> None:
+        match recorded.event:
+            case JobSucceeded():
+                self.jobs[recorded.stream] = "succeeded"
+            case JobFailed():
+                self.jobs[recorded.stream] = "failed"
+            case CaptureAsked() | VoidAsked():
+                self.asks[recorded.event_id] = (recorded.type, recorded.stream, self.jobs.get(recorded.stream, ""))
+
+    def _caused_by_job(self, recorded: RecordedEvent, hold_id: str, ask: str, outcome: str) -> bool:
+        """Whether ``recorded`` was asked for (``ask``) by the job of ``hold_id``, which ended in ``outcome``."""
+        return self.asks.get(recorded.causation or "") == (ask, JOB_PREFIX + hold_id, outcome)
 
     def _payment(self, recorded: RecordedEvent, update: UpdateReceived) -> None:
         try:
@@ -208,10 +234,16 @@ class _Book:
                 elif held is not None and captured + released != held:
                     self.flag("amounts_do_not_add_up", recorded, f"captured {captured} + released {released} "
                               f"of hold {hold_id!r} is not its {held}")
-            case HoldVoided(hold_id=hold_id, amount=voided):
+                if not self._caused_by_job(recorded, hold_id, "CaptureAsked", "succeeded"):
+                    self.flag("capture_without_success", recorded, f"hold {hold_id!r} was captured, but not at the "
+                              "request of a job that succeeded")
+            case HoldVoided(hold_id=hold_id, amount=voided, reason=reason):
                 held = self._pending_amount(state, recorded, hold_id)
                 if held is not None and voided != held:
                     self.flag("amounts_do_not_add_up", recorded, f"voided {voided} of hold {hold_id!r} of {held}")
+                if reason != "expired" and not self._caused_by_job(recorded, hold_id, "VoidAsked", "failed"):
+                    self.flag("void_without_failure", recorded, f"hold {hold_id!r} was voided ({reason}), but not at "
+                              "the request of a job that failed, nor because it expired")
             case Credited(charge_id=charge_id, stars=stars) if charge_id:
                 paid = _Credit(recorded.stream, recorded.seq, recorded.event_id, stars)
                 self.credited.setdefault(charge_id, []).append(paid)
