@@ -144,7 +144,7 @@ def _run(args: argparse.Namespace) -> int:
     from trt_actors.config import ConfigError, Settings
 
     try:
-        settings = Settings.from_env(require_telegram=True)
+        settings = Settings.from_env(require_telegram=True, require_kie=True)
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2

@@ -14,7 +14,7 @@ from eventlog.errors import (
     VersionConflict,
     WriterFailed,
 )
-from eventlog.event import Event
+from eventlog.event import STREAM_ITEM, Event
 from eventlog.readers import ReaderStatistics
 from eventlog.records import Append, NewEvent, OpenItem, Position, RecordedEvent, Snapshot
 from eventlog.sqlite import LogStatistics, SQLiteEventLog
@@ -23,6 +23,7 @@ from eventlog.subscription import Subscription
 from eventlog.writer import WriterStatistics
 
 __all__ = [
+    "STREAM_ITEM",
     "Append",
     "Codec",
     "CommitFailed",

@@ -27,9 +27,19 @@ Example::
 
 from __future__ import annotations
 
+from typing import Final
+
 import msgspec
 
-__all__ = ["Event"]
+__all__ = ["STREAM_ITEM", "Event"]
+
+STREAM_ITEM: Final = "@stream"
+"""What :meth:`Event.opened_item` or :meth:`Event.closed_item` return to name the item after the event's stream.
+
+An event that does not know its own stream (a job's ``ResultDelivered``
+carries no job id) still closes the item its stream opened: the runtime puts
+the stream's name in its place when it writes the event.
+"""
 
 
 class Event(
@@ -55,5 +65,5 @@ class Event(
         return None
 
     def closed_item(self) -> str | None:
-        """The open item this event ends, if any."""
+        """The open item this event ends, if any (:data:`STREAM_ITEM`: the one named as its stream)."""
         return None

@@ -49,6 +49,27 @@ def test_everything_is_read_and_typed() -> None:
     assert s.stars_packages == (StarsPackage(50, 100), StarsPackage(250, 550)) and s.welcome_credits == 30
 
 
+def test_job_settings_default_to_minutes_for_images_tens_of_minutes_for_video_and_modest_limits() -> None:
+    s = Settings.from_env({}, dotenv=None)
+    assert s.job_deadlines["text_to_image"] == 600 and s.job_deadlines["image_to_video"] == 2400
+    assert max(s.job_deadlines.values()) < 3600  # every job ends while its hold (an hour) still holds
+    assert (s.max_running_jobs, s.max_jobs_per_user) == (20, 3)
+    assert s.kie_callback_base is None and not s.kie_webhook_hmac_key.reveal()
+
+
+def test_job_settings_are_read_and_callbacks_go_to_the_webhooks_host_unless_told_otherwise() -> None:
+    s = Settings.from_env({
+        "JOB_DEADLINES": "text_to_image=120, text_to_video=1800", "MAX_RUNNING_JOBS": "50", "MAX_JOBS_PER_USER": "1",
+        "WEBHOOK_URL": "https://bot.example.org/telegram/webhook", "WEBHOOK_SECRET": "s", "KIE_WEBHOOK_HMAC_KEY": "k",
+    }, dotenv=None)
+    assert s.job_deadlines["text_to_image"] == 120 and s.job_deadlines["text_to_video"] == 1800
+    assert s.job_deadlines["image_edit"] == 600  # the others keep their defaults
+    assert (s.max_running_jobs, s.max_jobs_per_user) == (50, 1)
+    assert s.kie_callback_base == "https://bot.example.org" and s.kie_webhook_hmac_key.reveal() == "k"
+    told = Settings.from_env({"KIE_CALLBACK_BASE": "https://hooks.example.org/"}, dotenv=None)
+    assert told.kie_callback_base == "https://hooks.example.org"
+
+
 def test_money_settings_default_to_three_packages_and_no_welcome_credits() -> None:
     s = Settings.from_env({}, dotenv=None)
     assert s.stars_packages == DEFAULT_PACKAGES and s.welcome_credits == 0
@@ -73,6 +94,12 @@ def test_money_settings_default_to_three_packages_and_no_welcome_credits() -> No
         ({"STARS_PACKAGES": "50:100,50:200"}, "two Stars packages cost 50 Stars"),
         ({"STARS_PACKAGES": "0:100"}, "needs 1 to 1,000,000 Stars"),
         ({"WELCOME_CREDITS": "-5"}, "WELCOME_CREDITS must be a whole number of credits"),
+        ({"JOB_DEADLINES": "text_to_image:300"}, "JOB_DEADLINES is CATEGORY=SECONDS"),
+        ({"JOB_DEADLINES": "music=300"}, "'music=300' is not"),
+        ({"JOB_DEADLINES": "text_to_video=3600"}, "30 to 3000 seconds"),
+        ({"MAX_RUNNING_JOBS": "0"}, "MAX_RUNNING_JOBS must be a whole number from 1 to 1000"),
+        ({"MAX_JOBS_PER_USER": "many"}, "MAX_JOBS_PER_USER must be a whole number from 1 to 100"),
+        ({"KIE_CALLBACK_BASE": "bot.example.org"}, "KIE_CALLBACK_BASE must be an http(s) URL"),
     ],
 )
 def test_bad_values_stop_with_a_sentence(env: dict[str, str], message: str) -> None:

@@ -15,7 +15,12 @@ event log, and runs under one root :class:`~trt_actors.runtime.Supervisor`:
   sessions, expired holds voided (:mod:`trt_actors.actors.ledger_reactions`);
 * **checkout**, which answers Stars pre-checkout queries within Telegram's
   10 s, and **refunds**, which return the Stars of a reserved refund;
-* the **HTTP server**: ``/telegram/webhook``, ``/health``, ``/ready``, ``/metrics``.
+* the **job runner** (:mod:`trt_actors.actors.jobs`), which turns a placed
+  hold into one KIE task and its result into messages, and the reactions
+  that tie jobs to the ledger, the sessions and the admins
+  (:mod:`trt_actors.actors.job_reactions`);
+* the **HTTP server**: ``/telegram/webhook``, ``/kie/callback/<job>/<token>``,
+  ``/health``, ``/ready``, ``/metrics``.
 
 If the log's writer breaks for good (the disk is gone), ``run_bot`` stops
 everything and raises :class:`BotStopped` with the reason: a bot that cannot
@@ -32,14 +37,20 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
+import httpx
 import trio
 
 from eventlog import SQLiteEventLog
 from registry import Registry, load_valid_registry
 from trt_actors.actors.checkout import Checkout
+from trt_actors.actors.job_reactions import AdminAlerts, HoldOutcomes, JobReports, JobRequests, JobSettlements, Resends
+from trt_actors.actors.jobs import JobLimits, JobRunner
 from trt_actors.actors.ledger import Ledger
 from trt_actors.actors.ledger_reactions import HoldExpiry, LedgerReports, LedgerRequests
 from trt_actors.actors.outbox import Outbox
@@ -52,7 +63,9 @@ from trt_actors.config import Settings
 from trt_actors.http.bot_server import BotServer, readiness
 from trt_actors.metrics import Metrics
 from trt_actors.events import CODEC
+from trt_actors.kie import open_kie_client
 from trt_actors.runtime import Reactor, Supervisor, SystemJournal
+from trt_actors.secret import Secret
 from trt_actors.telegram import TelegramClient
 
 __all__ = ["BotStopped", "RunningBot", "run_bot"]
@@ -76,6 +89,7 @@ class RunningBot:
     outbox: Outbox
     ledger: Ledger
     refunds: Refunds
+    jobs: JobRunner
     reactors: tuple[Reactor, ...]
     supervisor: Supervisor
     metrics: Metrics
@@ -102,13 +116,18 @@ async def run_bot(
     registry = registry if registry is not None else load_valid_registry(markup=settings.price_markup)
     async with SQLiteEventLog.open(settings.db_path, codec=CODEC) as log:
         journal = SystemJournal(log)
-        # Two clients: the long poll holds one connection for its whole timeout.
+        # Three clients: the long poll holds one connection for its whole timeout, and a job's uploads and
+        # deliveries (files of many megabytes) must not keep the outbox's screens waiting.
         intake_tg = TelegramClient.from_settings(settings)
         outbox_tg = TelegramClient.from_settings(settings)
+        jobs_tg = TelegramClient.from_settings(settings)
         try:
             async with Supervisor.open("root", journal=journal) as root, Sessions.open(
-                log, registry, idle_timeout=idle_timeout, journal=journal, packages=settings.stars_packages
-            ) as sessions, Ledger.open(log, journal=journal) as ledger:
+                log, registry, idle_timeout=idle_timeout, journal=journal, packages=settings.stars_packages,
+                max_jobs=settings.max_jobs_per_user,
+            ) as sessions, Ledger.open(log, journal=journal) as ledger, httpx.AsyncClient(
+                timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=True
+            ) as files_http, open_kie_client(settings) as kie:
                 receiver = UpdateReceiver(
                     log, intake_tg, bot_id=_bot_id(settings), webhook_secret=settings.webhook_secret
                 )
@@ -124,6 +143,17 @@ async def run_bot(
                 refunds = Refunds(log, outbox_tg, ledger)
                 requests = LedgerRequests(log, ledger, welcome_credits=settings.welcome_credits)
                 reports = LedgerReports(log, sessions.run)
+                limits = JobLimits(
+                    deadlines=settings.job_deadlines, max_running=settings.max_running_jobs,
+                    callback_base=settings.kie_callback_base, callback_secret=_callback_secret(settings.kie_api_key),
+                    hmac_key=settings.kie_webhook_hmac_key,
+                )
+                jobs = JobRunner(log, kie, jobs_tg, registry, http=files_http, limits=limits, journal=journal)
+                job_requests = JobRequests(log, jobs, ledger, registry)
+                job_reactors = (
+                    job_requests, JobSettlements(log, ledger), HoldOutcomes(log, jobs), JobReports(log, jobs, sessions.run),
+                    AdminAlerts(log, outbox_tg, settings.admin_ids), Resends(log, jobs),
+                )
                 metrics = Metrics()
                 metrics.register("eventlog", log.statistics)
                 metrics.register("receiver", receiver.statistics)
@@ -136,14 +166,22 @@ async def run_bot(
                 metrics.register("ledger_reports", reports.statistics)
                 metrics.register("checkout", checkout.statistics)
                 metrics.register("refunds", refunds.statistics)
+                metrics.register("jobs", jobs.statistics)
+                for reaction in job_reactors:
+                    metrics.register(reaction.reactor.name.replace("-", "_"), reaction.statistics)
                 server = BotServer(
                     receiver=receiver,
                     metrics=metrics,
                     checks=readiness(log, ("receiver", receiver), ("router", router), ("outbox", outbox),
                                      ("checkout", checkout.reactor), ("ledger-requests", requests.reactor),
-                                     ("ledger-reports", reports.reactor)),
+                                     ("ledger-reports", reports.reactor), ("job-requests", job_requests.reactor)),
+                    kie_callback=jobs.handle_callback,
                 )
                 http_url: str = await _start_http(root, server, settings)
+                if limits.callback_base is None and _loopback(settings.kie_api_base):
+                    # A KIE on this machine (the emulator) can call the bot's own server back.
+                    jobs.limits = replace(limits, callback_base=http_url)
+                root.start("jobs", jobs.run)
                 root.start("outbox", outbox.run)
                 root.start("router", router.run)
                 root.start("checkout", checkout.run)
@@ -151,6 +189,8 @@ async def run_bot(
                 root.start("ledger-reports", reports.run)
                 root.start("hold-expiry", HoldExpiry(log, ledger).run)
                 root.start("refunds", refunds.run)
+                for reaction in job_reactors:
+                    root.start(reaction.reactor.name, reaction.run)
                 webhook_url = settings.webhook_url
                 if webhook_url is not None:
 
@@ -164,9 +204,9 @@ async def run_bot(
                 logger.info("bot running (%s), HTTP on %s, log %s", mode, http_url, settings.db_path)
                 task_status.started(
                     RunningBot(
-                        log, registry, sessions, receiver, router, outbox, ledger, refunds,
+                        log, registry, sessions, receiver, router, outbox, ledger, refunds, jobs,
                         (router.reactor, outbox.reactor, checkout.reactor, requests.reactor, reports.reactor,
-                         refunds.reactor),
+                         refunds.reactor, *(reaction.reactor for reaction in job_reactors)),
                         root, metrics, http_url, mode,
                     )
                 )
@@ -176,6 +216,16 @@ async def run_bot(
             with trio.CancelScope(shield=True):
                 await intake_tg.aclose()
                 await outbox_tg.aclose()
+                await jobs_tg.aclose()
+
+
+def _callback_secret(kie_api_key: Secret) -> Secret:
+    """The key of the per-job callback tokens, derived from the KIE key (one-way: a token does not reveal it)."""
+    return Secret(hmac.new(kie_api_key.reveal().encode(), b"trt-actors kie callback tokens", hashlib.sha256).hexdigest())
+
+
+def _loopback(url: str) -> bool:
+    return urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
 
 
 def _bot_id(settings: Settings) -> int:

@@ -31,6 +31,15 @@ DEFAULT_KIE_API_BASE = "https://api.kie.ai"
 DEFAULT_KIE_UPLOAD_BASE = "https://kieai.redpandaai.co"
 DEFAULT_DB = "./trt.sqlite3"
 
+DEFAULT_JOB_DEADLINES: dict[str, float] = {
+    "text_to_image": 600.0, "image_edit": 600.0, "upscale": 600.0, "background_removal": 600.0,
+    "text_to_speech": 600.0, "text_to_video": 2400.0, "image_to_video": 2400.0, "other": 2400.0,
+}
+"""Seconds a job of each category may take before it fails and its hold is voided (images minutes, video tens)."""
+
+MAX_JOB_DEADLINE = 3000.0
+"""No deadline may reach the hold's life (an hour): a job must end while its credits are still held."""
+
 
 class ConfigError(Exception):
     """A setting is missing or malformed. The message says which and how to fix it."""
@@ -117,6 +126,41 @@ def _packages(name: str, value: str) -> tuple[StarsPackage, ...]:
         raise ConfigError(f"{name}: {error} (for example {name}=50:100,250:550,1000:2400).") from None
 
 
+def _deadlines(name: str, value: str) -> dict[str, float]:
+    deadlines = dict(DEFAULT_JOB_DEADLINES)
+    for item in (part.strip() for part in value.split(",") if part.strip()):
+        category, _, seconds = item.partition("=")
+        category = category.strip()
+        try:
+            number = float(seconds)
+        except ValueError:
+            number = -1.0
+        if category not in DEFAULT_JOB_DEADLINES or not 30 <= number <= MAX_JOB_DEADLINE:
+            raise ConfigError(
+                f"{name} is CATEGORY=SECONDS,... with categories {', '.join(DEFAULT_JOB_DEADLINES)} and 30 to "
+                f"{MAX_JOB_DEADLINE:.0f} seconds (for example {name}=text_to_image=300,text_to_video=1800); "
+                f"{item!r} is not."
+            )
+        deadlines[category] = number
+    return deadlines
+
+
+def _count(name: str, value: str, most: int) -> int:
+    if not value.strip().isdigit() or not 1 <= int(value) <= most:
+        raise ConfigError(f"{name} must be a whole number from 1 to {most}, not {value!r}.")
+    return int(value)
+
+
+def _callback_base(value: str | None, webhook_url: str | None) -> str | None:
+    """Where KIE calls back: ``KIE_CALLBACK_BASE``, else the origin of ``WEBHOOK_URL``, else nowhere (polling only)."""
+    if value is not None:
+        return _url("KIE_CALLBACK_BASE", value)
+    if webhook_url is not None:
+        parts = urlsplit(webhook_url)
+        return f"{parts.scheme}://{parts.netloc}"
+    return None
+
+
 def _credits(name: str, value: str) -> int:
     if not value.strip().isdigit() or int(value) > 1_000_000:
         raise ConfigError(f"{name} must be a whole number of credits from 0 to 1,000,000, not {value!r}.")
@@ -143,6 +187,11 @@ class Settings:
     send_rate_per_chat: float = 1.0
     stars_packages: tuple[StarsPackage, ...] = DEFAULT_PACKAGES
     welcome_credits: int = 0
+    job_deadlines: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_JOB_DEADLINES))
+    max_running_jobs: int = 20
+    max_jobs_per_user: int = 3
+    kie_callback_base: str | None = None
+    kie_webhook_hmac_key: Secret = field(default_factory=lambda: Secret(""))
 
     @classmethod
     def from_env(
@@ -213,4 +262,9 @@ class Settings:
             send_rate_per_chat=_rate("SEND_RATE_PER_CHAT", get("SEND_RATE_PER_CHAT") or "1"),
             stars_packages=_packages("STARS_PACKAGES", packages) if (packages := get("STARS_PACKAGES")) else DEFAULT_PACKAGES,
             welcome_credits=_credits("WELCOME_CREDITS", get("WELCOME_CREDITS") or "0"),
+            job_deadlines=_deadlines("JOB_DEADLINES", get("JOB_DEADLINES") or ""),
+            max_running_jobs=_count("MAX_RUNNING_JOBS", get("MAX_RUNNING_JOBS") or "20", 1000),
+            max_jobs_per_user=_count("MAX_JOBS_PER_USER", get("MAX_JOBS_PER_USER") or "3", 100),
+            kie_callback_base=_callback_base(get("KIE_CALLBACK_BASE"), webhook_url),
+            kie_webhook_hmac_key=Secret(get("KIE_WEBHOOK_HMAC_KEY") or ""),
         )

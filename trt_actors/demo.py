@@ -1,10 +1,12 @@
 """``python main.py demo``: the real bot against the local Telegram and KIE emulators.
 
 It starts both emulators on loopback, runs the bot exactly as ``run`` does
-(same receiver, sessions, outbox and HTTP server; an SQLite log in a temporary
-folder, or at ``TRT_DB`` when set), lets two scripted users — one Russian, one
-English — walk the menus and wizards to a priced confirmation (one of them
-tops up with Telegram Stars and has her credits reserved), and prints what
+(same receiver, sessions, outbox, job runner and HTTP server; an SQLite log
+in a temporary folder, or at ``TRT_DB`` when set), lets three scripted users
+walk the menus and wizards: Анна tops up with Telegram Stars and orders a
+picture, which is generated, delivered and paid for; Bob taps an old button
+and types far too much; Carla tops up and animates a photo, the video fails
+at the provider, and her credits come back with a "Try again". It prints what
 each of them saw, the telemetry chain of one button press, the audit of the
 books, and a summary of the log. It exits 0 when every step got its answer
 and the books close.
@@ -26,10 +28,11 @@ from eventlog.trace import render_trace
 from trt_actors.app import RunningBot, run_bot
 from trt_actors.config import Secret, Settings
 from trt_actors.events import CallbackAccepted, CallbackRejected, DispatchFailed, DispatchOk
+from trt_actors.events.ledger import HoldVoided
 from trt_actors.ledger.audit import audit
 from trt_actors.ledger.audit_report import render_table
-from trt_actors.sandbox.kie import KieEmulator
-from trt_actors.sandbox.scripted import BotDidNotAnswer, ScriptedUser
+from trt_actors.sandbox.kie import KieEmulator, Script, WireState
+from trt_actors.sandbox.scripted import PLACED, BotDidNotAnswer, ScriptedUser
 from trt_actors.sandbox.telegram import TelegramEmulator
 from trt_actors.session.callback_data import BuyPackage, CancelDraft, Confirm, ResumeDraft, StartDraft
 
@@ -37,6 +40,8 @@ __all__ = ["main", "run_demo"]
 
 DEMO_TOKEN = "123456:DEMO-local-emulator-token"
 DEMO_KIE_KEY = "demo-local-kie-key"
+FAILING_MODEL = "grok-imagine/image-to-video"
+"""The model the KIE emulator fails in the demo (Carla's video)."""
 
 
 async def _anna(anna: ScriptedUser) -> None:
@@ -54,7 +59,9 @@ async def _anna(anna: ScriptedUser) -> None:
     await anna.wait_for_screen("ledger.topup")  # the receipt with the new balance
     await anna.tap_action(ResumeDraft)
     await anna.tap_action(Confirm)
-    await anna.wait_for_screen("order.reserved")
+    await anna.wait_for_screen(*PLACED)
+    await anna.wait_for_screen("job.done", "job.failed")  # generated, delivered, charged
+    _show_results(anna)
 
 
 async def _bob(bob: ScriptedUser) -> None:
@@ -78,6 +85,31 @@ async def _bob(bob: ScriptedUser) -> None:
     await bob.tap_action(CancelDraft)
 
 
+async def _carla(carla: ScriptedUser) -> None:
+    """An English user tops up and animates a photo; the video fails at the provider and her credits come back."""
+    await carla.say("/start")
+    await carla.say("/topup")
+    await carla.tap_action(BuyPackage)
+    outcome = await carla.pay()
+    if outcome.status != "paid":
+        raise BotDidNotAnswer(f"Carla's payment ended {outcome.status}: {outcome.error_message}")
+    await carla.wait_for_screen("ledger.topup")
+    await carla.say("/menu")
+    await carla.open_model("image_to_video", FAILING_MODEL)
+    await carla.tap_action(StartDraft)
+    await carla.walk_wizard()
+    await carla.tap_action(Confirm)
+    await carla.wait_for_screen("job.failed_note")  # what happened, the credits back, and "Try again"
+
+
+def _show_results(user: ScriptedUser) -> None:
+    """Add the results the bot sent (photos, videos, voice) to the user's transcript."""
+    for message in user.user.messages():
+        if message.kind in ("photo", "video", "voice", "audio", "document"):
+            buttons = "  ".join(f"[{button.text}]" for row in message.buttons for button in row)
+            user.transcript.append(f"  bot › [{message.kind}] {(message.caption or '').splitlines()[0]}  {buttons}")
+
+
 async def _cid_of_last(bot: RunningBot, chat_id: int, kind: type[CallbackAccepted | CallbackRejected]) -> str:
     for recorded in reversed(await bot.log.read_stream(f"chat:{chat_id}")):
         if isinstance(recorded.event, kind):
@@ -95,6 +127,9 @@ async def run_demo(out: TextIO = sys.stdout, db_path: Path | None = None) -> int
         path = db_path or Path(folder) / "trt.sqlite3"
         started = time.perf_counter()
         async with TelegramEmulator.serve(token=DEMO_TOKEN) as tg, KieEmulator.serve(api_key=DEMO_KIE_KEY) as kie:
+            kie.default_script = Script(waiting=1, generating=1, stage_seconds=1.0)
+            kie.script(FAILING_MODEL, Script(waiting=1, generating=1, stage_seconds=1.0, outcome=WireState.FAIL,
+                                             fail_code="500", fail_msg="Video generation failed"))
             settings = Settings(
                 telegram_bot_token=Secret(DEMO_TOKEN),
                 telegram_api_base=tg.api_base,
@@ -114,10 +149,12 @@ async def run_demo(out: TextIO = sys.stdout, db_path: Path | None = None) -> int
                 say(f"  receiving by       {bot.mode}")
                 anna = ScriptedUser(tg.user(1001, first_name="Анна", language_code="ru"))
                 bob = ScriptedUser(tg.user(1002, first_name="Bob", language_code="en"))
+                carla = ScriptedUser(tg.user(1003, first_name="Carla", language_code="en"))
                 async with trio.open_nursery() as users:
                     users.start_soon(_anna, anna)
                     users.start_soon(_bob, bob)
-                for user in (anna, bob):
+                    users.start_soon(_carla, carla)
+                for user in (anna, bob, carla):
                     say()
                     say(f"── what {user.name} saw " + "─" * 50)
                     for line in user.transcript:
@@ -149,6 +186,10 @@ async def run_demo(out: TextIO = sys.stdout, db_path: Path | None = None) -> int
                 say("── summary " + "─" * 68)
                 say(f"  {len(everything)} events in the log: " + ", ".join(f"{t} {n}" for t, n in counts.most_common()))
                 say(f"  callback queries: {calls.total}, answered {calls.answered}, unanswered {calls.unanswered}")
+                delivered = counts.get("ResultDelivered", 0)
+                refunded = sum(1 for r in everything if isinstance(r.event, HoldVoided))
+                say(f"  generations: {len(kie.tasks)} KIE task(s), {delivered} delivered and charged, "
+                    f"{counts.get('JobFailed', 0)} failed and refunded ({refunded} hold(s) voided)")
                 say(f"  messages delivered: {sent} sent or edited, {failed} failed "
                     "(the scripted users tap faster than people do; the outbox keeps Telegram's budget of "
                     "about one message a second per chat, so some deliveries wait their turn)")

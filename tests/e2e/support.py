@@ -17,7 +17,7 @@ import socket
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +39,15 @@ from trt_actors.events import (
     UiRendered,
     UpdateReceived,
 )
+from trt_actors.events.jobs import JobFailed, ResultDelivered
+from trt_actors.events.ledger import HoldPlaced, HoldRejected
+from trt_actors.events.session import GenerationRequested
 from trt_actors.sandbox.telegram import BotMessage, Button, TelegramEmulator, TelegramUser, parse_html
 
 from .books import books_close
-from .conftest import TOKEN, fast
+from trt_actors.sandbox.kie import KieEmulator
+
+from .conftest import TOKEN, fast, kie_emulator, settings_for
 
 __all__ = [
     "REGISTRY",
@@ -56,6 +61,7 @@ __all__ = [
     "free_port",
     "serve_bot",
     "shows",
+    "wait_jobs_ended",
     "wait_settled",
 ]
 
@@ -78,9 +84,11 @@ class BotProcess:
     """``run_bot`` against one emulator, stoppable and restartable on the same log, like the real process."""
 
     def __init__(
-        self, emulator: TelegramEmulator, settings: Settings, nursery: trio.Nursery, idle_timeout: float
+        self, emulator: TelegramEmulator, settings: Settings, nursery: trio.Nursery, idle_timeout: float,
+        kie: KieEmulator,
     ) -> None:
         self.emulator = emulator
+        self.kie = kie
         self.settings = settings
         self._nursery = nursery
         self._idle_timeout = idle_timeout
@@ -141,25 +149,30 @@ class BotProcess:
 @asynccontextmanager
 async def bot_process(
     db: Path, *, idle_timeout: float = 600.0, webhook_secret: str | None = None, port: int = 0,
-    welcome_credits: int = 0, audit: bool = True,
+    welcome_credits: int = 0, audit: bool = True, kie_callback_secret: str | None = None, **settings_extra: Any,
 ) -> AsyncIterator[BotProcess]:
-    """The emulator and a running :class:`BotProcess` on a fresh log at ``db``, for the ``async with`` block.
+    """The emulators and a running :class:`BotProcess` on a fresh log at ``db``, for the ``async with`` block.
 
     Polling, or webhook when a secret is given: then the bot's HTTP server
-    listens on ``port`` (pick one with :func:`free_port`).
+    listens on ``port`` (pick one with :func:`free_port`). The bot's jobs run
+    against a KIE emulator whose tasks end in about a tenth of a second
+    (``process.kie``; script a model to change that), signing its callbacks
+    with ``kie_callback_secret`` when given; ``settings_extra`` sets any
+    other setting (``max_jobs_per_user=1``, ...).
     """
-    async with TelegramEmulator.serve(token=TOKEN) as emulator, trio.open_nursery() as nursery:
+    async with TelegramEmulator.serve(token=TOKEN) as emulator, kie_emulator(
+        callback_secret=kie_callback_secret
+    ) as kie, trio.open_nursery() as nursery:
         webhook_url = None if webhook_secret is None else f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
-        settings = Settings(
-            telegram_bot_token=Secret(TOKEN),
-            telegram_api_base=emulator.api_base,
-            db_path=db,
+        settings = replace(
+            settings_for(emulator, db, kie),
             http_port=port,
             webhook_url=webhook_url,
             webhook_secret=Secret(webhook_secret or ""),
             welcome_credits=welcome_credits,
+            **settings_extra,
         )
-        process = BotProcess(emulator, settings, nursery, idle_timeout)
+        process = BotProcess(emulator, settings, nursery, idle_timeout, kie)
         await process.start()
         yield process
         nursery.cancel_scope.cancel()
@@ -255,6 +268,23 @@ async def wait_settled(bot: RunningBot, *, timeout: float = 10.0) -> None:
             done = all(reactor.statistics().checkpoint >= head for reactor in bot.reactors)
             idle = done and not (outbox.in_flight or answers.queued or answers.in_flight)
             quiet = quiet + 1 if idle else 0
+
+
+async def wait_jobs_ended(bot: RunningBot, *, timeout: float = 30.0) -> list[RecordedEvent]:
+    """Wait until the ledger answered every order and every hold it placed has a job that delivered or failed,
+    then until the bot is quiet (:func:`wait_settled`); the whole log."""
+    with trio.fail_after(timeout):
+        while True:
+            events = await bot.log.read_from(1, limit=1_000_000)
+            asked = {r.event.confirmation_id for r in events if isinstance(r.event, GenerationRequested)}
+            placed = {r.event.hold_id for r in events if isinstance(r.event, HoldPlaced)}
+            refused = {r.event.hold_id for r in events if isinstance(r.event, HoldRejected)}
+            ended = {r.stream.removeprefix("job:") for r in events if isinstance(r.event, ResultDelivered | JobFailed)}
+            if asked <= placed | refused and placed <= ended:
+                break
+            await trio.sleep(0.02)
+    await wait_settled(bot, timeout=timeout)
+    return await bot.log.read_from(1, limit=1_000_000)
 
 
 def _plain(html: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import trio
 
-from tests.e2e.conftest import TOKEN
+from tests.e2e.conftest import KIE_KEY, TOKEN, kie_emulator
 from trt_actors.sandbox.telegram import TelegramEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,10 +23,13 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 async def test_run_serves_a_user_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    async with TelegramEmulator.serve(token=TOKEN) as emulator:
+    async with TelegramEmulator.serve(token=TOKEN) as emulator, kie_emulator() as kie:
         env = _env(
             TELEGRAM_BOT_TOKEN=TOKEN,
             TELEGRAM_API_BASE=emulator.api_base,
+            KIE_API_KEY=KIE_KEY,
+            KIE_API_BASE=kie.api_base,
+            KIE_UPLOAD_BASE=kie.upload_base,
             TRT_DB=str(tmp_path / "trt.sqlite3"),
             HTTP_PORT="0",
         )
@@ -61,7 +64,7 @@ async def test_run_serves_a_user_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
         assert b"SIGTERM: stopping." in banner + rest
         assert b"bot running (polling)" in errors  # the log lines go to stderr
         secret = TOKEN.split(":", 1)[1].encode()
-        assert secret not in banner + rest + errors
+        assert secret not in banner + rest + errors and KIE_KEY.encode() not in banner + rest + errors
 
 
 def test_run_without_a_token_says_what_to_do() -> None:
@@ -70,6 +73,15 @@ def test_run_without_a_token_says_what_to_do() -> None:
     )
     assert result.returncode == 2
     assert "TELEGRAM_BOT_TOKEN is not set: export it, or run `python main.py demo`" in result.stderr
+
+
+def test_run_without_a_kie_key_says_what_to_do() -> None:
+    result = subprocess.run(
+        [sys.executable, "main.py", "run"], cwd=ROOT, env=_env(TELEGRAM_BOT_TOKEN=TOKEN), capture_output=True, text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "KIE_API_KEY is not set: export it, or run `python main.py demo`" in result.stderr
 
 
 def test_demo_runs_the_whole_bot_and_exits_zero(tmp_path: Path) -> None:
@@ -82,8 +94,12 @@ def test_demo_runs_the_whole_bot_and_exits_zero(tmp_path: Path) -> None:
     out = result.stdout
     for expected in (
         "── what Анна saw", "── what Bob saw", "Пополнение через Telegram Stars", "Top up with Telegram Stars",
-        "Зарезервировано", "PreCheckoutAnswered 1", "HoldPlaced(", "every check passed",
+        "Зарезервировано", "PreCheckoutAnswered 2", "HoldPlaced(", "every check passed",
         "CallbackRejected(reason_code='stale_screen'", "unanswered 0", "0 failed",
+        # Анна's picture is made, delivered and paid for; Carla's video fails and her credits come back.
+        "── what Carla saw", "bot › [photo] 🎨 Nano Banana Pro", "готово, списано 36 кредитов",
+        "could not be made: the generation failed at the provider", "[🔁 Try again]",
+        "1 delivered and charged, 1 failed and refunded", "after CaptureAsked", "generation_failed; after VoidAsked",
     ):
         assert expected in out, expected
     assert db.is_file()  # TRT_DB keeps the log for `python main.py trace`

@@ -22,15 +22,15 @@ import trio
 from eventlog import RecordedEvent
 from trt_actors.events import Event
 from tests.e2e.books import books_close, read_log
-from tests.e2e.support import REGISTRY, BotProcess, bot_process, wait_settled
+from tests.e2e.support import REGISTRY, BotProcess, bot_process, wait_jobs_ended, wait_settled
 from trt_actors.events import UpdateReceived
 from trt_actors.events.ledger import (
-    Credited, HoldPlaced, HoldRejected, RefundCompleted, RefundRejected, RefundReserved,
+    Credited, HoldCaptured, HoldPlaced, HoldRejected, RefundCompleted, RefundRejected, RefundReserved,
 )
 from trt_actors.events.payments import PreCheckoutAnswered
 from trt_actors.events.session import GenerationRequested, InvoiceRequested, PaymentRejected, TopUpPaid
 from trt_actors.ledger import Balance
-from trt_actors.sandbox.scripted import ScriptedUser
+from trt_actors.sandbox.scripted import PLACED, ScriptedUser, screen_of
 from trt_actors.sandbox.telegram.records import PaymentOutcome
 from trt_actors.session.callback_data import BuyPackage, Confirm, StartDraft, decode, encode
 
@@ -181,13 +181,12 @@ async def test_a_confirm_tapped_twice_holds_once(tmp_path: Path) -> None:
         second = await ann.user.tap(message.message_id, data)  # before the first is answered
         await first.wait_answered()
         await second.wait_answered()
-        await wait_settled(process.bot)
-        events = await process.bot.log.read_from(1, 100_000)
+        events = await wait_jobs_ended(process.bot)
         (hold,) = facts(events, HoldPlaced)
-        assert len(of(events, GenerationRequested)) == 1
+        assert len(of(events, GenerationRequested)) == 1 and len(facts(events, HoldCaptured)) == 1
         price = hold.amount
-        assert await process.bot.ledger.balance(ANN) == Balance(available=1_000 - price, held=price)
-        assert await ann.wait_for_screen("order.reserved") == "order.reserved"
+        assert await process.bot.ledger.balance(ANN) == Balance(available=1_000 - price, held=0)
+        assert [screen_of(m) for m in ann.user.messages()].count("job.done") == 1
 
 
 async def test_forged_payments_and_confirmations_move_no_credit(tmp_path: Path) -> None:
@@ -254,7 +253,7 @@ async def test_a_refund_returns_the_stars_and_a_spent_top_up_is_not_refunded(tmp
         # Ann reserves credits of the second top-up; refunding all of it would take her below zero.
         await to_confirmation(ann)
         await ann.tap_action(Confirm)
-        await ann.wait_for_screen("order.reserved")
+        await ann.wait_for_screen(*PLACED)
         await refunds.request(user_id=ANN, credit_id=second, refund_id="r-2", amount=100, cid="admin-2", ts=time.time())
         await wait_settled(process.bot)
         events = await process.bot.log.read_from(1, 100_000)
@@ -278,7 +277,7 @@ async def test_audit_passes_on_a_real_log_and_names_what_was_deleted_or_altered_
         assert (await buy(ann)).status == "paid"
         await to_confirmation(ann)
         await ann.tap_action(Confirm)
-        await ann.wait_for_screen("order.reserved")
+        await ann.wait_for_screen(*PLACED)
         await wait_settled(process.bot)
     good = _audit(db)
     assert good.returncode == 0, good.stdout + good.stderr

@@ -15,6 +15,7 @@ import trio
 from eventlog import RecordedEvent, SQLiteEventLog
 from registry import MENU_CATEGORIES, load_valid_registry
 from tests.e2e.conftest import Harness, fast, settings_for
+from tests.e2e.support import wait_jobs_ended
 from trt_actors.app import RunningBot, run_bot
 from trt_actors.events import (
     CODEC,
@@ -27,7 +28,7 @@ from trt_actors.events import (
     UpdateReceived,
 )
 from trt_actors.events.session import ImageAdded
-from trt_actors.sandbox.scripted import ScriptedUser, tiny_png
+from trt_actors.sandbox.scripted import PLACED, ScriptedUser, screen_of, tiny_png
 from trt_actors.sandbox.telegram import TelegramEmulator
 from trt_actors.session.callback_data import Confirm, GoBack, StartDraft
 
@@ -43,7 +44,7 @@ async def _walk(user: ScriptedUser, model_id: str) -> None:
     await user.walk_wizard()
     assert await user.screen() == "confirm", user.transcript[-8:]
     await user.tap_action(Confirm)
-    assert await user.wait_for_screen("order.reserved") == "order.reserved"
+    assert await user.wait_for_screen(*PLACED) in PLACED
 
 
 async def _wait_delivered(bot: RunningBot) -> None:
@@ -65,6 +66,7 @@ async def test_users_walk_every_category_to_a_priced_confirmation(harness: Harne
     async with trio.open_nursery() as nursery:
         for user, model_id in zip(users, WALKS, strict=True):
             nursery.start_soon(_walk, user, model_id)
+    await wait_jobs_ended(harness.bot)
     await _wait_delivered(harness.bot)
 
     stats = harness.emulator.callback_statistics()
@@ -79,7 +81,10 @@ async def test_users_walk_every_category_to_a_priced_confirmation(harness: Harne
         taps += 1
         assert kinds[:3] == [UpdateReceived, CallbackReceived, CallbackRouted], (cid, kinds)
         assert kinds[3] in (CallbackAccepted, CallbackRejected), (cid, kinds)
-        assert UiRendered in kinds and kinds[-1] is DispatchOk, (cid, kinds)
+        # Every screen of the chain was delivered (a Confirm's goes on with the hold, the job and its result).
+        rendered_ids = {r.event.dispatch_id for r in chain if isinstance(r.event, UiRendered)}
+        delivered_ids = {r.event.dispatch_id for r in chain if isinstance(r.event, DispatchOk)}
+        assert rendered_ids and rendered_ids <= delivered_ids, (cid, kinds)
         rendered = next(r for r in chain if isinstance(r.event, UiRendered))
         assert isinstance(rendered.event, UiRendered)
         # A Confirm's chain goes on with the ledger's hold and the screen it led to, each delivered too.
@@ -90,10 +95,12 @@ async def test_users_walk_every_category_to_a_priced_confirmation(harness: Harne
         assert delivered.causation == rendered.event_id
         assert {r.chat_id for r in chain} == {chain[0].chat_id}
     assert taps == stats.total
-    # What each user saw, in their language, ended at the "reserved" screen of the right model.
+    # What each user saw, in their language: the order of the right model done, its result captioned.
     for user, model_id in zip(users, WALKS, strict=True):
         name = getattr(REGISTRY.model(model_id).name, language)
-        assert name in (user.current.body or ""), user.transcript[-4:]
+        messages = user.user.messages()
+        assert any(screen_of(m) == "job.done" and name in (m.body or "") for m in messages), user.transcript[-4:]
+        assert any(m.kind != "text" and name in (m.caption or "") for m in messages), user.transcript[-4:]
 
 
 async def test_back_steps_out_of_the_wizard_one_answer_at_a_time(harness: Harness) -> None:

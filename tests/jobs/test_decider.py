@@ -257,6 +257,16 @@ def test_an_ambiguous_create_task_is_no_retry_but_a_recovery() -> None:
     assert refused.value.reason == "ambiguous_submit"
 
 
+def test_a_create_task_that_never_connected_is_retried() -> None:
+    job = Job()
+    job.run(request())
+    job.run(Submit(job_id=JOB, now=T0 + 1))
+    (retry,) = job.run(RecordKieError(job_id=JOB, call="createTask", code=0, message="connect refused",
+                                      now=T0 + 2, jitter=0.0, sent=False))
+    assert isinstance(retry, JobRetryScheduled) and retry.retry_at == T0 + 2 + 2.0  # the first retry window opens at 2 s
+    assert (job.state.status, job.state.submissions) == ("requested", 1)
+
+
 @pytest.mark.parametrize("code", [429, 455, 500, 502, 503])
 def test_a_retryable_create_task_error_waits_then_submits_again(code: int) -> None:
     job = Job()

@@ -36,6 +36,7 @@ from typing import TypeAlias, get_args
 
 import msgspec
 
+from eventlog import STREAM_ITEM
 from trt_actors.events.base import Event
 from trt_actors.events.session import Files, Param
 
@@ -98,7 +99,8 @@ class JobRequested(Event, frozen=True):
     Telegram file ids, uploaded to KIE next); ``credits`` is what the hold
     reserved and a success captures. ``deadline_at`` is the category's
     deadline, never later than ``hold_expires_at`` (a job does not outlive its
-    hold); ``message_id`` is the confirmation message that shows progress.
+    hold); ``message_id`` is the confirmation message that shows progress;
+    ``language`` the user's, for the result's caption.
     """
 
     job_id: str
@@ -113,6 +115,11 @@ class JobRequested(Event, frozen=True):
     deadline_at: float
     requested_at: float
     message_id: int | None = None
+    language: str = ""
+
+    def opened_item(self) -> str:
+        """An unfinished job is an open item (``job:<job_id>``, its stream) that a restart resumes."""
+        return f"job:{self.job_id}"
 
 
 class JobFilesUploaded(Event, frozen=True):
@@ -188,6 +195,9 @@ class JobFailed(Event, frozen=True):
     message: str = ""
     kie_balance_empty: bool = False
 
+    def closed_item(self) -> str:
+        return STREAM_ITEM
+
 
 class CaptureAsked(Event, frozen=True):
     """The ledger is asked to capture ``amount`` of the hold ``hold_id`` (the job id) of ``user_id``."""
@@ -222,6 +232,9 @@ class ResultDelivered(Event, frozen=True):
     message_ids: tuple[int, ...]
     at: float
 
+    def closed_item(self) -> str:
+        return STREAM_ITEM
+
 
 class JobLate(Event, frozen=True):
     """A result that will not be delivered: it came after the hold was voided (``reason``). For admins."""
@@ -230,6 +243,9 @@ class JobLate(Event, frozen=True):
     result_urls: tuple[str, ...]
     reason: str
     at: float
+
+    def closed_item(self) -> str:
+        return STREAM_ITEM
 
 
 JobEvent: TypeAlias = (

@@ -92,7 +92,7 @@ class BotServer:
             if self._receiver is None:
                 return Response.text("webhook mode is off", 404)
             return await self._receiver.handle_webhook(request)
-        if path == KIE_CALLBACK_PATH and self._kie_callback is not None:
+        if (path == KIE_CALLBACK_PATH or path.startswith(KIE_CALLBACK_PATH + "/")) and self._kie_callback is not None:
             if request.method != "POST":
                 return Response.text("use POST", 405)
             return await self._kie_callback(request)

@@ -111,6 +111,7 @@ class RequestJob(_Command, frozen=True, kw_only=True):
     deadline_at: float
     now: float
     message_id: int | None = None
+    language: str = ""
 
 
 class RecordUploads(_Command, frozen=True, kw_only=True):
@@ -145,7 +146,8 @@ class RecordKieError(_Command, frozen=True, kw_only=True):
     """A KIE ``call`` (one of :data:`CALLS`) failed with ``code`` (KIE's code or HTTP status; 0: the network).
 
     A createTask whose request may have reached KIE is no error to retry (a
-    retry could start a second task): send :class:`Recover` instead.
+    retry could start a second task): send :class:`Recover` instead. One that
+    never connected (``sent`` False, code 0) reached nothing and is retried.
     """
 
     call: str
@@ -153,6 +155,7 @@ class RecordKieError(_Command, frozen=True, kw_only=True):
     message: str
     now: float
     jitter: float
+    sent: bool = True
 
 
 class Recover(_Command, frozen=True, kw_only=True):

@@ -188,6 +188,7 @@ def _request(state: JobState, command: RequestJob) -> list[Event]:
         deadline_at=min(command.deadline_at, command.hold_expires_at),
         requested_at=command.now,
         message_id=command.message_id,
+        language=command.language,
     )]
 
 
@@ -299,7 +300,7 @@ def _kie_error(state: JobState, command: RecordKieError) -> list[Event]:
     if call == "createTask":
         if state.status != SUBMITTING:
             raise CommandRejected(f"job {command.job_id!r} is {state.status}, not submitting", reason="not_submitting")
-        if code == 0:
+        if code == 0 and command.sent:
             raise CommandRejected(
                 f"job {command.job_id!r}: createTask may have reached KIE; recover the job instead of retrying",
                 reason="ambiguous_submit",

@@ -113,6 +113,7 @@ class JobState(msgspec.Struct, frozen=True):
     deadline_at: float = 0.0
     requested_at: float = 0.0
     message_id: int | None = None
+    language: str = ""
     uploads: tuple[UploadedFiles, ...] = ()
     submissions: int = 0
     submitted_at: float = 0.0
@@ -162,6 +163,7 @@ def evolve(state: JobState, event: Event) -> JobState:
                 deadline_at=event.deadline_at,
                 requested_at=event.requested_at,
                 message_id=event.message_id,
+                language=event.language,
                 next_at=event.requested_at,
             )
         case JobFilesUploaded(files=files):

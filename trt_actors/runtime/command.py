@@ -36,7 +36,7 @@ from typing import TypeVar
 
 import msgspec
 
-from eventlog import NewEvent
+from eventlog import STREAM_ITEM, NewEvent
 from trt_actors.events import ActorCrashed, Event
 from trt_actors.runtime.decider import CommandRejected, Decider
 
@@ -144,8 +144,12 @@ def _envelope(events: Sequence[Event], meta: CommandMeta, stream: str) -> tuple[
             causation=meta.causation,
             chat_id=meta.chat_id,
             user_id=meta.user_id,
-            opens=event.opened_item(),
-            closes=event.closed_item(),
+            opens=_item(event.opened_item(), stream),
+            closes=_item(event.closed_item(), stream),
         )
         for index, event in enumerate(events)
     )
+
+
+def _item(item: str | None, stream: str) -> str | None:
+    return stream if item == STREAM_ITEM else item

@@ -53,7 +53,7 @@ from trt_actors.session.callback_data import (
 )
 from trt_actors.session.texts import CATALOGUES
 
-__all__ = ["BotDidNotAnswer", "ScriptedUser", "screen_of", "tiny_png"]
+__all__ = ["PLACED", "BotDidNotAnswer", "ScriptedUser", "screen_of", "tiny_png"]
 
 # A 1x1 PNG, enough for the emulator to accept as a photo.
 _PNG = bytes.fromhex(
@@ -113,12 +113,17 @@ _UNPRICED: Final = _phrase("unpriced.text")
 _ORDERS: Final = tuple(
     (key, _phrase(key))
     for key in (
+        "job.queued", "job.generating", "job.delivering", "job.done", "job.failed", "job.failed_note",
         "order.reserving", "order.reserved", "order.rejected", "order.charged", "order.released",
         "ledger.topup", "ledger.adjustment", "ledger.credited",
         "ledger.released", "ledger.refund_reserved", "ledger.refund_completed", "ledger.refund_failed",
         "ledger.refund_rejected",
     )
 )
+
+
+PLACED: Final = ("order.reserved", "job.queued", "job.generating", "job.delivering", "job.done")
+"""The screens of an order whose price the ledger holds, as its job goes on: wait for any of them."""
 
 
 def _step(lines: list[str]) -> str | None:
@@ -136,7 +141,9 @@ def screen_of(message: BotMessage) -> str:
     The names are the bot's own (``menu``, ``category``, ``model``,
     ``step.text``, ``step.buttons``, ``step.images``…, ``confirm``,
     ``unpriced``, ``order.reserving``, ``order.reserved``, ``order.rejected``,
-    ``order.charged``, ``order.released``, ``ledger.topup`` and the other
+    ``order.charged``, ``order.released``, the job's progress ``job.queued``,
+    ``job.generating``, ``job.delivering``, ``job.done``, ``job.failed`` and
+    the note ``job.failed_note``, ``ledger.topup`` and the other
     receipts of the ledger, ``topup``, ``balance``,
     ``history``, ``help``, ``language``, ``debug``); ``wizard`` or ``step``
     when a wizard screen cannot be told apart, ``""`` when nothing fits.
