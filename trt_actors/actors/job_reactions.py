@@ -207,7 +207,7 @@ class JobReports(_Reacting):
         self.reactor = _reactor("job-reports", log, _REPORTED, self._handle,
                                 key=lambda recorded: recorded.chat_id,
                                 select=lambda recorded: _is_job(recorded) and recorded.chat_id is not None,
-                                max_attempts=8)
+                                max_attempts=None)  # a user is never left without the news of a job
 
     async def _order(self, job_id: str) -> JobState:
         """The job's order (model, price, message): it never changes, so it is read once and kept."""
