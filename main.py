@@ -140,7 +140,7 @@ def _run(args: argparse.Namespace) -> int:
     import trio
 
     from registry import RegistryError
-    from trt_actors.app import BotStopped, run_bot
+    from trt_actors.app import BotCannotStart, BotStopped, run_bot
     from trt_actors.config import ConfigError, Settings
 
     try:
@@ -148,6 +148,8 @@ def _run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
+    for warning in settings.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     async def serve() -> None:
@@ -168,12 +170,20 @@ def _run(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 2
     except BaseExceptionGroup as group:
+        refused, others = group.split(BotCannotStart)
+        if refused is not None and others is None:
+            for why in refused.exceptions:
+                print(f"trt-actors cannot start: {why}", file=sys.stderr)
+            return 2
         stopped, rest = group.split(BotStopped)
         if stopped is None or rest is not None:
             raise
         for reason in stopped.exceptions:
             print(f"trt-actors stopped: {reason}", file=sys.stderr)
         return 1
+    except BotCannotStart as cannot:
+        print(f"trt-actors cannot start: {cannot}", file=sys.stderr)
+        return 2
     except BotStopped as stop:
         print(f"trt-actors stopped: {stop}", file=sys.stderr)
         return 1

@@ -37,10 +37,15 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
+import os
+import socket
+import sqlite3
 from dataclasses import dataclass, replace
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -66,15 +71,19 @@ from trt_actors.events import CODEC
 from trt_actors.kie import open_kie_client
 from trt_actors.runtime import Reactor, Supervisor, SystemJournal
 from trt_actors.secret import Secret
-from trt_actors.telegram import TelegramClient
+from trt_actors.telegram import NotFound, TelegramClient, TelegramError, Unauthorized
 
-__all__ = ["BotStopped", "RunningBot", "run_bot"]
+__all__ = ["BotCannotStart", "BotStopped", "RunningBot", "run_bot"]
 
 logger = logging.getLogger(__name__)
 
 
 class BotStopped(Exception):
     """The bot stopped itself because a part it cannot run without failed for good."""
+
+
+class BotCannotStart(Exception):
+    """A setting or the machine keeps the bot from starting; the message is one sentence that says what to do."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,9 @@ async def run_bot(
     if not settings.telegram_bot_token:
         raise ValueError("run_bot needs settings.telegram_bot_token; Settings.from_env(require_telegram=True) checks it")
     registry = registry if registry is not None else load_valid_registry(markup=settings.price_markup)
+    _check_log_file(settings.db_path)
+    _check_port(settings.http_host, settings.http_port)
+    await _check_token(settings)
     async with SQLiteEventLog.open(settings.db_path, codec=CODEC) as log:
         journal = SystemJournal(log)
         # Three clients: the long poll holds one connection for its whole timeout, and a job's uploads and
@@ -217,6 +229,54 @@ async def run_bot(
                 await intake_tg.aclose()
                 await outbox_tg.aclose()
                 await jobs_tg.aclose()
+
+
+def _check_log_file(path: Path) -> None:
+    """The log's folder exists and the file, if there is one, is an SQLite database we may write."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise BotCannotStart(f"TRT_DB is {path}, but the folder {folder} does not exist: create it, or set TRT_DB "
+                             "to a file in an existing folder.")
+    if not path.exists():
+        if not os.access(folder, os.W_OK):
+            raise BotCannotStart(f"TRT_DB is {path}, but the folder {folder} is not writable: fix its permissions, "
+                                 "or set TRT_DB to a file in a writable folder.")
+        return
+    if not os.access(path, os.R_OK | os.W_OK):
+        raise BotCannotStart(f"TRT_DB is {path}, but that file cannot be read and written: fix its permissions.")
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+            connection.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as error:
+        raise BotCannotStart(f"TRT_DB is {path}, which is not an SQLite database ({error}): set TRT_DB to the "
+                             "bot's log, or to a new file.") from None
+
+
+def _check_port(host: str, port: int) -> None:
+    """Nothing else listens on the HTTP server's address (asked once at start, not retried for seconds)."""
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise BotCannotStart(f"HTTP_PORT {port} on {host} cannot be used ({error.strerror}): stop what listens "
+                                 "there, or set HTTP_PORT to a free port.") from None
+
+
+async def _check_token(settings: Settings) -> None:
+    """Telegram knows the token (``getMe``). Only a refusal stops the start: an unreachable Telegram is retried."""
+    async with TelegramClient.from_settings(settings) as tg:
+        try:
+            with trio.move_on_after(10):
+                await tg.get_me()
+        except (Unauthorized, NotFound):
+            raise BotCannotStart("Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized): copy the token again from "
+                                 "@BotFather, or revoke it there and use the new one.") from None
+        except TelegramError as error:
+            logger.warning("getMe failed (%s); starting anyway, the receiver retries", error)
 
 
 def _callback_secret(kie_api_key: Secret) -> Secret:

@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal, InvalidOperation
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from trt_actors.stars import DEFAULT_PACKAGES, StarsPackage, parse_packages
 __all__ = ["ConfigError", "Secret", "Settings", "read_dotenv"]
 
 DEFAULT_TELEGRAM_API_BASE = "https://api.telegram.org"
+PUBLIC_TELEGRAM_HOST = "api.telegram.org"
 DEFAULT_KIE_API_BASE = "https://api.kie.ai"
 DEFAULT_KIE_UPLOAD_BASE = "https://kieai.redpandaai.co"
 DEFAULT_DB = "./trt.sqlite3"
@@ -67,6 +69,10 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
+_TOKEN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{1,100}")
+"""A bot token: the bot's id, a colon, and the secret (letters, digits, ``_`` and ``-``; never a space)."""
+
+
 def _url(name: str, value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -89,7 +95,9 @@ def _markup(name: str, value: str) -> Decimal:
         markup = Decimal(value)
     except InvalidOperation:
         raise ConfigError(f"{name} must be a decimal number such as 2 or 2.5, not {value!r}.") from None
-    if not markup.is_finite() or markup < 1:
+    if not markup.is_finite():
+        raise ConfigError(f"{name} must be a finite decimal number such as 2 or 2.5, not {value!r}.")
+    if markup < 1:
         raise ConfigError(f"{name} must be at least 1 (our price in credits = KIE credits x {name}), not {value}.")
     return markup
 
@@ -192,6 +200,8 @@ class Settings:
     max_jobs_per_user: int = 3
     kie_callback_base: str | None = None
     kie_webhook_hmac_key: Secret = field(default_factory=lambda: Secret(""))
+    warnings: tuple[str, ...] = ()
+    """What is allowed but probably wrong (an http webhook on Telegram's public servers); ``run`` prints them."""
 
     @classmethod
     def from_env(
@@ -219,7 +229,7 @@ class Settings:
             raise ConfigError(
                 "TELEGRAM_BOT_TOKEN is not set: export it, or run `python main.py demo` to try the bot locally."
             )
-        if token is not None and (":" not in token or not token.split(":", 1)[0].isdigit()):
+        if token is not None and not _TOKEN.fullmatch(token):
             raise ConfigError(
                 "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then the secret): "
                 "copy it again from @BotFather."
@@ -229,11 +239,18 @@ class Settings:
             raise ConfigError(
                 "KIE_API_KEY is not set: export it, or run `python main.py demo` to try the bot locally."
             )
+        telegram_api_base = _url("TELEGRAM_API_BASE", get("TELEGRAM_API_BASE") or DEFAULT_TELEGRAM_API_BASE)
+        warnings: list[str] = []
         webhook_url = get("WEBHOOK_URL")
         if webhook_url is not None:
             webhook_url = _url("WEBHOOK_URL", webhook_url)
-            if not webhook_url.startswith("https://"):
-                raise ConfigError("WEBHOOK_URL must start with https://: Telegram delivers webhooks only over TLS.")
+            if not webhook_url.startswith("https://") and urlsplit(telegram_api_base).hostname == PUBLIC_TELEGRAM_HOST:
+                # A self-hosted Bot API server delivers to http on any port; Telegram's own servers only to https.
+                warnings.append(
+                    "WEBHOOK_URL is http://, and Telegram's public Bot API delivers webhooks only over https: "
+                    "setWebhook will be refused. Give the https URL of the proxy in front of the bot, or run a "
+                    "self-hosted Bot API server (TELEGRAM_API_BASE)."
+                )
         secret = get("WEBHOOK_SECRET")
         if secret is not None and not (
             1 <= len(secret) <= 256 and all(c.isalnum() or c in "_-" for c in secret)
@@ -247,7 +264,7 @@ class Settings:
             )
         return cls(
             telegram_bot_token=Secret(token or ""),
-            telegram_api_base=_url("TELEGRAM_API_BASE", get("TELEGRAM_API_BASE") or DEFAULT_TELEGRAM_API_BASE),
+            telegram_api_base=telegram_api_base,
             kie_api_key=Secret(kie_key or ""),
             kie_api_base=_url("KIE_API_BASE", get("KIE_API_BASE") or DEFAULT_KIE_API_BASE),
             kie_upload_base=_url("KIE_UPLOAD_BASE", get("KIE_UPLOAD_BASE") or DEFAULT_KIE_UPLOAD_BASE),
@@ -267,4 +284,5 @@ class Settings:
             max_jobs_per_user=_count("MAX_JOBS_PER_USER", get("MAX_JOBS_PER_USER") or "3", 100),
             kie_callback_base=_callback_base(get("KIE_CALLBACK_BASE"), webhook_url),
             kie_webhook_hmac_key=Secret(get("KIE_WEBHOOK_HMAC_KEY") or ""),
+            warnings=tuple(warnings),
         )

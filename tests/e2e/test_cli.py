@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import trio
 
 from tests.e2e.conftest import KIE_KEY, TOKEN, kie_emulator
+from tests.e2e.support import free_port
 from trt_actors.sandbox.telegram import TelegramEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,8 +25,12 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-async def test_run_serves_a_user_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_run_serves_a_user_and_stops_cleanly_on_sigterm(tmp_path: Path, mode: str) -> None:
     async with TelegramEmulator.serve(token=TOKEN) as emulator, kie_emulator() as kie:
+        port = free_port()
+        # A self-hosted Bot API server (here the emulator) delivers webhooks over plain http.
+        webhook = {"WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook", "WEBHOOK_SECRET": "hook-secret"}
         env = _env(
             TELEGRAM_BOT_TOKEN=TOKEN,
             TELEGRAM_API_BASE=emulator.api_base,
@@ -31,7 +38,8 @@ async def test_run_serves_a_user_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
             KIE_API_BASE=kie.api_base,
             KIE_UPLOAD_BASE=kie.upload_base,
             TRT_DB=str(tmp_path / "trt.sqlite3"),
-            HTTP_PORT="0",
+            HTTP_PORT=str(port),
+            **(webhook if mode == "webhook" else {}),
         )
         process = await trio.lowlevel.open_process(
             [sys.executable, "main.py", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
@@ -44,7 +52,7 @@ async def test_run_serves_a_user_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
                     chunk = await process.stdout.receive_some()
                     assert chunk, "main.py run ended before it said it was running"
                     banner += chunk
-            assert b"running (polling)" in banner
+            assert f"running ({mode})".encode() in banner
             ann = emulator.user(6001, first_name="Ann", language_code="en")
             await ann.send_text("/start")
             with trio.fail_after(10):
@@ -62,7 +70,7 @@ async def test_run_serves_a_user_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
         while chunk := await process.stdout.receive_some():
             rest += chunk
         assert b"SIGTERM: stopping." in banner + rest
-        assert b"bot running (polling)" in errors  # the log lines go to stderr
+        assert f"bot running ({mode})".encode() in errors and b"warning:" not in errors  # log lines go to stderr
         secret = TOKEN.split(":", 1)[1].encode()
         assert secret not in banner + rest + errors and KIE_KEY.encode() not in banner + rest + errors
 
@@ -109,3 +117,43 @@ def test_demo_runs_the_whole_bot_and_exits_zero(tmp_path: Path) -> None:
         text=True, timeout=60,
     )
     assert traced.returncode == 0 and "DispatchOk" in traced.stdout
+
+
+STARTUP_FAILURES = {
+    "missing_folder": "the folder",
+    "not_a_database": "which is not an SQLite database",
+    "port_in_use": "cannot be used (Address already in use): stop what listens there, or set HTTP_PORT to a free port",
+    "token_refused": "Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized): copy the token again from @BotFather",
+    "token_with_space": "TELEGRAM_BOT_TOKEN does not look like a bot token",
+    "markup_inf": "PRICE_MARKUP must be a finite decimal number such as 2 or 2.5, not 'inf'",
+}
+
+
+@pytest.mark.parametrize("case", sorted(STARTUP_FAILURES))
+async def test_run_that_cannot_work_says_why_in_one_sentence_at_once(tmp_path: Path, case: str) -> None:
+    async with TelegramEmulator.serve(token=TOKEN) as emulator:
+        port = free_port()
+        env = _env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=emulator.api_base, KIE_API_KEY=KIE_KEY,
+                   KIE_API_BASE="http://127.0.0.1:9", TRT_DB=str(tmp_path / "trt.sqlite3"), HTTP_PORT=str(port))
+        with socket.socket() as taken:
+            match case:
+                case "missing_folder":
+                    env["TRT_DB"] = str(tmp_path / "missing" / "trt.sqlite3")
+                case "not_a_database":
+                    (tmp_path / "trt.sqlite3").write_text("these are my notes, not a database\n" * 100)
+                case "port_in_use":
+                    taken.bind(("127.0.0.1", port))
+                    taken.listen()
+                case "token_refused":
+                    env["TELEGRAM_BOT_TOKEN"] = "654321:someone-elses-token"
+                case "token_with_space":
+                    env["TELEGRAM_BOT_TOKEN"] = "123456:E2E-test token"
+                case "markup_inf":
+                    env["PRICE_MARKUP"] = "inf"
+            with trio.fail_after(30):
+                result = await trio.run_process([sys.executable, "main.py", "run"], cwd=ROOT, env=env,
+                                                capture_stdout=True, capture_stderr=True, check=False)
+    errors = result.stderr.decode()
+    assert result.returncode == 2 and STARTUP_FAILURES[case] in errors, errors
+    assert len(errors.strip().splitlines()) == 1 and "Traceback" not in errors, errors
+    assert "someone-elses-token" not in errors
