@@ -11,12 +11,13 @@ from eventlog.errors import (
     EventLogClosed,
     EventLogError,
     EventLogReadOnly,
+    NotLeaseHolder,
     VersionConflict,
     WriterFailed,
 )
 from eventlog.event import STREAM_ITEM, Event
 from eventlog.readers import ReaderStatistics
-from eventlog.records import Append, NewEvent, OpenItem, Position, RecordedEvent, Snapshot
+from eventlog.records import Append, Lease, NewEvent, OpenItem, Position, RecordedEvent, Snapshot
 from eventlog.sqlite import LogStatistics, SQLiteEventLog
 from eventlog.store import EventStore
 from eventlog.subscription import Subscription
@@ -32,8 +33,10 @@ __all__ = [
     "EventLogError",
     "EventLogReadOnly",
     "EventStore",
+    "Lease",
     "LogStatistics",
     "NewEvent",
+    "NotLeaseHolder",
     "OpenItem",
     "Position",
     "ReaderStatistics",

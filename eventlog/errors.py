@@ -20,6 +20,12 @@
     SQLite refused the commit (disk full, I/O error, a second writer process).
     Nothing of the batch was written; the cause is chained. Retrying the same
     append with the same event ids is safe.
+``NotLeaseHolder``
+    This instance asked for the lease of the active instance and does not
+    hold it now (never took it, lost it when it expired and another took it,
+    or released it): it may not write. Nothing of the request was written and
+    the log still works for the holder. Fencing, not a failure: an instance
+    that gets it stops acting as the active one.
 ``WriterFailed``
     The writer is broken for good: a failed commit could not be rolled back
     and a fresh connection could not be opened either, or the writer thread
@@ -35,6 +41,7 @@ __all__ = [
     "EventLogClosed",
     "EventLogError",
     "EventLogReadOnly",
+    "NotLeaseHolder",
     "VersionConflict",
     "WriterFailed",
 ]
@@ -78,3 +85,15 @@ class CommitFailed(EventLogError):
 
 class WriterFailed(EventLogError):
     """The writer is broken for good; every append fails at once. Restart the process."""
+
+
+class NotLeaseHolder(EventLogError):
+    """This instance writes only while it holds the lease, and it does not (it never took it, lost it, or let
+    it go): nothing of the request was written. Fencing, not a failure: the log works for the holder."""
+
+    def __init__(self, holder: str, held_by: str, epoch: int) -> None:
+        who = f"{held_by!r} holds epoch {epoch}" if held_by else "nobody holds it"
+        super().__init__(f"{holder!r} does not hold the lease ({who}); it may not write")
+        self.holder = holder
+        self.held_by = held_by
+        self.epoch = epoch

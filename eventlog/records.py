@@ -8,7 +8,7 @@ import msgspec
 
 from eventlog.event import Event
 
-__all__ = ["Append", "NewEvent", "OpenItem", "Position", "RecordedEvent", "Snapshot"]
+__all__ = ["Append", "Lease", "NewEvent", "OpenItem", "Position", "RecordedEvent", "Snapshot"]
 
 
 class NewEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -95,3 +95,16 @@ class Snapshot(msgspec.Struct, frozen=True, kw_only=True):
     version: int
     state: bytes
     ts: float
+
+
+class Lease(msgspec.Struct, frozen=True):
+    """The lease of the active instance, as the log has it: ``holder`` (an instance id), ``epoch`` (one more
+    at every change of holder), and until when it holds (``expires_at``, wall-clock seconds; 0: released).
+
+    ``mine`` is whether the instance that asked holds it now (and so may write).
+    """
+
+    holder: str
+    epoch: int
+    expires_at: float
+    mine: bool = False

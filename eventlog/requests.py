@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from eventlog.errors import EventLogError
-from eventlog.records import NewEvent, Position, RecordedEvent
+from eventlog.records import Lease, NewEvent, Position, RecordedEvent
 
 __all__ = [
     "AppendRequest",
     "CheckpointRequest",
     "GroupRequest",
     "Item",
+    "LeaseRequest",
     "Request",
     "Row",
     "SnapshotRequest",
@@ -71,6 +72,18 @@ class GroupRequest:
         self.release: Callable[[], None] = _nothing
 
 
+class LeaseRequest:
+    """Take (``acquire``), extend (``renew``) or give up (``release``) the lease for ``holder``, at ``now``."""
+
+    __slots__ = ("action", "error", "holder", "lease", "now", "release", "ttl")
+
+    def __init__(self, action: str, holder: str, ttl: float, now: float) -> None:
+        self.action, self.holder, self.ttl, self.now = action, holder, ttl, now
+        self.lease: Lease | None = None
+        self.error: BaseException | None = None
+        self.release: Callable[[], None] = _nothing
+
+
 class SnapshotRequest:
     """Store one snapshot (an older version never replaces a newer one)."""
 
@@ -93,7 +106,7 @@ class CheckpointRequest:
         self.release: Callable[[], None] = _nothing
 
 
-Request = AppendRequest | GroupRequest | SnapshotRequest | CheckpointRequest
+Request = AppendRequest | GroupRequest | SnapshotRequest | CheckpointRequest | LeaseRequest
 
 
 def check_rows(rows: Sequence[Row]) -> None:

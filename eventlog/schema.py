@@ -67,9 +67,19 @@ def _types_checkpoints_and_open_items(db: Database) -> None:
     )
 
 
+def _lease(db: Database) -> None:
+    db.table("lease").create(
+        {"name": str, "holder": str, "epoch": int, "expires_at": float},
+        pk="name",
+        not_null={"holder", "epoch", "expires_at"},
+        if_not_exists=True,
+    )
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Database], None]], ...] = (
     (1, "events and snapshots", _events_and_snapshots),
     (2, "type index, checkpoints and open items", _types_checkpoints_and_open_items),
+    (3, "the lease of the active instance", _lease),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

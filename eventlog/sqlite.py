@@ -46,11 +46,12 @@ from eventlog.codec import Codec
 from eventlog.connections import connect_reader, connect_readonly, connect_writer
 from eventlog.errors import EventLogClosed, EventLogReadOnly, VersionConflict, WriterFailed
 from eventlog.readers import ReaderPool, ReaderStatistics
-from eventlog.records import Append, NewEvent, OpenItem, Position, RecordedEvent, Snapshot
+from eventlog.records import Append, Lease, NewEvent, OpenItem, Position, RecordedEvent, Snapshot
 from eventlog.requests import (
     AppendRequest,
     CheckpointRequest,
     GroupRequest,
+    LeaseRequest,
     Request,
     SnapshotRequest,
     check_rows,
@@ -304,6 +305,43 @@ class SQLiteEventLog:
         """
         writer = self._writable()
         await self._submit(writer, CheckpointRequest(name, seq))
+
+    async def acquire_lease(self, holder: str, *, ttl: float, now: float) -> Lease:
+        """Take the lease for ``holder`` if it is free, expired or already ``holder``'s; the lease as it is now.
+
+        From the first lease call on, this log writes only while ``holder``
+        holds the lease (see :mod:`eventlog.writer`): an append by an
+        instance that does not hold it raises :class:`NotLeaseHolder`.
+        Taking it from someone else (free or expired) starts a new epoch.
+        """
+        return await self._lease("acquire", holder, ttl, now)
+
+    async def renew_lease(self, holder: str, *, ttl: float, now: float) -> Lease:
+        """Extend ``holder``'s lease to ``now + ttl``; ``mine`` is false if it was lost (taken after it expired)."""
+        return await self._lease("renew", holder, ttl, now)
+
+    async def release_lease(self, holder: str, *, now: float) -> Lease:
+        """Give the lease up at once (a clean stop), so that a standby takes it without waiting for it to expire.
+
+        This log writes nothing more afterwards.
+        """
+        return await self._lease("release", holder, 0.0, now)
+
+    async def lease(self) -> Lease | None:
+        """The lease as the file has it (None: never taken), read without writing."""
+
+        def query(conn: sqlite3.Connection) -> Lease | None:
+            row = conn.execute("SELECT holder, epoch, expires_at FROM lease WHERE name = 'active'").fetchone()
+            return None if row is None else Lease(holder=row[0], epoch=row[1], expires_at=row[2])
+
+        return await self._read(query)
+
+    async def _lease(self, action: str, holder: str, ttl: float, now: float) -> Lease:
+        writer = self._writable()
+        request = LeaseRequest(action, holder, ttl, now)
+        await self._submit(writer, request)
+        assert request.lease is not None
+        return request.lease
 
     def _writable(self) -> Writer:
         if self._writer is None:

@@ -22,6 +22,18 @@ only writer), so the insert is a single ``executemany``. Duplicates are rare
 (a retry, a redelivery), so the first attempt inserts without looking and
 lets the unique index object; only then are the ids looked up.
 
+**Fencing.** Several processes may open one log (a deploy: the old instance
+and the new one), but only the holder of the lease writes. Once an instance
+asks for the lease (:class:`~eventlog.requests.LeaseRequest`), its writer is
+fenced: every transaction first reads the lease row, and unless this
+instance holds the epoch it took, the whole batch is refused with
+:class:`~eventlog.errors.NotLeaseHolder` (nothing written, nothing broken).
+Taking the lease bumps the epoch in a transaction of its own, so the instance
+that held it before cannot commit anything after that, whatever it had in
+flight; the new holder then reads the log's head afresh (what it knew of the
+streams was written by someone else since). A log that never asks for the
+lease is not fenced.
+
 Failure never ends in silence. A batch that cannot commit fails every request
 in it with :class:`~eventlog.errors.CommitFailed`. If even the rollback fails,
 the writer replaces its connection once; if that fails too, or if the thread
@@ -39,10 +51,17 @@ from collections.abc import Callable, Iterable
 
 import msgspec
 
-from eventlog.errors import CommitFailed, EventLogClosed, EventLogError, WriterFailed
+from eventlog.errors import CommitFailed, EventLogClosed, EventLogError, NotLeaseHolder, WriterFailed
 from eventlog.planner import Plan, Planner
-from eventlog.records import Position
-from eventlog.requests import AppendRequest, CheckpointRequest, GroupRequest, Request, SnapshotRequest
+from eventlog.records import Lease, Position
+from eventlog.requests import (
+    AppendRequest,
+    CheckpointRequest,
+    GroupRequest,
+    LeaseRequest,
+    Request,
+    SnapshotRequest,
+)
 
 __all__ = ["Writer", "WriterStatistics"]
 
@@ -65,6 +84,12 @@ _SQL_OPEN = (
     " ON CONFLICT(item) DO UPDATE SET stream = excluded.stream, seq = excluded.seq, event_id = excluded.event_id"
 )
 _SQL_CLOSE = "DELETE FROM open_items WHERE item = ?"
+_SQL_LEASE = "SELECT holder, epoch, expires_at FROM lease WHERE name = 'active'"
+_SQL_TAKE = (
+    "INSERT INTO lease (name, holder, epoch, expires_at) VALUES ('active', ?, ?, ?)"
+    " ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, epoch = excluded.epoch,"
+    " expires_at = excluded.expires_at"
+)
 
 
 class WriterStatistics(msgspec.Struct, frozen=True):
@@ -86,6 +111,8 @@ class WriterStatistics(msgspec.Struct, frozen=True):
     last_batch: int
     last_commit_ms: float
     head_seq: int
+    unleased: int = 0
+    """Batches refused because this instance did not hold the lease (fencing)."""
 
 
 class Writer:
@@ -124,6 +151,8 @@ class Writer:
         self._largest = 0
         self._last = 0
         self._last_commit_ms = 0.0
+        self._fence: tuple[str, int] | None = None  # (holder, epoch) this writer may write under; None: not fenced
+        self._unleased = 0
         self._thread = threading.Thread(target=self._run, name="eventlog-writer", daemon=True)
 
     def start(self) -> None:
@@ -168,6 +197,7 @@ class Writer:
             last_batch=self._last,
             last_commit_ms=self._last_commit_ms,
             head_seq=self._planner.next_seq - 1,
+            unleased=self._unleased,
         )
 
     # -- the thread ----------------------------------------------------------
@@ -243,6 +273,11 @@ class Writer:
 
     def _commit(self, batch: list[Request]) -> None:
         started = time.perf_counter()
+        for lease in (r for r in batch if isinstance(r, LeaseRequest)):
+            self._lease_request(lease)
+        batch = [r for r in batch if not isinstance(r, LeaseRequest)]
+        if not batch:
+            return
         appends = list(_appends(batch))
         others = [r for r in batch if isinstance(r, (SnapshotRequest, CheckpointRequest))]
         try:
@@ -252,6 +287,12 @@ class Writer:
                 self._rollback()
                 ids = [row[0] for r in appends for row in r.rows]
                 plans = self._write(appends, others, known=self._planner.existing(ids))
+        except NotLeaseHolder as refused:  # fenced: nothing written, and the writer is fine
+            self._unleased += 1
+            for request in batch:
+                request.error = refused
+            self._recover()
+            return
         except Exception as exc:  # the whole batch failed: nothing of it is in the log
             self._failed += 1
             failure = CommitFailed(f"the event log could not commit a batch of {len(batch)} requests: {exc}")
@@ -283,6 +324,11 @@ class Writer:
     ) -> list[Plan]:
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
+        if self._fence is not None:
+            holder, epoch = self._fence
+            held_by, held_epoch, _ = conn.execute(_SQL_LEASE).fetchone() or ("", 0, 0.0)
+            if (held_by, held_epoch) != (holder, epoch):
+                raise NotLeaseHolder(holder, held_by, held_epoch)
         plans = [self._planner.plan(request, known) for request in appends]
         inserts = [row for plan in plans for row in plan.rows]
         if inserts:
@@ -300,6 +346,40 @@ class Writer:
                 conn.execute(_SQL_CHECKPOINT, (other.name, other.seq))
         conn.execute("COMMIT")
         return plans
+
+    # -- the lease ---------------------------------------------------------------
+
+    def _lease_request(self, request: LeaseRequest) -> None:
+        """Take, extend or give up the lease in a transaction of its own; fence this writer from now on."""
+        conn, holder, now = self._conn, request.holder, request.now
+        if self._fence is None or self._fence[0] != holder:
+            self._fence = (holder, -1)  # from the first lease request on, this writer writes only while it holds
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            held_by, epoch, expires_at = conn.execute(_SQL_LEASE).fetchone() or ("", 0, 0.0)
+            mine = (held_by, epoch) == self._fence
+            if request.action == "acquire" and (mine or expires_at <= now):
+                epoch = epoch if mine else epoch + 1
+                held_by, expires_at = holder, now + request.ttl
+                conn.execute(_SQL_TAKE, (holder, epoch, expires_at))
+            elif request.action == "renew" and mine:
+                expires_at = now + request.ttl
+                conn.execute(_SQL_TAKE, (holder, epoch, expires_at))
+            elif request.action == "release" and mine:
+                expires_at = 0.0
+                conn.execute(_SQL_TAKE, (holder, epoch, expires_at))
+            conn.execute("COMMIT")
+        except Exception as exc:
+            request.error = CommitFailed(f"the event log could not {request.action} the lease: {exc}")
+            request.error.__cause__ = exc
+            self._recover()
+            return
+        took = held_by == holder and (held_by, epoch) != self._fence and request.action == "acquire"
+        if took:
+            self._planner.reset(conn)  # the previous holder wrote since this writer last looked
+            self._committed_seq = self._planner.next_seq - 1
+        self._fence = (holder, epoch) if held_by == holder and request.action != "release" else (holder, -1)
+        request.lease = Lease(holder=held_by, epoch=epoch, expires_at=expires_at, mine=self._fence[1] == epoch)
 
     # -- recovering from a failed batch ----------------------------------------
 
