@@ -80,6 +80,13 @@ def test_an_http_webhook_is_taken_for_a_self_hosted_bot_api_and_warned_about_for
     assert "only over https" in warning and "proxy" in warning
 
 
+def test_the_lease_defaults_to_ten_seconds_and_an_instance_id_of_host_and_pid() -> None:
+    s = Settings.from_env({}, dotenv=None)
+    assert (s.lease_seconds, s.instance_id) == (10.0, "")  # "" -> host:pid, chosen at start
+    told = Settings.from_env({"LEASE_SECONDS": "3", "INSTANCE_ID": "bot-b@host-2"}, dotenv=None)
+    assert (told.lease_seconds, told.instance_id) == (3.0, "bot-b@host-2")
+
+
 def test_money_settings_default_to_three_packages_and_no_welcome_credits() -> None:
     s = Settings.from_env({}, dotenv=None)
     assert s.stars_packages == DEFAULT_PACKAGES and s.welcome_credits == 0
@@ -111,6 +118,8 @@ def test_money_settings_default_to_three_packages_and_no_welcome_credits() -> No
         ({"MAX_RUNNING_JOBS": "0"}, "MAX_RUNNING_JOBS must be a whole number from 1 to 1000"),
         ({"MAX_JOBS_PER_USER": "many"}, "MAX_JOBS_PER_USER must be a whole number from 1 to 100"),
         ({"KIE_CALLBACK_BASE": "bot.example.org"}, "KIE_CALLBACK_BASE must be an http(s) URL"),
+        ({"LEASE_SECONDS": "0.1"}, "LEASE_SECONDS must be a number of seconds from 0.5 to 300"),
+        ({"INSTANCE_ID": "bot one"}, "INSTANCE_ID must be 1-100 characters"),
     ],
 )
 def test_bad_values_stop_with_a_sentence(env: dict[str, str], message: str) -> None:

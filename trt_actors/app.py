@@ -56,6 +56,7 @@ from registry import Registry, load_valid_registry
 from trt_actors.actors.checkout import Checkout
 from trt_actors.actors.job_reactions import AdminAlerts, HoldOutcomes, JobReports, JobRequests, JobSettlements, Resends
 from trt_actors.actors.jobs import JobLimits, JobRunner
+from trt_actors.actors.leadership import Leadership, default_instance_id
 from trt_actors.actors.ledger import Ledger
 from trt_actors.actors.ledger_reactions import HoldExpiry, LedgerReports, LedgerRequests
 from trt_actors.actors.outbox import Outbox
@@ -104,6 +105,7 @@ class RunningBot:
     metrics: Metrics
     http_url: str
     mode: str
+    leadership: Leadership | None = None
 
 
 async def run_bot(
@@ -127,6 +129,9 @@ async def run_bot(
     _check_port(settings.http_host, settings.http_port)
     await _check_token(settings)
     async with SQLiteEventLog.open(settings.db_path, codec=CODEC) as log:
+        # Passive until this process holds the lease; from then on it alone writes (see actors/leadership.py).
+        leadership = Leadership(log, settings.instance_id or default_instance_id(), ttl=settings.lease_seconds)
+        await leadership.take()
         journal = SystemJournal(log)
         # Three clients: the long poll holds one connection for its whole timeout, and a job's uploads and
         # deliveries (files of many megabytes) must not keep the outbox's screens waiting.
@@ -134,12 +139,15 @@ async def run_bot(
         outbox_tg = TelegramClient.from_settings(settings)
         jobs_tg = TelegramClient.from_settings(settings)
         try:
-            async with Supervisor.open("root", journal=journal) as root, Sessions.open(
+            # The HTTP clients outlive the supervisor: a stop waits for a createTask in flight (see JobRunner).
+            async with httpx.AsyncClient(
+                timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=True
+            ) as files_http, open_kie_client(settings) as kie, Supervisor.open(
+                "root", journal=journal
+            ) as root, Sessions.open(
                 log, registry, idle_timeout=idle_timeout, journal=journal, packages=settings.stars_packages,
                 max_jobs=settings.max_jobs_per_user,
-            ) as sessions, Ledger.open(log, journal=journal) as ledger, httpx.AsyncClient(
-                timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=True
-            ) as files_http, open_kie_client(settings) as kie:
+            ) as sessions, Ledger.open(log, journal=journal) as ledger:
                 receiver = UpdateReceiver(
                     log, intake_tg, bot_id=_bot_id(settings), webhook_secret=settings.webhook_secret
                 )
@@ -179,6 +187,7 @@ async def run_bot(
                 metrics.register("checkout", checkout.statistics)
                 metrics.register("refunds", refunds.statistics)
                 metrics.register("jobs", jobs.statistics)
+                metrics.register("lease", leadership.statistics)
                 for reaction in job_reactors:
                     metrics.register(reaction.reactor.name.replace("-", "_"), reaction.statistics)
                 server = BotServer(
@@ -186,7 +195,8 @@ async def run_bot(
                     metrics=metrics,
                     checks=readiness(log, ("receiver", receiver), ("router", router), ("outbox", outbox),
                                      ("checkout", checkout.reactor), ("ledger-requests", requests.reactor),
-                                     ("ledger-reports", reports.reactor), ("job-requests", job_requests.reactor)),
+                                     ("ledger-reports", reports.reactor), ("job-requests", job_requests.reactor),
+                                     ("lease", leadership)),
                     kie_callback=jobs.handle_callback,
                 )
                 http_url: str = await _start_http(root, server, settings)
@@ -219,16 +229,37 @@ async def run_bot(
                         log, registry, sessions, receiver, router, outbox, ledger, refunds, jobs,
                         (router.reactor, outbox.reactor, checkout.reactor, requests.reactor, reports.reactor,
                          refunds.reactor, *(reaction.reactor for reaction in job_reactors)),
-                        root, metrics, http_url, mode,
+                        root, metrics, http_url, mode, leadership=leadership,
                     )
                 )
-                failure = await log.wait_failed()
-                raise BotStopped(f"the event log cannot record any more ({failure}); stopping the bot")
+                raise BotStopped(await _stopped_by(log, leadership))
         finally:
             with trio.CancelScope(shield=True):
                 await intake_tg.aclose()
                 await outbox_tg.aclose()
                 await jobs_tg.aclose()
+                await leadership.release()  # every actor has stopped: the standby may take over at once
+
+
+async def _stopped_by(log: SQLiteEventLog, leadership: Leadership) -> str:
+    """Keep the lease until the log cannot write any more or the lease is lost; why the bot must stop."""
+    reasons: list[str] = []
+    async with trio.open_nursery() as watch:
+
+        async def log_failed() -> None:
+            failure = await log.wait_failed()
+            reasons.append(f"the event log cannot record any more ({failure}); stopping the bot")
+            watch.cancel_scope.cancel()
+
+        async def lease_lost() -> None:
+            lease = await leadership.keep()
+            reasons.append(f"this instance lost the lease to {lease.holder} (epoch {lease.epoch}), which now "
+                           "runs the bot; this one stops so that only one acts")
+            watch.cancel_scope.cancel()
+
+        watch.start_soon(log_failed)
+        watch.start_soon(lease_lost)
+    return reasons[0]
 
 
 def _check_log_file(path: Path) -> None:

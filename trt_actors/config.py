@@ -153,6 +153,23 @@ def _deadlines(name: str, value: str) -> dict[str, float]:
     return deadlines
 
 
+def _instance(value: str) -> str:
+    if value and not re.fullmatch(r"[A-Za-z0-9_.:@-]{1,100}", value):
+        raise ConfigError(f"INSTANCE_ID must be 1-100 characters of letters, digits and _ . : @ -, not {value!r}.")
+    return value
+
+
+def _lease_seconds(name: str, value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0.5 <= seconds <= 300:
+        raise ConfigError(f"{name} must be a number of seconds from 0.5 to 300 (how long a crashed active instance "
+                          f"keeps the standby waiting), not {value!r}.")
+    return seconds
+
+
 def _count(name: str, value: str, most: int) -> int:
     if not value.strip().isdigit() or not 1 <= int(value) <= most:
         raise ConfigError(f"{name} must be a whole number from 1 to {most}, not {value!r}.")
@@ -200,6 +217,9 @@ class Settings:
     max_jobs_per_user: int = 3
     kie_callback_base: str | None = None
     kie_webhook_hmac_key: Secret = field(default_factory=lambda: Secret(""))
+    instance_id: str = ""
+    """Who this process is in the lease (``INSTANCE_ID``); empty: ``host:pid``."""
+    lease_seconds: float = 10.0
     warnings: tuple[str, ...] = ()
     """What is allowed but probably wrong (an http webhook on Telegram's public servers); ``run`` prints them."""
 
@@ -284,5 +304,7 @@ class Settings:
             max_jobs_per_user=_count("MAX_JOBS_PER_USER", get("MAX_JOBS_PER_USER") or "3", 100),
             kie_callback_base=_callback_base(get("KIE_CALLBACK_BASE"), webhook_url),
             kie_webhook_hmac_key=Secret(get("KIE_WEBHOOK_HMAC_KEY") or ""),
+            instance_id=_instance(get("INSTANCE_ID") or ""),
+            lease_seconds=_lease_seconds("LEASE_SECONDS", get("LEASE_SECONDS") or "10"),
             warnings=tuple(warnings),
         )

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -28,6 +29,7 @@ from eventlog.trace import render_trace
 from trt_actors.app import RunningBot, run_bot
 from trt_actors.config import Secret, Settings
 from trt_actors.events import CallbackAccepted, CallbackRejected, DispatchFailed, DispatchOk
+from trt_actors.events.jobs import JobSubmitted
 from trt_actors.events.ledger import HoldVoided
 from trt_actors.ledger.audit import audit
 from trt_actors.ledger.audit_report import render_table
@@ -41,6 +43,8 @@ __all__ = ["main", "run_demo"]
 DEMO_TOKEN = "123456:DEMO-local-emulator-token"
 DEMO_KIE_KEY = "demo-local-kie-key"
 FAILING_MODEL = "grok-imagine/image-to-video"
+HANDOVER_MODEL = "google/nano-banana"
+"""The picture made across the deploy (Dana's)."""
 """The model the KIE emulator fails in the demo (Carla's video)."""
 
 
@@ -110,6 +114,66 @@ def _show_results(user: ScriptedUser) -> None:
             user.transcript.append(f"  bot › [{message.kind}] {(message.caption or '').splitlines()[0]}  {buttons}")
 
 
+class _Instance:
+    """One bot instance of the demo, stoppable on its own (the deploy story); ``bot`` once it is active."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.scope = trio.CancelScope()
+        self.active = trio.Event()
+        self._bot: RunningBot | None = None
+
+    @property
+    def bot(self) -> RunningBot:
+        assert self._bot is not None, "this instance never became active"
+        return self._bot
+
+    async def run(self, *, task_status: trio.TaskStatus[RunningBot] = trio.TASK_STATUS_IGNORED) -> None:
+        async def started(bot: RunningBot) -> None:
+            self._bot = bot
+            self.active.set()
+            task_status.started(bot)
+
+        with self.scope:
+            async with trio.open_nursery() as nursery:
+                bot: RunningBot = await nursery.start(run_bot, self.settings)
+                await started(bot)
+
+
+async def _top_up(user: ScriptedUser) -> None:
+    await user.say("/topup")
+    await user.tap_action(BuyPackage)
+    outcome = await user.pay()
+    if outcome.status != "paid":
+        raise BotDidNotAnswer(f"{user.name}'s payment ended {outcome.status}: {outcome.error_message}")
+    await user.wait_for_screen("ledger.topup")
+
+
+async def _handover(dana: ScriptedUser, bot: RunningBot, first: _Instance, second: _Instance,
+                    kie: KieEmulator) -> float:
+    """Dana orders a picture; the first instance stops while it is made; the second takes over. How long it took."""
+    kie.script(HANDOVER_MODEL, Script(waiting=1, generating=1, stage_seconds=2.0, callbacks=0))
+    await dana.say("/start")
+    await _top_up(dana)
+    await dana.say("/menu")
+    await dana.open_model("text_to_image", HANDOVER_MODEL)
+    await dana.tap_action(StartDraft)
+    await dana.walk_wizard()
+    await dana.tap_action(Confirm)
+    with trio.fail_after(20):
+        while not any(r.user_id == dana.chat_id and isinstance(r.event, JobSubmitted)
+                      for r in await bot.log.read_from(1, types=["JobSubmitted"], limit=1000)):
+            await trio.sleep(0.02)
+    stopped = time.monotonic()
+    first.scope.cancel()  # SIGTERM: what is in flight finishes, the lease is released
+    with trio.fail_after(20):
+        await second.active.wait()
+    took = time.monotonic() - stopped
+    await dana.wait_for_screen("job.done", "job.failed")
+    _show_results(dana)
+    return took
+
+
 async def _cid_of_last(bot: RunningBot, chat_id: int, kind: type[CallbackAccepted | CallbackRejected]) -> str:
     for recorded in reversed(await bot.log.read_stream(f"chat:{chat_id}")):
         if isinstance(recorded.event, kind):
@@ -140,7 +204,8 @@ async def run_demo(out: TextIO = sys.stdout, db_path: Path | None = None) -> int
                 http_port=0,
             )
             async with trio.open_nursery() as nursery:
-                bot: RunningBot = await nursery.start(run_bot, settings)
+                first = _Instance(replace(settings, instance_id="demo-1"))
+                bot: RunningBot = await nursery.start(first.run)
                 say("trt-actors demo: the real bot against local emulators")
                 say(f"  Telegram emulator  {tg.api_base}")
                 say(f"  KIE emulator       {kie.api_base}")
@@ -154,11 +219,23 @@ async def run_demo(out: TextIO = sys.stdout, db_path: Path | None = None) -> int
                     users.start_soon(_anna, anna)
                     users.start_soon(_bob, bob)
                     users.start_soon(_carla, carla)
-                for user in (anna, bob, carla):
+                # A deploy: a second instance stands by on the same log; the first stops in the middle of a job.
+                dana = ScriptedUser(tg.user(1004, first_name="Dana", language_code="en"))
+                second = _Instance(replace(settings, instance_id="demo-2"))
+                nursery.start_soon(second.run)
+                took = await _handover(dana, bot, first, second, kie)
+                bot = second.bot
+                for user in (anna, bob, carla, dana):
                     say()
                     say(f"── what {user.name} saw " + "─" * 50)
                     for line in user.transcript:
                         say(line)
+                say()
+                say("── a deploy " + "─" * 67)
+                say(f"  demo-2 stood by on the same log; demo-1 was stopped (as by SIGTERM) while Dana's picture was "
+                    f"being made; demo-2 took over {took:.2f} s later and finished the job:")
+                for recorded in await bot.log.read_stream("ops:lease"):
+                    say(f"    {recorded.event!r}")
 
                 cid = await _cid_of_last(bot, bob.chat_id, CallbackRejected)
                 # Wait until the outbox has recorded the outcome of everything.

@@ -64,6 +64,7 @@ def settings_for(emulator: TelegramEmulator, db: Path, kie: KieEmulator | None =
         telegram_bot_token=Secret(TOKEN), telegram_api_base=emulator.api_base, db_path=db, http_port=0,
         kie_api_key=Secret(KIE_KEY), kie_api_base=kie.api_base if kie else "http://127.0.0.1:9",
         kie_upload_base=kie.upload_base if kie else "http://127.0.0.1:9/upload",
+        lease_seconds=1.0,  # a bot restarted after a SIGKILL waits this long for the dead one's lease
     )
 
 

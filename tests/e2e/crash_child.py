@@ -27,7 +27,8 @@ TEXTS = ("/start", "/help", "/menu", "hello", "/lang en", "/balance", "what is t
 
 async def main(path: str) -> None:
     async with TelegramEmulator.serve(token=TOKEN) as emulator, trio.open_nursery() as nursery:
-        settings = Settings(telegram_bot_token=Secret(TOKEN), telegram_api_base=emulator.api_base, db_path=Path(path))
+        settings = Settings(telegram_bot_token=Secret(TOKEN), telegram_api_base=emulator.api_base, db_path=Path(path),
+                            lease_seconds=1.0)
         await nursery.start(lambda task_status: run_bot(settings, registry=REGISTRY, throttle=fast(), task_status=task_status))
         users = [emulator.user(2000 + n, f"User{n}", language_code="en") for n in range(64)]
         sent = 0

@@ -80,7 +80,7 @@ def _env(tg: TelegramEmulator, kie: KieEmulator, db: Path) -> dict[str, str]:
     env.update(
         TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=tg.api_base, KIE_API_KEY=KIE_KEY, KIE_API_BASE=kie.api_base,
         KIE_UPLOAD_BASE=kie.upload_base, TRT_DB=str(db), HTTP_PORT="0", WELCOME_CREDITS="10000",
-        SEND_RATE_PER_CHAT="100", SEND_RATE_GLOBAL="1000", PYTHONPATH=str(ROOT),
+        SEND_RATE_PER_CHAT="100", SEND_RATE_GLOBAL="1000", PYTHONPATH=str(ROOT), LEASE_SECONDS="1",
     )
     return env
 

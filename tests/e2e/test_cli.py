@@ -102,12 +102,15 @@ def test_demo_runs_the_whole_bot_and_exits_zero(tmp_path: Path) -> None:
     out = result.stdout
     for expected in (
         "── what Анна saw", "── what Bob saw", "Пополнение через Telegram Stars", "Top up with Telegram Stars",
-        "Зарезервировано", "PreCheckoutAnswered 2", "HoldPlaced(", "every check passed",
+        "Зарезервировано", "PreCheckoutAnswered 3", "HoldPlaced(", "every check passed",
         "CallbackRejected(reason_code='stale_screen'", "unanswered 0", "0 failed",
         # Анна's picture is made, delivered and paid for; Carla's video fails and her credits come back.
         "── what Carla saw", "bot › [photo] 🎨 Nano Banana Pro", "готово, списано 36 кредитов",
         "could not be made: the generation failed at the provider", "[🔁 Try again]",
-        "1 delivered and charged, 1 failed and refunded", "after CaptureAsked", "generation_failed; after VoidAsked",
+        "2 delivered and charged, 1 failed and refunded", "after CaptureAsked", "generation_failed; after VoidAsked",
+        # A deploy: Dana's picture is made across the handover from demo-1 to demo-2, and delivered once.
+        "── what Dana saw", "bot › [photo] 🎨 Nano Banana · 1:1", "── a deploy",
+        "LeaseLost(holder='demo-1', epoch=1, reason='released')", "LeaseAcquired(holder='demo-2', epoch=2",
     ):
         assert expected in out, expected
     assert db.is_file()  # TRT_DB keeps the log for `python main.py trace`

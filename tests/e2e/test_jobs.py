@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from collections import Counter
 from pathlib import Path
 from typing import TypeVar
@@ -352,10 +353,12 @@ async def test_a_job_running_across_a_restart_is_polled_to_its_end_and_delivered
     assert [m.kind for m in ann.user.messages()].count("photo") == 1
 
 
-async def test_a_create_task_cut_off_by_a_restart_is_voided_and_never_sent_again(tmp_path: Path) -> None:
+async def test_a_create_task_whose_answer_never_comes_is_voided_and_never_sent_again(tmp_path: Path) -> None:
     async with bot_process(tmp_path / "trt.sqlite3", welcome_credits=10_000) as process:
         kie = process.kie
         kie.faults.inject_timeout(Route.CREATE_TASK)  # the request is sent and its answer never comes
+        jobs = process.bot.jobs
+        jobs.limits = replace(jobs.limits, create_wait=1.0)  # (a stop waits this long for it)
         ann = await order(process, ANN, "z-image")
         with trio.fail_after(10):
             while not any(isinstance(r.event, JobSubmitting)

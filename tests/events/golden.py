@@ -52,7 +52,7 @@ from trt_actors.events.ledger import (
     RefundReserved,
     VoidRejected,
 )
-from trt_actors.events.ops import AdminAlerted
+from trt_actors.events.ops import AdminAlerted, LeaseAcquired, LeaseLost, ModeChanged
 from trt_actors.events.payments import PreCheckoutAnswered
 from trt_actors.events.jobs import (
     CaptureAsked,
@@ -235,6 +235,9 @@ EXAMPLES: list[Event] = [
             message_ids=(91, 92)),
     ResultResendRequested(job_id="3f2a9c1b0d"),
     AdminAlerted(kind="kie_balance_empty", text="KIE balance is empty", admins=(7, 8)),
+    LeaseLost(holder="bot-1:4242", epoch=3, reason="expired"),
+    LeaseAcquired(holder="bot-2:4343", epoch=4, expires_at=1_767_222_010.0),
+    ModeChanged(holder="bot-2:4343", mode="active", epoch=4),
 ]
 
 

@@ -101,6 +101,10 @@ __all__ = ["CALLBACK_PATH", "JobLimits", "JobRunner", "callback_token"]
 log = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/kie/callback"
+
+CREATE_WAIT = 20.0
+"""Seconds a createTask may take before its answer counts as lost (the job is then recovered, never resent);
+also how long a stop may wait for a createTask in flight."""
 """KIE calls back ``{base}/kie/callback/<job_id>/<token>``."""
 
 Shell = EventSourced[JobState, JobCommand]
@@ -123,6 +127,7 @@ class JobLimits:
     callback_base: str | None = None
     callback_secret: Secret = field(default_factory=lambda: Secret(""))
     hmac_key: Secret = field(default_factory=lambda: Secret(""))
+    create_wait: float = CREATE_WAIT
 
     def deadline(self, category: str) -> float:
         return self.deadlines.get(category, self.deadlines.get("other", 2400.0))
@@ -390,8 +395,19 @@ class JobRunner:
             await self._run(job, RecordKieError(job_id=state.job_id, call="createTask", code=code,
                                                 message=f"not sent: {error}"[:300], now=now, jitter=0.0), "payload", now)
             return
+        # A stop (SIGTERM, a handover) waits for the answer of a createTask in flight and records it: cancelled
+        # in mid-call, the task could exist at KIE with no record of it here, and the job would be voided.
+        with trio.CancelScope(shield=True):
+            await self._create(job, state, model.kie_model, payload)
+
+    async def _create(self, job: _Job, state: JobState, kie_model: str, payload: dict[str, object]) -> None:
         try:
-            created = await self._kie.create_task(model.kie_model, payload, callback_url=self._callback_url(state.job_id))
+            with trio.fail_after(self.limits.create_wait):
+                created = await self._kie.create_task(kie_model, payload, callback_url=self._callback_url(state.job_id))
+        except trio.TooSlowError:  # sent, and no answer: it may exist at KIE
+            now = self._clock()
+            await self._run(job, Recover(job_id=state.job_id, now=now), "no-answer", now)
+            return
         except KieNetworkError as error:
             now = self._clock()
             if error.sent:  # it may exist at KIE, which cannot be asked: never a second createTask

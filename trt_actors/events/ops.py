@@ -1,15 +1,22 @@
-"""Events of the bot's operations that belong to no user: what the admins were told.
+"""Events of the bot's operations that belong to no user: what the admins were told, and who is active.
 
 Stream ``ops:alerts``. An alert is recorded before it is sent, under an id
 that names what it is about (``alert:kie_balance_empty:<hour>``), so the same
 alert is sent once however often its cause repeats or is delivered again.
+
+Stream ``ops:lease``: which instance is the active one. An instance that
+takes the lease records, in its first write under its new epoch, that the
+previous holder lost it (``LeaseLost``: it expired, or was released),
+``LeaseAcquired`` and ``ModeChanged(mode="active")``; one that stops cleanly
+records ``ModeChanged(mode="stopped")`` just before it releases the lease.
+An instance that lost the lease records nothing: it can no longer write.
 """
 
 from __future__ import annotations
 
 from trt_actors.events.base import Event
 
-__all__ = ["OPS_EVENTS", "AdminAlerted"]
+__all__ = ["OPS_EVENTS", "AdminAlerted", "LeaseAcquired", "LeaseLost", "ModeChanged"]
 
 
 class AdminAlerted(Event, frozen=True):
@@ -20,4 +27,28 @@ class AdminAlerted(Event, frozen=True):
     admins: tuple[int, ...]
 
 
-OPS_EVENTS: tuple[type[Event], ...] = (AdminAlerted,)
+class LeaseLost(Event, frozen=True):
+    """``holder`` no longer holds epoch ``epoch`` of the lease: it ``expired`` (a crash, a hang) or was ``released``."""
+
+    holder: str
+    epoch: int
+    reason: str
+
+
+class LeaseAcquired(Event, frozen=True):
+    """``holder`` took the lease: it alone writes, under ``epoch``, while it renews it (until ``expires_at``)."""
+
+    holder: str
+    epoch: int
+    expires_at: float
+
+
+class ModeChanged(Event, frozen=True):
+    """Instance ``holder`` is now ``active`` (runs every actor) or ``stopped`` (about to release the lease)."""
+
+    holder: str
+    mode: str
+    epoch: int
+
+
+OPS_EVENTS: tuple[type[Event], ...] = (AdminAlerted, LeaseLost, LeaseAcquired, ModeChanged)

@@ -1,0 +1,138 @@
+"""Two bot processes on one log, as during a deploy: one active at a time, and a handover loses nothing.
+
+Both emulators run in this process; the bots are ``python main.py run``
+children with their own ``INSTANCE_ID`` and a short lease. The active one is
+stopped with SIGTERM (a deploy: the standby takes over at once) or SIGKILL (a
+crash: the standby takes over when the lease expires), in the middle of a
+user's job.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import trio
+
+from tests.e2e.books import books_close, read_log
+from tests.e2e.conftest import KIE_KEY, TOKEN, kie_emulator
+from tests.e2e.orders import walk
+from tests.e2e.support import REGISTRY
+from trt_actors.events import UiRendered, UpdateReceived
+from trt_actors.events.jobs import JobSubmitted, ResultDelivered
+from trt_actors.events.ledger import HoldCaptured
+from trt_actors.events.ops import LeaseAcquired, LeaseLost, ModeChanged
+from trt_actors.sandbox.kie import KieEmulator, Script
+from trt_actors.sandbox.scripted import ScriptedUser
+from trt_actors.sandbox.telegram import TelegramEmulator
+from trt_actors.session.callback_data import Confirm
+
+ROOT = Path(__file__).resolve().parents[2]
+LEASE = 2.0
+
+
+def _env(tg: TelegramEmulator, kie: KieEmulator, db: Path, instance: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KIE_", "WEBHOOK_", "TRT_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=tg.api_base, KIE_API_KEY=KIE_KEY, KIE_API_BASE=kie.api_base,
+        KIE_UPLOAD_BASE=kie.upload_base, TRT_DB=str(db), HTTP_PORT="0", WELCOME_CREDITS="1000",
+        SEND_RATE_PER_CHAT="100", INSTANCE_ID=instance, LEASE_SECONDS=str(LEASE), PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+class Bot:
+    """One ``python main.py run`` child; ``active`` once it printed that it runs (it holds the lease)."""
+
+    def __init__(self, process: trio.Process) -> None:
+        self.process = process
+        self.out = b""
+
+    @classmethod
+    async def start(cls, env: dict[str, str]) -> Bot:
+        process = await trio.lowlevel.open_process([sys.executable, "main.py", "run"], cwd=ROOT, env=env,
+                                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        return cls(process)
+
+    async def wait_active(self, timeout: float) -> float:
+        """Wait until the bot says it runs; the seconds it took from now."""
+        assert self.process.stdout is not None
+        started = time.monotonic()
+        with trio.fail_after(timeout):
+            while b"Ctrl-C stops it" not in self.out:
+                chunk = await self.process.stdout.receive_some()
+                assert chunk, "the bot ended before it became active"
+                self.out += chunk
+        return time.monotonic() - started
+
+    async def is_active_within(self, seconds: float) -> bool:
+        with trio.move_on_after(seconds):
+            await self.wait_active(seconds + 1)
+            return True
+        return False
+
+    async def stop(self, how: signal.Signals) -> None:
+        self.process.send_signal(how)
+        with trio.fail_after(20):
+            await self.process.wait()
+
+
+async def _decided_once(db: Path) -> list[str]:
+    """Every private update recorded got exactly one first screen: the problems, as sentences."""
+    events = await read_log(db)
+    updates = [r for r in events if isinstance(r.event, UpdateReceived)]
+    screens: dict[str, int] = {}
+    for recorded in events:
+        if isinstance(recorded.event, UiRendered) and recorded.event.dispatch_id.endswith("/0"):
+            screens[recorded.cid] = screens.get(recorded.cid, 0) + 1
+    return [f"update {u.event_id}: {screens.get(u.cid, 0)} first screens" for u in updates if screens.get(u.cid) != 1]
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+async def test_the_standby_takes_over_in_the_middle_of_a_job_and_the_user_gets_the_result_once(
+    tmp_path: Path, how: signal.Signals
+) -> None:
+    db = tmp_path / "trt.sqlite3"
+    async with TelegramEmulator.serve(token=TOKEN) as tg, kie_emulator() as kie:
+        kie.script("z-image", Script(waiting=1, generating=1, stage_seconds=1.5, callbacks=0))  # a job of seconds
+        first = await Bot.start(_env(tg, kie, db, "bot-a"))
+        await first.wait_active(30)
+        second = await Bot.start(_env(tg, kie, db, "bot-b"))
+        try:
+            assert not await second.is_active_within(2 * LEASE)  # the lease is taken: it stands by
+            ann = ScriptedUser(tg.user(7101, first_name="Ann", language_code="en"))
+            await walk(ann, REGISTRY.model("z-image"), {})
+            await ann.tap_action(Confirm)
+            with trio.fail_after(10):
+                while not any(isinstance(r.event, JobSubmitted) for r in await read_log(db)):
+                    await trio.sleep(0.05)
+            await first.stop(how)
+            took = await second.wait_active(LEASE + 10)
+            assert took < (1.5 if how == signal.SIGTERM else LEASE + 1.5), took
+            bob = ScriptedUser(tg.user(7102, first_name="Bob", language_code="en"))
+            await bob.say("/start")  # the new active instance answers at once
+            with trio.fail_after(20):
+                while not any(isinstance(r.event, ResultDelivered) for r in await read_log(db)):
+                    await trio.sleep(0.1)
+            await trio.sleep(0.5)
+        finally:
+            await second.stop(signal.SIGTERM)
+            if first.process.returncode is None:
+                await first.stop(signal.SIGKILL)
+
+    events = await read_log(db)
+    assert [m.kind for m in ann.user.messages()].count("photo") == 1
+    assert len([r for r in events if isinstance(r.event, HoldCaptured)]) == 1 and len(kie.tasks) == 1
+    acquired = [(r.event.holder, r.event.epoch) for r in events if isinstance(r.event, LeaseAcquired)]
+    assert acquired == [("bot-a", 1), ("bot-b", 2)]
+    (lost,) = [r.event for r in events if isinstance(r.event, LeaseLost)]
+    assert (lost.holder, lost.epoch, lost.reason) == ("bot-a", 1, "released" if how == signal.SIGTERM else "expired")
+    stopped = [r.event.holder for r in events if isinstance(r.event, ModeChanged) and r.event.mode == "stopped"]
+    assert stopped == (["bot-a", "bot-b"] if how == signal.SIGTERM else ["bot-b"])
+    assert await _decided_once(db) == []
+    assert await books_close(db) == []
