@@ -190,6 +190,24 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    import trio
+
+    from trt_actors.check import run_checks
+    from trt_actors.config import ConfigError, Settings
+
+    try:
+        settings = Settings.from_env(require_telegram=True, require_kie=True)
+    except ConfigError as error:
+        print(f"✗ settings: {error}", file=sys.stderr)
+        return 2
+    print("✓ settings: read and valid" + "".join(f" (warning: {w})" for w in settings.warnings))
+    findings = trio.run(lambda: run_checks(settings, url=args.url))
+    for finding in findings:
+        print(finding.line())
+    return 0 if all(finding.ok for finding in findings) else 1
+
+
 def _demo(args: argparse.Namespace) -> int:
     from trt_actors.demo import main as demo_main
 
@@ -218,6 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
         _run)
     add("demo", "run the whole bot locally against the Telegram and KIE emulators and show what happened",
         _demo)
+    check = add("check", "before and after a deploy: the token, the webhook, KIE, the registry, the log "
+                "(and a running instance), one line each; exit 1 on any failure", _check)
+    check.add_argument("--url", help="the base URL of a running instance, to check its /health and /ready")
     trace = add("trace", "show the whole chain of events of one update (its cid)", _trace)
     trace.add_argument("cid")
     trace.add_argument("--db", help="the event log file (default: TRT_DB or ./trt.sqlite3)")
