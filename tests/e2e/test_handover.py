@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 import trio
@@ -49,15 +51,17 @@ def _env(tg: TelegramEmulator, kie: KieEmulator, db: Path, instance: str) -> dic
 class Bot:
     """One ``python main.py run`` child; ``active`` once it printed that it runs (it holds the lease)."""
 
-    def __init__(self, process: trio.Process) -> None:
+    def __init__(self, process: trio.Process, errors: BinaryIO) -> None:
         self.process = process
+        self.errors = errors  # its log lines, kept next to the log file for a failing run
         self.out = b""
 
     @classmethod
     async def start(cls, env: dict[str, str]) -> Bot:
+        errors = open(Path(env["TRT_DB"]).with_name(f"{env['INSTANCE_ID']}.log"), "wb")  # noqa: SIM115
         process = await trio.lowlevel.open_process([sys.executable, "main.py", "run"], cwd=ROOT, env=env,
-                                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        return cls(process)
+                                                   stdout=subprocess.PIPE, stderr=errors)
+        return cls(process, errors)
 
     async def wait_active(self, timeout: float) -> float:
         """Wait until the bot says it runs; the seconds it took from now."""
@@ -77,9 +81,33 @@ class Bot:
         return False
 
     async def stop(self, how: signal.Signals) -> None:
-        self.process.send_signal(how)
+        if self.process.returncode is None:
+            self.process.send_signal(how)
         with trio.fail_after(20):
             await self.process.wait()
+        self.errors.close()
+
+
+async def _hang_outside_a_transaction(process: trio.Process, db: Path) -> None:
+    """SIGSTOP ``process`` (a stalled disk, a long GC pause, a paused VM) at a moment it holds no write lock.
+
+    A process stopped inside a write transaction keeps the SQLite file locked for everyone until it
+    resumes or dies (SQLite has one writer at a time; that limit goes with the PostgreSQL log), so the
+    stop is taken again until it lands between transactions.
+    """
+    for _ in range(50):
+        process.send_signal(signal.SIGSTOP)
+        await trio.sleep(0.05)
+        with sqlite3.connect(db, timeout=0.2) as probe:
+            try:
+                probe.execute("BEGIN IMMEDIATE")
+                probe.execute("ROLLBACK")
+                return
+            except sqlite3.OperationalError:  # locked: it stopped mid-transaction
+                pass
+        process.send_signal(signal.SIGCONT)
+        await trio.sleep(0.05)
+    raise AssertionError("the process was always inside a write transaction")
 
 
 async def _decided_once(db: Path) -> list[str]:
@@ -122,8 +150,7 @@ async def test_the_standby_takes_over_in_the_middle_of_a_job_and_the_user_gets_t
             await trio.sleep(0.5)
         finally:
             await second.stop(signal.SIGTERM)
-            if first.process.returncode is None:
-                await first.stop(signal.SIGKILL)
+            await first.stop(signal.SIGKILL)  # (it has stopped already unless the test failed)
 
     events = await read_log(db)
     assert [m.kind for m in ann.user.messages()].count("photo") == 1
@@ -134,5 +161,36 @@ async def test_the_standby_takes_over_in_the_middle_of_a_job_and_the_user_gets_t
     assert (lost.holder, lost.epoch, lost.reason) == ("bot-a", 1, "released" if how == signal.SIGTERM else "expired")
     stopped = [r.event.holder for r in events if isinstance(r.event, ModeChanged) and r.event.mode == "stopped"]
     assert stopped == (["bot-a", "bot-b"] if how == signal.SIGTERM else ["bot-b"])
+    assert await _decided_once(db) == []
+    assert await books_close(db) == []
+
+
+async def test_an_active_instance_that_hung_past_its_lease_writes_nothing_when_it_wakes_and_stops(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "trt.sqlite3"
+    async with TelegramEmulator.serve(token=TOKEN) as tg, kie_emulator() as kie:
+        first = await Bot.start(_env(tg, kie, db, "bot-a"))
+        await first.wait_active(30)
+        second = await Bot.start(_env(tg, kie, db, "bot-b"))
+        try:
+            ann = ScriptedUser(tg.user(7201, first_name="Ann", language_code="en"))
+            await ann.say("/start")
+            await _hang_outside_a_transaction(first.process, db)
+            await second.wait_active(LEASE + 10)
+            await ann.say("/help")  # the new active instance answers
+            first.process.send_signal(signal.SIGCONT)
+            with trio.fail_after(20):  # it wakes, finds its lease gone, and stops without writing
+                await first.process.wait()
+            assert first.process.returncode == 1
+            await ann.say("/menu")
+        finally:
+            await second.stop(signal.SIGTERM)
+            await first.stop(signal.SIGKILL)  # (it has ended by itself unless the test failed)
+    events = await read_log(db)
+    acquired = [(r.event.holder, r.event.epoch) for r in events if isinstance(r.event, LeaseAcquired)]
+    assert acquired == [("bot-a", 1), ("bot-b", 2)]
+    stopped = [r.event.holder for r in events if isinstance(r.event, ModeChanged) and r.event.mode == "stopped"]
+    assert stopped == ["bot-b"]  # bot-a could not even record its stop
     assert await _decided_once(db) == []
     assert await books_close(db) == []

@@ -39,7 +39,7 @@ from collections.abc import Callable
 import msgspec
 import trio
 
-from eventlog import Lease, NewEvent, SQLiteEventLog
+from eventlog import CommitFailed, Lease, NewEvent, SQLiteEventLog
 from trt_actors.events.ops import LeaseAcquired, LeaseLost, ModeChanged
 
 __all__ = ["LEASE_STREAM", "Leadership", "LeaseStatistics", "default_instance_id"]
@@ -93,7 +93,12 @@ class Leadership:
         while True:
             before = await self._log.lease()  # a read: a standby costs the active instance no write lock
             if before is None or before.holder == self.holder or before.expires_at <= self._clock():
-                lease = await self._log.acquire_lease(self.holder, ttl=self.ttl, now=self._clock())
+                try:
+                    lease = await self._log.acquire_lease(self.holder, ttl=self.ttl, now=self._clock())
+                except CommitFailed as error:  # the file is locked (the holder is mid-commit): look again
+                    log.warning("could not take the lease (%s); trying again", error)
+                    await trio.sleep(STANDBY_POLL)
+                    continue
                 if lease.mine:
                     break
                 before = lease
@@ -118,7 +123,11 @@ class Leadership:
         """Renew the lease every third of its time to live; return the lease as it is once this process lost it."""
         while True:
             await trio.sleep(self.ttl / 3)
-            lease = await self._log.renew_lease(self.holder, ttl=self.ttl, now=self._clock())
+            try:
+                lease = await self._log.renew_lease(self.holder, ttl=self.ttl, now=self._clock())
+            except CommitFailed as error:  # locked for now; the next renewal may pass, or the lease runs out
+                log.warning("could not renew the lease (%s); trying again", error)
+                continue
             self.lease = lease
             if not lease.mine:
                 self.active = False
