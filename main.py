@@ -208,6 +208,35 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if all(finding.ok for finding in findings) else 1
 
 
+def _tail(args: argparse.Namespace) -> int:
+    import trio
+
+    from trt_actors.config import ConfigError, Settings
+    from trt_actors.tail import Filters, TailRefused, tail
+
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    url = args.url or f"http://{settings.http_host}:{settings.http_port}"
+    db = Path(args.db) if args.db else settings.db_path
+    filters = Filters(cid=args.cid, chat=args.chat, type=args.type)
+    try:
+        trio.run(lambda: tail(filters, url=url, token=settings.events_token, db=db if db.is_file() else None,
+                              out=sys.stdout, as_json=args.json, count=args.count))
+    except TailRefused as refused:
+        print(refused, file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"no bot answers at {url} and there is no log at {db} ({error}): start the bot, or pass --db",
+              file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from trt_actors.demo import main as demo_main
 
@@ -251,7 +280,15 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--user", type=int, help="only this user's ledger and payments")
     audit.add_argument("--since", type=_since, help="list movements from this date or Unix time on")
     audit.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    add("tail", "follow the live event feed over WebSocket (not built yet)", _not_built("tail", "the telemetry issue"))
+    tail = add("tail", "follow the live events of a running bot (its /events WebSocket, EVENTS_TOKEN), or of the "
+               "log file when no bot answers", _tail)
+    tail.add_argument("--cid", help="only this chain")
+    tail.add_argument("--chat", help="only this chat")
+    tail.add_argument("--type", help="only this event type, such as UiRendered")
+    tail.add_argument("--url", help="the running bot (default: http://HTTP_HOST:HTTP_PORT)")
+    tail.add_argument("--db", help="the log file to follow when no bot answers (default: TRT_DB)")
+    tail.add_argument("--json", action="store_true", help="the telemetry's JSON lines instead of text")
+    tail.add_argument("--count", type=int, help="stop after this many lines")
     show_chat = add("show-chat", "show one chat's session state and recent events (not built yet)",
                     _not_built("show-chat", "the conversation issue"))
     show_chat.add_argument("chat_id", type=int)

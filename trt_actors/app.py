@@ -44,8 +44,10 @@ import logging
 import os
 import socket
 import sqlite3
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TextIO
 from urllib.parse import urlsplit
 
 import httpx
@@ -57,6 +59,7 @@ from trt_actors.actors.checkout import Checkout
 from trt_actors.actors.job_reactions import AdminAlerts, HoldOutcomes, JobReports, JobRequests, JobSettlements, Resends
 from trt_actors.actors.jobs import JobLimits, JobRunner
 from trt_actors.actors.leadership import Leadership, default_instance_id
+from trt_actors.actors.telemetry import Telemetry
 from trt_actors.actors.ledger import Ledger
 from trt_actors.actors.ledger_reactions import HoldExpiry, LedgerReports, LedgerRequests
 from trt_actors.actors.outbox import Outbox
@@ -138,6 +141,7 @@ async def run_bot(
         intake_tg = TelegramClient.from_settings(settings)
         outbox_tg = TelegramClient.from_settings(settings)
         jobs_tg = TelegramClient.from_settings(settings)
+        telemetry_out = _telemetry_out(settings.telemetry)
         try:
             # The HTTP clients outlive the supervisor: a stop waits for a createTask in flight (see JobRunner).
             async with httpx.AsyncClient(
@@ -188,6 +192,8 @@ async def run_bot(
                 metrics.register("refunds", refunds.statistics)
                 metrics.register("jobs", jobs.statistics)
                 metrics.register("lease", leadership.statistics)
+                telemetry = Telemetry(log, out=telemetry_out, token=settings.events_token)
+                metrics.register("telemetry", telemetry.statistics)
                 for reaction in job_reactors:
                     metrics.register(reaction.reactor.name.replace("-", "_"), reaction.statistics)
                 server = BotServer(
@@ -198,6 +204,8 @@ async def run_bot(
                                      ("ledger-reports", reports.reactor), ("job-requests", job_requests.reactor),
                                      ("lease", leadership)),
                     kie_callback=jobs.handle_callback,
+                    events=telemetry.websocket,
+                    about=leadership.about,
                 )
                 http_url: str = await _start_http(root, server, settings)
                 if limits.callback_base is None and _loopback(settings.kie_api_base):
@@ -211,6 +219,7 @@ async def run_bot(
                 root.start("ledger-reports", reports.run)
                 root.start("hold-expiry", HoldExpiry(log, ledger).run)
                 root.start("refunds", refunds.run)
+                root.start("telemetry", telemetry.run)
                 for reaction in job_reactors:
                     root.start(reaction.reactor.name, reaction.run)
                 webhook_url = settings.webhook_url
@@ -238,6 +247,8 @@ async def run_bot(
                 await intake_tg.aclose()
                 await outbox_tg.aclose()
                 await jobs_tg.aclose()
+                if telemetry_out is not None and telemetry_out is not sys.stdout:
+                    telemetry_out.close()
                 await leadership.release()  # every actor has stopped: the standby may take over at once
 
 
@@ -260,6 +271,19 @@ async def _stopped_by(log: SQLiteEventLog, leadership: Leadership) -> str:
         watch.start_soon(log_failed)
         watch.start_soon(lease_lost)
     return reasons[0]
+
+
+def _telemetry_out(where: str) -> TextIO | None:
+    """Where the telemetry lines go: stdout, a file (appended, a line at a time), or nowhere."""
+    if not where:
+        return None
+    if where == "stdout":
+        return sys.stdout
+    try:
+        return open(where, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - closed when the bot stops
+    except OSError as error:
+        raise BotCannotStart(f"TELEMETRY is {where}, which cannot be written ({error.strerror}): give a writable "
+                             "file, stdout, or nothing.") from None
 
 
 def _check_log_file(path: Path) -> None:

@@ -217,6 +217,10 @@ class Settings:
     max_jobs_per_user: int = 3
     kie_callback_base: str | None = None
     kie_webhook_hmac_key: Secret = field(default_factory=lambda: Secret(""))
+    telemetry: str = ""
+    """Where the telemetry sink writes its JSON lines (``TELEMETRY``): ``stdout``, a file path, or "" (nowhere)."""
+    events_token: Secret = field(default_factory=lambda: Secret(""))
+    """The token ``/events`` (``tail``) asks for (``EVENTS_TOKEN``); without one the feed is closed."""
     instance_id: str = ""
     """Who this process is in the lease (``INSTANCE_ID``); empty: ``host:pid``."""
     lease_seconds: float = 10.0
@@ -304,6 +308,8 @@ class Settings:
             max_jobs_per_user=_count("MAX_JOBS_PER_USER", get("MAX_JOBS_PER_USER") or "3", 100),
             kie_callback_base=_callback_base(get("KIE_CALLBACK_BASE"), webhook_url),
             kie_webhook_hmac_key=Secret(get("KIE_WEBHOOK_HMAC_KEY") or ""),
+            telemetry=get("TELEMETRY") or "",
+            events_token=Secret(get("EVENTS_TOKEN") or ""),
             instance_id=_instance(get("INSTANCE_ID") or ""),
             lease_seconds=_lease_seconds("LEASE_SECONDS", get("LEASE_SECONDS") or "10"),
             warnings=tuple(warnings),

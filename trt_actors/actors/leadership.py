@@ -154,6 +154,12 @@ class Leadership:
         return NewEvent(event_id=f"lease:{lease.epoch}:{what}", stream=LEASE_STREAM, event=event,
                         cid=f"lease:{lease.epoch}", ts=self._clock())
 
+    def about(self) -> dict[str, object]:
+        """What ``/ready`` adds: this instance, its mode and the epoch it holds."""
+        lease = self.lease
+        return {"instance": self.holder, "mode": "active" if self.active else "passive",
+                "epoch": lease.epoch if lease is not None and self.active else None}
+
     def statistics(self) -> LeaseStatistics:
         lease = self.lease
         return LeaseStatistics(

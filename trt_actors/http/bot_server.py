@@ -74,12 +74,14 @@ class BotServer:
         checks: Mapping[str, Callable[[], bool]] | None = None,
         kie_callback: Handler | None = None,
         events: ASGIApp | None = None,
+        about: Callable[[], Mapping[str, object]] | None = None,
     ) -> None:
         self._receiver = receiver
         self._metrics = metrics or Metrics()
         self._checks = dict(checks or {})
         self._kie_callback = kie_callback
         self._events = events
+        self._about = about
         self.requests = 0
 
     async def handle(self, request: Request) -> Response:
@@ -103,7 +105,8 @@ class BotServer:
         if path == "/ready":
             results = {name: _passes(check) for name, check in self._checks.items()}
             ready = all(results.values())
-            return Response.json({"ready": ready, "checks": results}, status=200 if ready else 503)
+            about = dict(self._about()) if self._about is not None else {}
+            return Response.json({"ready": ready, "checks": results, **about}, status=200 if ready else 503)
         if path == "/metrics":
             return Response(200, self._metrics.render().encode("utf-8"), CONTENT_TYPE)
         return Response.text("not found", 404)
