@@ -140,7 +140,7 @@ def _run(args: argparse.Namespace) -> int:
     import trio
 
     from registry import RegistryError
-    from trt_actors.app import BotCannotStart, BotStopped, run_bot
+    from trt_actors.app import BotCannotStart, BotStopped, drain, run_bot
     from trt_actors.config import ConfigError, Settings
 
     try:
@@ -161,6 +161,7 @@ def _run(args: argparse.Namespace) -> int:
                       "Ctrl-C stops it.", flush=True)
                 async for received in signals:
                     print(f"{signal.Signals(received).name}: stopping.", flush=True)
+                    await drain(bot)  # no more updates taken; what is in flight finishes (5 s at most)
                     nursery.cancel_scope.cancel()
                     break
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 import msgspec
 import trio
@@ -30,6 +30,8 @@ T = TypeVar("T")
 
 class ReaderStatistics(msgspec.Struct, frozen=True):
     """The pool's bound, the connections open now (idle or lent), and how many were ever opened."""
+
+    COUNTERS: ClassVar[frozenset[str]] = frozenset({"opened"})
 
     size: int
     open: int

@@ -49,6 +49,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 
+from typing import ClassVar
+
 import msgspec
 
 from eventlog.errors import CommitFailed, EventLogClosed, EventLogError, NotLeaseHolder, WriterFailed
@@ -98,6 +100,8 @@ class WriterStatistics(msgspec.Struct, frozen=True):
     ``healthy`` is false once the writer is broken or stopped; ``reconnects``
     counts connections replaced after a failed rollback.
     """
+
+    COUNTERS: ClassVar[frozenset[str]] = frozenset({"batches", "events", "duplicates", "conflicts", "failed_commits", "reconnects", "unleased"})
 
     healthy: bool
     queued: int

@@ -45,6 +45,7 @@ import os
 import socket
 import sqlite3
 import sys
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
@@ -53,12 +54,13 @@ from urllib.parse import urlsplit
 import httpx
 import trio
 
-from eventlog import SQLiteEventLog
+from eventlog import NewEvent, SQLiteEventLog
 from registry import Registry, load_valid_registry
 from trt_actors.actors.checkout import Checkout
 from trt_actors.actors.job_reactions import AdminAlerts, HoldOutcomes, JobReports, JobRequests, JobSettlements, Resends
 from trt_actors.actors.jobs import JobLimits, JobRunner
 from trt_actors.actors.leadership import Leadership, default_instance_id
+from trt_actors.actors.passive import PassiveWebhook
 from trt_actors.actors.telemetry import Telemetry
 from trt_actors.actors.ledger import Ledger
 from trt_actors.actors.ledger_reactions import HoldExpiry, LedgerReports, LedgerRequests
@@ -77,7 +79,10 @@ from trt_actors.runtime import Reactor, Supervisor, SystemJournal
 from trt_actors.secret import Secret
 from trt_actors.telegram import NotFound, TelegramClient, TelegramError, Unauthorized
 
-__all__ = ["BotCannotStart", "BotStopped", "RunningBot", "run_bot"]
+__all__ = ["DRAIN_SECONDS", "BotCannotStart", "BotStopped", "RunningBot", "drain", "run_bot"]
+
+DRAIN_SECONDS = 5.0
+"""How long a clean stop lets the work in flight finish before it cancels the rest."""
 
 logger = logging.getLogger(__name__)
 
@@ -131,17 +136,23 @@ async def run_bot(
     _check_log_file(settings.db_path)
     _check_port(settings.http_host, settings.http_port)
     await _check_token(settings)
-    async with SQLiteEventLog.open(settings.db_path, codec=CODEC) as log:
-        # Passive until this process holds the lease; from then on it alone writes (see actors/leadership.py).
-        leadership = Leadership(log, settings.instance_id or default_instance_id(), ttl=settings.lease_seconds)
-        await leadership.take()
-        journal = SystemJournal(log)
+    async with SQLiteEventLog.open(settings.db_path, codec=CODEC) as log, trio.open_nursery() as serving:
         # Three clients: the long poll holds one connection for its whole timeout, and a job's uploads and
         # deliveries (files of many megabytes) must not keep the outbox's screens waiting.
         intake_tg = TelegramClient.from_settings(settings)
         outbox_tg = TelegramClient.from_settings(settings)
         jobs_tg = TelegramClient.from_settings(settings)
         telemetry_out = _telemetry_out(settings.telemetry)
+        # Passive until this process holds the lease; from then on it alone writes (see actors/leadership.py).
+        # Meanwhile the HTTP server answers: /health, /ready (503, passive) and, with a webhook, every user.
+        leadership = Leadership(log, settings.instance_id or default_instance_id(), ttl=settings.lease_seconds)
+        passive = PassiveWebhook(intake_tg, secret=settings.webhook_secret, instance=leadership.holder)
+        server = BotServer(checks={"lease": lambda: leadership.running}, about=leadership.about,
+                           passive=passive.handle if settings.webhook_url else None)
+        http_url: str = await serving.start(_serve, server, settings)
+        await leadership.take()
+        await _record_declined(log, passive)
+        journal = SystemJournal(log)
         try:
             # The HTTP clients outlive the supervisor: a stop waits for a createTask in flight (see JobRunner).
             async with httpx.AsyncClient(
@@ -196,7 +207,7 @@ async def run_bot(
                 metrics.register("telemetry", telemetry.statistics)
                 for reaction in job_reactors:
                     metrics.register(reaction.reactor.name.replace("-", "_"), reaction.statistics)
-                server = BotServer(
+                server.activate(
                     receiver=receiver,
                     metrics=metrics,
                     checks=readiness(log, ("receiver", receiver), ("router", router), ("outbox", outbox),
@@ -205,9 +216,7 @@ async def run_bot(
                                      ("lease", leadership)),
                     kie_callback=jobs.handle_callback,
                     events=telemetry.websocket,
-                    about=leadership.about,
                 )
-                http_url: str = await _start_http(root, server, settings)
                 if limits.callback_base is None and _loopback(settings.kie_api_base):
                     # A KIE on this machine (the emulator) can call the bot's own server back.
                     jobs.limits = replace(limits, callback_base=http_url)
@@ -250,6 +259,28 @@ async def run_bot(
                 if telemetry_out is not None and telemetry_out is not sys.stdout:
                     telemetry_out.close()
                 await leadership.release()  # every actor has stopped: the standby may take over at once
+                serving.cancel_scope.cancel()
+
+
+async def drain(bot: RunningBot, *, timeout: float = DRAIN_SECONDS) -> bool:
+    """A clean stop's first half: take no more updates, and let what is in flight finish, for ``timeout`` at
+    most (every reactor at the log's head, the outbox and the tap answers idle). True when all finished.
+
+    The second half is cancelling :func:`run_bot`, which stops the actors (a createTask in flight is still
+    waited for), releases the lease and closes the log. What did not finish is done by the next instance.
+    """
+    bot.receiver.stop_intake()
+    quiet = 0
+    with trio.move_on_after(timeout):
+        while quiet < 2:
+            await trio.sleep(0.02)
+            head = bot.log.statistics().writer.head_seq
+            outbox, answers = bot.outbox.statistics(), bot.receiver.statistics().answers
+            caught_up = all(reactor.statistics().checkpoint >= head for reactor in bot.reactors)
+            idle = caught_up and not (outbox.in_flight or answers.queued or answers.in_flight)
+            quiet = quiet + 1 if idle else 0
+        return True
+    return False
 
 
 async def _stopped_by(log: SQLiteEventLog, leadership: Leadership) -> str:
@@ -349,20 +380,18 @@ def _bot_id(settings: Settings) -> int:
     return int(head) if head.isdigit() else 0
 
 
-async def _start_http(root: Supervisor, server: BotServer, settings: Settings) -> str:
-    """Start the HTTP server under ``root`` and return its base URL once it listens."""
-    bound: list[str] = []
-    listening = trio.Event()
+async def _serve(server: BotServer, settings: Settings, *, task_status: trio.TaskStatus[str]) -> None:
+    """The HTTP server, from start to stop (passive, then active); ``task_status`` gets its base URL."""
+    await server.run(settings.http_host, settings.http_port, task_status=task_status)
 
-    async def serve_http() -> None:
-        async def run(*, task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED) -> None:
-            await server.run(settings.http_host, settings.http_port, task_status=task_status)
 
-        async with trio.open_nursery() as nursery:
-            url: str = await nursery.start(run)
-            bound.append(url)
-            listening.set()
-
-    root.start("http", serve_http)
-    await listening.wait()
-    return bound[0]
+async def _record_declined(log: SQLiteEventLog, passive: PassiveWebhook) -> None:
+    """What this instance declined while it stood by, recorded now that it may write (``PassiveRejected``)."""
+    declined = list(passive.declined)
+    passive.declined.clear()
+    if declined:
+        await log.append([
+            NewEvent(event_id=f"passive:{passive.instance}:{event.update_id}", stream=f"inbox:{chat}", event=event,
+                     cid=f"passive:{event.update_id}", ts=time.time(), chat_id=chat, user_id=user)
+            for chat, user, event in declined
+        ])

@@ -62,9 +62,9 @@ async def test_health_ready_metrics_and_not_found(
         await wait_for_events(log, DispatchOk, 1)
 
         text = (await http.get(f"{url}/metrics")).text
-        assert "# TYPE trt_receiver_received gauge" in text
-        assert "trt_receiver_received 1" in text and "trt_outbox_sent 1" in text
-        assert "trt_eventlog_writer_head_seq" in text and "trt_receiver_answers_answered 0" in text
+        assert "# TYPE trt_receiver_received_total counter" in text
+        assert "trt_receiver_received_total 1" in text and "trt_outbox_sent_total 1" in text
+        assert "trt_eventlog_writer_head_seq" in text and "trt_receiver_answers_answered_total 0" in text
         assert TOKEN not in text and TOKEN.split(":")[1] not in text
 
         assert (await http.get(f"{url}/nope")).status_code == 404

@@ -24,8 +24,9 @@ import trio
 from tests.e2e.books import books_close, read_log
 from tests.e2e.conftest import KIE_KEY, TOKEN, kie_emulator
 from tests.e2e.orders import walk
-from tests.e2e.support import REGISTRY
-from trt_actors.events import UiRendered, UpdateReceived
+from tests.e2e.support import REGISTRY, bot_process, free_port
+from trt_actors.app import drain
+from trt_actors.events import PassiveRejected, UiRendered, UpdateReceived
 from trt_actors.events.jobs import JobSubmitted, ResultDelivered
 from trt_actors.events.ledger import HoldCaptured
 from trt_actors.events.ops import LeaseAcquired, LeaseLost, ModeChanged
@@ -33,6 +34,7 @@ from trt_actors.sandbox.kie import KieEmulator, Script
 from trt_actors.sandbox.scripted import ScriptedUser
 from trt_actors.sandbox.telegram import TelegramEmulator
 from trt_actors.session.callback_data import Confirm
+from trt_actors.telegram import TelegramClient
 
 ROOT = Path(__file__).resolve().parents[2]
 LEASE = 2.0
@@ -194,3 +196,74 @@ async def test_an_active_instance_that_hung_past_its_lease_writes_nothing_when_i
     assert stopped == ["bot-b"]  # bot-a could not even record its stop
     assert await _decided_once(db) == []
     assert await books_close(db) == []
+
+
+async def test_a_passive_instance_answers_every_tap_and_message_and_tap_again_runs_the_action_after_takeover(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "trt.sqlite3"
+    secret = "hook-secret"
+    async with TelegramEmulator.serve(token=TOKEN) as tg, kie_emulator() as kie, TelegramClient(
+        tg.api_base, TOKEN
+    ) as api:
+        ports = {"bot-a": free_port(), "bot-b": free_port()}
+
+        def webhook(instance: str) -> dict[str, str]:
+            url = f"http://127.0.0.1:{ports[instance]}/telegram/webhook"
+            return {**_env(tg, kie, db, instance), "HTTP_PORT": str(ports[instance]), "WEBHOOK_URL": url,
+                    "WEBHOOK_SECRET": secret}
+
+        first = await Bot.start(webhook("bot-a"))
+        await first.wait_active(30)
+        second = await Bot.start(webhook("bot-b"))
+        try:
+            ann = ScriptedUser(tg.user(7401, first_name="Ann", language_code="en"))
+            menu = await ann.say("/start")
+            # The proxy sends Telegram's calls to the new instance, which stands by.
+            await api.set_webhook(f"http://127.0.0.1:{ports['bot-b']}/telegram/webhook", secret_token=secret)
+            tap = await ann.user.tap(menu.message_id, menu.callback_data("Balance"))
+            with trio.fail_after(10):
+                answer = await tap.wait_answered()
+            assert answer.text is not None and "Updating" in answer.text  # no spinner left turning
+            with trio.fail_after(10):
+                messages = await ann.user.wait_until(lambda ms: any("Tap again" in m.button_texts[0]
+                                                                    for m in ms if m.button_texts))
+            again = next(m for m in messages if m.button_texts and "Tap again" in m.button_texts[0])
+            await ann.say("/help")
+            assert "Send your message again" in (ann.current.body or "") and ann.current.button_texts == ["🔄 Refresh"]
+            await first.stop(signal.SIGTERM)
+            await second.wait_active(LEASE + 10)
+            # Once active, the declined tap runs: the balance screen.
+            await ann.tap_on(again.message_id, again.callback_data("Tap again"), "🔄 Tap again")
+            assert "Balance" in (ann.current.body or "")
+            assert tg.callback_statistics().unanswered == 0
+        finally:
+            await second.stop(signal.SIGTERM)
+            await first.stop(signal.SIGKILL)
+    events = await read_log(db)
+    declined = [(r.event.kind, r.event.instance, r.chat_id) for r in events if isinstance(r.event, PassiveRejected)]
+    assert declined == [("callback_query", "bot-b", 7401), ("message", "bot-b", 7401)]
+    taken = {r.event.update_id for r in events if isinstance(r.event, UpdateReceived)}
+    assert not {r.event.update_id for r in events if isinstance(r.event, PassiveRejected)} & taken  # nothing taken
+    assert await _decided_once(db) == []
+    assert await books_close(db) == []
+
+
+async def test_a_clean_stop_takes_no_more_updates_and_lets_what_is_in_flight_finish(tmp_path: Path) -> None:
+    async with bot_process(tmp_path / "trt.sqlite3") as process:
+        bot = process.bot
+        users = [ScriptedUser(process.emulator.user(7500 + n, first_name=f"u{n}", language_code="en"))
+                 for n in range(5)]
+        for user in users:
+            await user.user.send_text("/start")
+        with trio.fail_after(10):  # taken (recorded), and maybe not yet decided nor answered
+            while len(await bot.log.read_from(1, types=["UpdateReceived"], limit=100)) < 5:
+                await trio.sleep(0.005)
+        assert await drain(bot, timeout=10)
+        polls = bot.receiver.statistics().polls
+        await users[0].user.send_text("/help")  # after the drain: left with Telegram for the next instance
+        await trio.sleep(0.5)
+        assert bot.receiver.statistics().polls == polls and not bot.receiver.running
+        events = await bot.log.read_from(1, limit=100_000)
+        assert len([r for r in events if isinstance(r.event, UpdateReceived)]) == 5
+        assert all(any(m.body for m in user.user.messages()) for user in users)  # each taken update was answered

@@ -284,7 +284,7 @@ async def test_duplicate_forged_and_late_callbacks_deliver_at_most_once_and_forg
     assert [failed.reason for failed in facts(events, JobFailed)] == ["deadline"]
     assert not [m for m in dan.user.messages() if m.kind in ("voice", "audio")]  # refunded, not delivered
     assert any("will not be delivered" in (m.body or "") for m in admin.messages())
-    assert bot.jobs.statistics()["forged_callbacks"] >= 3
+    assert bot.jobs.statistics().forged_callbacks >= 3
 
 
 async def test_429_455_and_5xx_back_off_and_the_job_still_makes_one_task(tmp_path: Path) -> None:

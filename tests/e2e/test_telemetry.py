@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 import trio
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.conftest import TOKEN
 from tests.e2e.support import bot_process, wait_settled
@@ -43,7 +44,7 @@ async def test_every_event_is_a_json_line_with_its_latency_and_never_its_payload
     assert set(lines[0]) <= {"seq", "ts", "type", "stream", "cid", "chat", "user", "latency"}
     assert PRIVATE not in text and "Hello" not in text and TOKEN.split(":")[1] not in text
     assert ready["mode"] == "active" and ready["epoch"] == 1 and ready["checks"]["lease"] is True
-    assert 'trt_telemetry_events{key="UpdateReceived"}' in metrics
+    assert 'trt_telemetry_events_total{key="UpdateReceived"}' in metrics
 
 
 async def _run_tail(*args: str, env: dict[str, str], until: str | None = None) -> tuple[trio.Process, list[str]]:
@@ -57,7 +58,7 @@ async def _run_tail(*args: str, env: dict[str, str], until: str | None = None) -
                 chunk = await process.stdout.receive_some()
                 assert chunk, seen
                 seen += chunk
-    return process, seen.decode().splitlines()
+    return process, [seen.decode()]
 
 
 async def _rest(process: trio.Process, lines: list[str]) -> list[str]:
@@ -67,7 +68,7 @@ async def _rest(process: trio.Process, lines: list[str]) -> list[str]:
         while chunk := await process.stdout.receive_some():
             rest += chunk
         await process.wait()
-    return lines + rest.decode().splitlines()
+    return [line for line in ("".join(lines) + rest.decode()).splitlines() if line.strip()]
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -83,7 +84,7 @@ async def test_tail_follows_a_chat_live_from_the_bot_or_from_the_log_file(tmp_pa
         url = process.bot.http_url if source == "websocket" else "http://127.0.0.1:9"
         tail, lines = await _run_tail("--url", url, "--db", str(db), "--chat", str(ANN), "--json", "--count", "4",
                                       env=_env(EVENTS_TOKEN=FEED_TOKEN), until="Ctrl-C stops")
-        assert ("a running bot" if source == "websocket" else "following the log file") in lines[0]
+        assert ("a running bot" if source == "websocket" else "following the log file") in lines[-1]
         ann = ScriptedUser(process.emulator.user(ANN, first_name="Ann", language_code="en"))
         await ann.say("/start")
         lines = await _rest(tail, lines)
@@ -100,3 +101,33 @@ async def test_tail_with_a_wrong_token_is_refused(tmp_path: Path) -> None:
         assert tail.stderr is not None
         errors = (await tail.stderr.receive_some()).decode()
     assert tail.returncode == 2 and "refused the feed" in errors and not lines
+
+
+async def test_metrics_use_prometheus_types_and_names_and_parse(tmp_path: Path) -> None:
+    async with bot_process(tmp_path / "trt.sqlite3") as process:
+        ann = ScriptedUser(process.emulator.user(ANN, first_name="Ann", language_code="en"))
+        await ann.say("/start")
+        await ann.say("/help")
+        await wait_settled(process.bot)
+        async with httpx.AsyncClient() as http:
+            response = await http.get(f"{process.bot.http_url}/metrics")
+    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+    families = {family.name: family for family in text_string_to_metric_families(response.text)}
+    kinds = {name: family.type for name, family in families.items()}
+    assert kinds["trt_receiver_received"] == "counter" and kinds["trt_outbox_sent"] == "counter"
+    assert kinds["trt_outbox_pending"] == "gauge" and kinds["trt_eventlog_writer_head_seq"] == "gauge"
+    assert kinds["trt_eventlog_writer_last_commit_seconds"] == "gauge"  # a unit in the name, in base units
+    events = {s.labels["key"]: s.value for s in families["trt_telemetry_events"].samples}
+    assert events["UpdateReceived"] >= 2 and events["DispatchOk"] >= 2  # events by type
+    latency = families["trt_telemetry_update_to_delivery_seconds"]
+    assert latency.type == "histogram"
+    count = next(s.value for s in latency.samples if s.name.endswith("_count"))
+    infinite = next(s.value for s in latency.samples if s.labels.get("le") == "+Inf")
+    assert count == infinite >= 2
+    # What waits: each reactor's events not yet handled, the outbox's lag behind the log, the writer's queue.
+    assert {"trt_router_pending", "trt_outbox_lag", "trt_job_requests_pending", "trt_eventlog_writer_queued"} <= set(
+        families)
+    for name, family in families.items():
+        assert name.startswith("trt_"), name
+        if family.type == "counter":  # every counter sample ends in _total
+            assert all(sample.name.endswith("_total") for sample in family.samples), name

@@ -32,6 +32,8 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 
+from typing import ClassVar
+
 import msgspec
 import trio
 
@@ -56,6 +58,7 @@ log = logging.getLogger(__name__)
 
 
 class AnswerStatistics(msgspec.Struct, frozen=True):
+    COUNTERS: ClassVar[frozenset[str]] = frozenset({"answered", "repeated", "too_old", "failed", "retried"})
     queued: int
     in_flight: int
     answered: int

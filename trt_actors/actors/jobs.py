@@ -52,8 +52,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import httpx
+import msgspec
 import trio
 
 from eventlog import EventStore
@@ -96,7 +98,7 @@ from trt_actors.runtime import CommandMeta, CommandRejected, EventSourced, Execu
 from trt_actors.secret import Secret
 from trt_actors.telegram import BadRequest, Forbidden, TelegramAPIError, TelegramClient, TelegramError
 
-__all__ = ["CALLBACK_PATH", "JobLimits", "JobRunner", "callback_token"]
+__all__ = ["CALLBACK_PATH", "JobLimits", "JobRunner", "JobRunnerStatistics", "callback_token"]
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +133,19 @@ class JobLimits:
 
     def deadline(self, category: str) -> float:
         return self.deadlines.get(category, self.deadlines.get("other", 2400.0))
+
+
+class JobRunnerStatistics(msgspec.Struct, frozen=True):
+    """Open jobs now; tasks created, results delivered, callbacks heard and refused, steps that failed and retried."""
+
+    COUNTERS: ClassVar[frozenset[str]] = frozenset({"submitted", "delivered", "callbacks", "forged_callbacks", "crashes"})
+
+    open: int
+    submitted: int
+    delivered: int
+    callbacks: int
+    forged_callbacks: int
+    crashes: int
 
 
 class _CreateWindow:
@@ -549,11 +564,10 @@ class JobRunner:
         except CommandRejected as refused:
             log.info("late callback for job %s: %s", job_id, refused)
 
-    def statistics(self) -> Mapping[str, int]:
-        return {
-            "open": len(self._live), "submitted": self.submitted, "delivered": self.delivered,
-            "callbacks": self.callbacks, "forged_callbacks": self.forged_callbacks, "crashes": self.crashes,
-        }
+    def statistics(self) -> JobRunnerStatistics:
+        return JobRunnerStatistics(open=len(self._live), submitted=self.submitted, delivered=self.delivered,
+                                   callbacks=self.callbacks, forged_callbacks=self.forged_callbacks,
+                                   crashes=self.crashes)
 
 
 def _caption(model_name: str, state: JobState) -> str:

@@ -36,6 +36,8 @@ import socket
 import time
 from collections.abc import Callable
 
+from typing import ClassVar
+
 import msgspec
 import trio
 
@@ -59,6 +61,8 @@ def default_instance_id() -> str:
 
 class LeaseStatistics(msgspec.Struct, frozen=True):
     """The lease as this process knows it: ``active`` while it holds ``epoch``; renewals made and missed."""
+
+    COUNTERS: ClassVar[frozenset[str]] = frozenset({"renewals"})
 
     active: bool
     epoch: int

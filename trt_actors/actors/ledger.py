@@ -33,6 +33,8 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from typing import ClassVar
+
 import msgspec
 import trio
 
@@ -47,6 +49,8 @@ Shell = EventSourced[LedgerState, LedgerCommand]
 
 class LedgerStatistics(msgspec.Struct, frozen=True):
     """``live`` users are in memory; the rest are only in the log."""
+
+    COUNTERS: ClassVar[frozenset[str]] = frozenset({"activations", "evictions", "crashes"})
 
     live: int
     max_live: int | None

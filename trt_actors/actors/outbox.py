@@ -54,6 +54,8 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
+from typing import ClassVar
+
 import msgspec
 import trio
 
@@ -93,6 +95,8 @@ _OUTCOMES = (DispatchOk.type_name(), DispatchFailed.type_name())
 
 class OutboxStatistics(msgspec.Struct, frozen=True):
     """``pending``: rendered messages read from the log and not yet delivered; ``lag``: behind the log's head."""
+
+    COUNTERS: ClassVar[frozenset[str]] = frozenset({"sent", "failed", "retries", "rate_limited"})
 
     running: bool
     pending: int

@@ -42,6 +42,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
+from typing import ClassVar
+
 import msgspec
 import trio
 
@@ -83,6 +85,7 @@ _RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
 
 
 class ReceiverStatistics(msgspec.Struct, frozen=True):
+    COUNTERS: ClassVar[frozenset[str]] = frozenset({"polls", "batches", "received", "duplicates", "rejected", "conflicts", "rate_limited", "poll_errors", "commit_failures", "unauthorized", "too_large", "eras_started"})
     mode: str
     running: bool
     offset: int | None
@@ -142,14 +145,23 @@ class UpdateReceiver:
         self.answers = CallbackAnswers(tg, workers=answer_workers)
         self._mode = "idle"
         self._running = False
+        self._stopping = False  # stop_intake was called: take no more updates
+        self._taking = trio.CancelScope()
         self.offset: int | None = None
         self._polls = self._batches = 0
         self._conflicts = self._rate_limited = self._poll_errors = self._commit_failures = 0
         self._unauthorized = self._too_large = 0
 
+    def stop_intake(self) -> None:
+        """A stop is coming: take no more updates. The long poll is cut (Telegram keeps what it did not
+        confirm), a webhook answers 503 (Telegram delivers it again later, to whoever is active then)."""
+        self._stopping = True
+        self._taking.cancel()
+
     @property
     def running(self) -> bool:
-        return self._running
+        """Taking updates (false once :meth:`stop_intake` was called: ``/ready`` turns 503 for the stop)."""
+        return self._running and not self._stopping
 
     # -- long polling ----------------------------------------------------------
 
@@ -164,7 +176,12 @@ class UpdateReceiver:
             self._running = True
             task_status.started()
             try:
-                await self._poll_forever()
+                self._taking = trio.CancelScope()  # a fresh one for each run (a scope is entered once)
+                if self._stopping:
+                    self._taking.cancel()
+                with self._taking:
+                    await self._poll_forever()
+                await trio.sleep_forever()  # intake stopped (a stop is coming): tap answers still go out
             finally:
                 self._running = False
                 nursery.cancel_scope.cancel()
@@ -300,7 +317,7 @@ class UpdateReceiver:
         if len(request.body) > MAX_WEBHOOK_BODY:
             self._too_large += 1
             return Response.text("request body too large", 413)
-        if not self._running:
+        if not self._running or self._stopping:  # Telegram delivers it again later, to whoever is active then
             return Response.text("not ready", 503)
         async with self._handlers:
             item = self.intake.parse(request.body, source="webhook")

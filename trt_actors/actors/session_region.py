@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TypedDict
+from typing import ClassVar, TypedDict
 
 import msgspec
 import trio
@@ -142,6 +142,8 @@ def command_for(update: Update, meta: UpdateMeta) -> SessionCommand | None:
 
 class SessionsStatistics(msgspec.Struct, frozen=True):
     """``live`` sessions are in memory; the rest of the chats are only in the log."""
+
+    COUNTERS: ClassVar[frozenset[str]] = frozenset({"activations", "passivations", "evictions", "crashes"})
 
     live: int
     max_live: int | None

@@ -29,7 +29,7 @@ import logging
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Mapping
-from typing import Final, TextIO
+from typing import ClassVar, Final, TextIO
 from urllib.parse import parse_qsl
 
 import msgspec
@@ -38,6 +38,7 @@ import trio
 from eventlog import RecordedEvent, SQLiteEventLog
 from trt_actors.events import DispatchOk, UpdateReceived
 from trt_actors.http.asgi import Receive, Scope, Send
+from trt_actors.metrics import Histogram
 from trt_actors.secret import Secret
 
 __all__ = ["LATENCY_BUCKETS", "Telemetry", "TelemetryLine", "TelemetryStatistics", "decode_line", "describe",
@@ -76,10 +77,10 @@ def line_of(recorded: RecordedEvent, latency: float | None = None) -> TelemetryL
 class TelemetryStatistics(msgspec.Struct, frozen=True):
     """What the sink has seen: events by type, the latency histogram (cumulative counts), live clients."""
 
+    COUNTERS: ClassVar[frozenset[str]] = frozenset({"events", "dropped"})
+
     events: Mapping[str, int]
-    latency_buckets: Mapping[str, int]
-    latency_count: int
-    latency_sum: float
+    update_to_delivery: Histogram
     clients: int
     dropped: int
 
@@ -199,8 +200,9 @@ class Telemetry:
         for bound, count in zip((*(f"{b:g}" for b in LATENCY_BUCKETS), "+Inf"), self._buckets):
             total += count
             cumulative[bound] = total
-        return TelemetryStatistics(events=dict(self._events), latency_buckets=cumulative, latency_count=total,
-                                   latency_sum=self._latency_sum, clients=len(self._clients), dropped=self._dropped)
+        latency = Histogram(buckets=cumulative, sum=self._latency_sum, count=total)
+        return TelemetryStatistics(events=dict(self._events), update_to_delivery=latency, clients=len(self._clients),
+                                   dropped=self._dropped)
 
 
 def decode_line(data: bytes | str) -> TelemetryLine:

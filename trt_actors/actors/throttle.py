@@ -16,6 +16,8 @@ Example::
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import msgspec
 import trio
 
@@ -54,6 +56,7 @@ class TokenBucket:
 
 
 class ThrottleStatistics(msgspec.Struct, frozen=True):
+    COUNTERS: ClassVar[frozenset[str]] = frozenset({"waits"})
     chats_tracked: int
     paused_chats: int
     globally_paused: bool

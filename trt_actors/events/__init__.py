@@ -21,7 +21,13 @@ from trt_actors.events.session import SESSION_EVENTS
 from trt_actors.events.jobs import JOB_EVENTS  # noqa: E402
 from trt_actors.events.ops import OPS_EVENTS  # noqa: E402
 from trt_actors.events.system import ActorCrashed, ActorEscalated, ActorRestarted, ReactionAbandoned
-from trt_actors.events.updates import UpdateDeclined, UpdateEraStarted, UpdateReceived, UpdateRejected
+from trt_actors.events.updates import (
+    PassiveRejected,
+    UpdateDeclined,
+    UpdateEraStarted,
+    UpdateReceived,
+    UpdateRejected,
+)
 
 __all__ = [
     "ALL_EVENTS",
@@ -38,6 +44,7 @@ __all__ = [
     "DispatchOk",
     "Event",
     "EventCodec",
+    "PassiveRejected",
     "ReactionAbandoned",
     "UiRendered",
     "UnknownEventType",
@@ -58,6 +65,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     CallbackRouted,
     DispatchFailed,
     DispatchOk,
+    PassiveRejected,
     ReactionAbandoned,
     UiRendered,
     UpdateDeclined,

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from trt_actors.events.base import Event
 
-__all__ = ["UpdateDeclined", "UpdateEraStarted", "UpdateReceived", "UpdateRejected"]
+__all__ = ["PassiveRejected", "UpdateDeclined", "UpdateEraStarted", "UpdateReceived", "UpdateRejected"]
 
 
 class UpdateReceived(Event, frozen=True):
@@ -45,6 +45,20 @@ class UpdateDeclined(Event, frozen=True):
 
     update_id: int
     reason: str
+
+
+class PassiveRejected(Event, frozen=True):
+    """A passive instance (one that did not hold the lease) declined update ``update_id``: the user was answered
+    at once ("updating, tap again") and nothing was taken. Recorded once that instance became the active one.
+
+    ``kind`` is ``callback_query`` or ``message``; ``data`` the declined tap's data, which the "tap again"
+    button carries; ``instance`` the instance that declined it.
+    """
+
+    update_id: int
+    kind: str
+    data: str = ""
+    instance: str = ""
 
 
 class UpdateEraStarted(Event, frozen=True):

@@ -30,7 +30,7 @@ from typing import Protocol
 import trio
 
 from trt_actors.actors.receiver import UpdateReceiver
-from trt_actors.http.asgi import ASGIApp, Handler, Request, Response, asgi_app, serve
+from trt_actors.http.asgi import ASGIApp, Handler, Receive, Request, Response, Scope, Send, asgi_app, serve
 from trt_actors.metrics import CONTENT_TYPE, Metrics
 
 __all__ = ["MAX_BODY", "BotServer", "readiness"]
@@ -75,6 +75,7 @@ class BotServer:
         kie_callback: Handler | None = None,
         events: ASGIApp | None = None,
         about: Callable[[], Mapping[str, object]] | None = None,
+        passive: Handler | None = None,
     ) -> None:
         self._receiver = receiver
         self._metrics = metrics or Metrics()
@@ -82,7 +83,25 @@ class BotServer:
         self._kie_callback = kie_callback
         self._events = events
         self._about = about
+        self._passive = passive
         self.requests = 0
+
+    def activate(
+        self,
+        *,
+        receiver: UpdateReceiver,
+        metrics: Metrics,
+        checks: Mapping[str, Callable[[], bool]],
+        kie_callback: Handler | None = None,
+        events: ASGIApp | None = None,
+    ) -> None:
+        """The instance became the active one: serve the receiver (not the passive answers), metrics and checks."""
+        self._receiver = receiver
+        self._metrics = metrics
+        self._checks = dict(checks)
+        self._kie_callback = kie_callback
+        self._events = events
+        self._passive = None
 
     async def handle(self, request: Request) -> Response:
         """Answer one request (the ``Request -> Response`` handler)."""
@@ -92,6 +111,8 @@ class BotServer:
             if request.method != "POST":
                 return Response.text("use POST", 405)
             if self._receiver is None:
+                if self._passive is not None:  # standing by: the user is answered, nothing is taken
+                    return await self._passive(request)
                 return Response.text("webhook mode is off", 404)
             return await self._receiver.handle_webhook(request)
         if (path == KIE_CALLBACK_PATH or path.startswith(KIE_CALLBACK_PATH + "/")) and self._kie_callback is not None:
@@ -113,7 +134,13 @@ class BotServer:
 
     def asgi(self) -> ASGIApp:
         """The ASGI application (bodies over :data:`MAX_BODY` get 413; ``/events`` goes to the WebSocket app)."""
-        return asgi_app(self.handle, max_body=MAX_BODY, websocket=self._events)
+        return asgi_app(self.handle, max_body=MAX_BODY, websocket=self._websocket)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._events is None:
+            await send({"type": "websocket.close", "code": 1003})
+            return
+        await self._events(scope, receive, send)
 
     async def run(
         self, host: str = "127.0.0.1", port: int = 0, *, task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED

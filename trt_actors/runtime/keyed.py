@@ -32,7 +32,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 import msgspec
 import trio
@@ -56,6 +56,8 @@ _ROUTING_ATTEMPTS = 16
 
 class RegionStatistics(msgspec.Struct, frozen=True):
     """``live`` children accept messages; ``leaving`` ones finish their queue before they stop."""
+
+    COUNTERS: ClassVar[frozenset[str]] = frozenset({"activations", "passivations", "evictions", "crashes"})
 
     name: str
     live: int

@@ -53,6 +53,8 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Collection, Hashable, Sequence
 
+from typing import ClassVar
+
 import msgspec
 import trio
 
@@ -75,6 +77,8 @@ def reaction_id(recorded: RecordedEvent) -> str:
 
 class ReactorStatistics(msgspec.Struct, frozen=True):
     """``checkpoint``: every event up to this position is done or not ours; ``read_seq``: looked at up to here."""
+
+    COUNTERS: ClassVar[frozenset[str]] = frozenset({"handled", "retries", "abandoned"})
 
     name: str
     running: bool

@@ -44,6 +44,7 @@ __all__ = [
     "OpenMenu",
     "OpenModel",
     "OpenTopUp",
+    "Refresh",
     "Repeat",
     "Resend",
     "ResumeDraft",
@@ -172,6 +173,10 @@ class Confirm(_Action, frozen=True, tag="confirm"):
     confirmation_id: str
 
 
+class Refresh(_Action, frozen=True, tag="refresh"):
+    """Draw the screen the user is on again (the button a passive instance sends during a deploy)."""
+
+
 class Repeat(_Action, frozen=True, tag="repeat"):
     """The order ``job_id`` again, with the same parameters, through a new confirmation ("Try again" too)."""
 
@@ -205,6 +210,7 @@ Action: TypeAlias = (
     | GoBack
     | CancelDraft
     | Confirm
+    | Refresh
     | Repeat
     | Resend
 )
@@ -239,6 +245,7 @@ _BARE: Final[dict[str, Action]] = {
     "d": FinishImages(),
     "k": GoBack(),
     "x": CancelDraft(),
+    "rf": Refresh(),
 }
 _VERB_OF: Final[dict[type[_Action], str]] = {type(action): verb for verb, action in _BARE.items()}
 _ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:+-]{0,59}")

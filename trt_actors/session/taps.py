@@ -20,7 +20,9 @@ message (it sits on a failure message the user may read much later, so its
 nonce is not checked); "📤 Send again" (``Resend``) records
 ``ResultResendRequested`` for a delivered order, and the job runner sends its
 result again. An order the session no longer remembers, or one not
-delivered, is refused (``unknown_order``, ``not_resendable``).
+delivered, is refused (``unknown_order``, ``not_resendable``). "🔄 Refresh"
+(``Refresh``, the button a passive instance sends during a deploy) draws the
+screen the user is on, from any message.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from trt_actors.session.callback_data import (
     OpenMenu,
     OpenModel,
     OpenTopUp,
+    Refresh,
     Repeat,
     Resend,
     ResumeDraft,
@@ -95,7 +98,7 @@ def press(turn: Turn, command: ButtonPressed) -> list[Event]:
         tap = decode(command.data)
         if isinstance(tap.action, Confirm) and tap.action.confirmation_id in turn.state.accepted:
             raise Refused("already_confirmed")
-        if tap.nonce != turn.state.nonce and not isinstance(tap.action, Repeat):
+        if tap.nonce != turn.state.nonce and not isinstance(tap.action, Repeat | Refresh):
             raise Refused("stale_screen")
         _act(turn, tap.action, command.message_id)
     except (BadCallbackData, Refused) as refusal:
@@ -170,6 +173,8 @@ def _act(turn: Turn, action: Action, message_id: int | None) -> None:
             turn.advance()
         case GoBack():
             _back(turn)
+        case Refresh():
+            pass  # the screen the user is on, drawn again below
         case Repeat(job_id=job_id):
             _repeat(turn, job_id)
         case Resend(job_id=job_id):
