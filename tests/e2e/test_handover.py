@@ -32,7 +32,7 @@ from trt_actors.events.ledger import HoldCaptured
 from trt_actors.events.ops import LeaseAcquired, LeaseLost, ModeChanged
 from trt_actors.sandbox.kie import KieEmulator, Script
 from trt_actors.sandbox.scripted import ScriptedUser
-from trt_actors.sandbox.telegram import TelegramEmulator
+from trt_actors.sandbox.telegram import TelegramEmulator, TelegramUser
 from trt_actors.session.callback_data import Confirm
 from trt_actors.telegram import TelegramClient
 
@@ -267,3 +267,39 @@ async def test_a_clean_stop_takes_no_more_updates_and_lets_what_is_in_flight_fin
         events = await bot.log.read_from(1, limit=100_000)
         assert len([r for r in events if isinstance(r.event, UpdateReceived)]) == 5
         assert all(any(m.body for m in user.user.messages()) for user in users)  # each taken update was answered
+
+
+async def test_under_load_a_sigkilled_active_instance_loses_no_update_and_decides_none_twice(tmp_path: Path) -> None:
+    db = tmp_path / "trt.sqlite3"
+    sent = 0
+    async with TelegramEmulator.serve(token=TOKEN) as tg, kie_emulator() as kie:
+        first = await Bot.start(_env(tg, kie, db, "bot-a"))
+        await first.wait_active(30)
+        second = await Bot.start(_env(tg, kie, db, "bot-b"))
+        users = [tg.user(7600 + n, first_name=f"u{n}", language_code="en") for n in range(8)]
+        try:
+            async with trio.open_nursery() as load:
+
+                async def chat(user: TelegramUser) -> None:
+                    nonlocal sent
+                    for n in range(40):
+                        await user.send_text(("/start", "/help", "/menu", "/balance")[n % 4])
+                        sent += 1
+                        await trio.sleep(0.1)
+
+                for user in users:
+                    load.start_soon(chat, user)
+                await trio.sleep(1.5)
+                await first.stop(signal.SIGKILL)  # in the middle of the load
+                await second.wait_active(LEASE + 10)
+            with trio.fail_after(60):
+                while len([r for r in await read_log(db) if isinstance(r.event, UpdateReceived)]) < sent or (
+                        await _decided_once(db)):
+                    await trio.sleep(0.2)
+        finally:
+            await second.stop(signal.SIGTERM)
+            await first.stop(signal.SIGKILL)
+    events = await read_log(db)
+    assert len([r for r in events if isinstance(r.event, UpdateReceived)]) == sent == 8 * 40  # none lost
+    assert await _decided_once(db) == []  # none twice
+    assert await books_close(db) == []
