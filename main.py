@@ -140,7 +140,7 @@ def _run(args: argparse.Namespace) -> int:
     import trio
 
     from registry import RegistryError
-    from trt_actors.app import BotCannotStart, BotStopped, drain, run_bot
+    from trt_actors.app import BotCannotStart, BotStopped, RunningBot, drain, run_bot
     from trt_actors.config import ConfigError, Settings
 
     try:
@@ -153,17 +153,24 @@ def _run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     async def serve() -> None:
+        active: list[RunningBot] = []
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             async with trio.open_nursery() as nursery:
+
+                async def stop_on_signal() -> None:  # also while the bot stands by, passive
+                    async for received in signals:
+                        print(f"{signal.Signals(received).name}: stopping.", flush=True)
+                        if active:
+                            await drain(active[0])  # no more updates taken; what is in flight finishes (≤ 5 s)
+                        nursery.cancel_scope.cancel()
+                        return
+
+                nursery.start_soon(stop_on_signal)
                 bot = await nursery.start(run_bot, settings)
+                active.append(bot)
                 _settle_garbage_collector()
                 print(f"trt-actors is running ({bot.mode}); HTTP on {bot.http_url}; log {settings.db_path}. "
                       "Ctrl-C stops it.", flush=True)
-                async for received in signals:
-                    print(f"{signal.Signals(received).name}: stopping.", flush=True)
-                    await drain(bot)  # no more updates taken; what is in flight finishes (5 s at most)
-                    nursery.cancel_scope.cancel()
-                    break
 
     try:
         trio.run(serve)

@@ -303,3 +303,20 @@ async def test_under_load_a_sigkilled_active_instance_loses_no_update_and_decide
     assert len([r for r in events if isinstance(r.event, UpdateReceived)]) == sent == 8 * 40  # none lost
     assert await _decided_once(db) == []  # none twice
     assert await books_close(db) == []
+
+
+async def test_a_standby_stops_at_once_on_sigterm(tmp_path: Path) -> None:
+    db = tmp_path / "trt.sqlite3"
+    async with TelegramEmulator.serve(token=TOKEN) as tg, kie_emulator() as kie:
+        first = await Bot.start(_env(tg, kie, db, "bot-a"))
+        await first.wait_active(30)
+        second = await Bot.start(_env(tg, kie, db, "bot-b"))
+        try:
+            assert not await second.is_active_within(1.0)
+            started = time.monotonic()
+            await second.stop(signal.SIGTERM)
+            assert second.process.returncode == 0 and time.monotonic() - started < 5
+        finally:
+            await first.stop(signal.SIGTERM)
+    events = await read_log(db)
+    assert [r.event.holder for r in events if isinstance(r.event, LeaseAcquired)] == ["bot-a"]  # it never took over
