@@ -92,12 +92,7 @@ async def _bob(bob: ScriptedUser) -> None:
 async def _carla(carla: ScriptedUser) -> None:
     """An English user tops up and animates a photo; the video fails at the provider and her credits come back."""
     await carla.say("/start")
-    await carla.say("/topup")
-    await carla.tap_action(BuyPackage)
-    outcome = await carla.pay()
-    if outcome.status != "paid":
-        raise BotDidNotAnswer(f"Carla's payment ended {outcome.status}: {outcome.error_message}")
-    await carla.wait_for_screen("ledger.topup")
+    await _top_up(carla)
     await carla.say("/menu")
     await carla.open_model("image_to_video", FAILING_MODEL)
     await carla.tap_action(StartDraft)

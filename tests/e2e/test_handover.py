@@ -90,6 +90,13 @@ class Bot:
         self.errors.close()
 
 
+async def _active_and_standby(tg: TelegramEmulator, kie: KieEmulator, db: Path) -> tuple[Bot, Bot]:
+    """``bot-a``, active, and ``bot-b``, started after it on the same log, standing by."""
+    first = await Bot.start(_env(tg, kie, db, "bot-a"))
+    await first.wait_active(30)
+    return first, await Bot.start(_env(tg, kie, db, "bot-b"))
+
+
 async def _hang_outside_a_transaction(process: trio.Process, db: Path) -> None:
     """SIGSTOP ``process`` (a stalled disk, a long GC pause, a paused VM) at a moment it holds no write lock.
 
@@ -130,9 +137,7 @@ async def test_the_standby_takes_over_in_the_middle_of_a_job_and_the_user_gets_t
     db = tmp_path / "trt.sqlite3"
     async with TelegramEmulator.serve(token=TOKEN) as tg, kie_emulator() as kie:
         kie.script("z-image", Script(waiting=1, generating=1, stage_seconds=1.5, callbacks=0))  # a job of seconds
-        first = await Bot.start(_env(tg, kie, db, "bot-a"))
-        await first.wait_active(30)
-        second = await Bot.start(_env(tg, kie, db, "bot-b"))
+        first, second = await _active_and_standby(tg, kie, db)
         try:
             assert not await second.is_active_within(2 * LEASE)  # the lease is taken: it stands by
             ann = ScriptedUser(tg.user(7101, first_name="Ann", language_code="en"))
@@ -172,9 +177,7 @@ async def test_an_active_instance_that_hung_past_its_lease_writes_nothing_when_i
 ) -> None:
     db = tmp_path / "trt.sqlite3"
     async with TelegramEmulator.serve(token=TOKEN) as tg, kie_emulator() as kie:
-        first = await Bot.start(_env(tg, kie, db, "bot-a"))
-        await first.wait_active(30)
-        second = await Bot.start(_env(tg, kie, db, "bot-b"))
+        first, second = await _active_and_standby(tg, kie, db)
         try:
             ann = ScriptedUser(tg.user(7201, first_name="Ann", language_code="en"))
             await ann.say("/start")
@@ -273,9 +276,7 @@ async def test_under_load_a_sigkilled_active_instance_loses_no_update_and_decide
     db = tmp_path / "trt.sqlite3"
     sent = 0
     async with TelegramEmulator.serve(token=TOKEN) as tg, kie_emulator() as kie:
-        first = await Bot.start(_env(tg, kie, db, "bot-a"))
-        await first.wait_active(30)
-        second = await Bot.start(_env(tg, kie, db, "bot-b"))
+        first, second = await _active_and_standby(tg, kie, db)
         users = [tg.user(7600 + n, first_name=f"u{n}", language_code="en") for n in range(8)]
         try:
             async with trio.open_nursery() as load:
@@ -308,9 +309,7 @@ async def test_under_load_a_sigkilled_active_instance_loses_no_update_and_decide
 async def test_a_standby_stops_at_once_on_sigterm(tmp_path: Path) -> None:
     db = tmp_path / "trt.sqlite3"
     async with TelegramEmulator.serve(token=TOKEN) as tg, kie_emulator() as kie:
-        first = await Bot.start(_env(tg, kie, db, "bot-a"))
-        await first.wait_active(30)
-        second = await Bot.start(_env(tg, kie, db, "bot-b"))
+        first, second = await _active_and_standby(tg, kie, db)
         try:
             assert not await second.is_active_within(1.0)
             started = time.monotonic()
