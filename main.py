@@ -81,6 +81,29 @@ def _since(text: str) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 
+def _show_chat(args: argparse.Namespace) -> int:
+    import trio
+
+    from eventlog import SQLiteEventLog
+    from trt_actors.events import CODEC
+    from trt_actors.show_chat import conversation, render
+
+    path = _log_path(args)
+    if path is None:
+        return 2
+
+    async def show() -> int:
+        async with SQLiteEventLog.open_readonly(path, codec=CODEC) as log:
+            lines = await conversation(log, args.chat_id, at=args.at)
+        if not lines:
+            print(f"chat {args.chat_id} has nothing in {path}" + (" by then" if args.at else ""), file=sys.stderr)
+            return 1
+        print(render(lines))
+        return 0
+
+    return trio.run(show)
+
+
 def _audit(args: argparse.Namespace) -> int:
     import time
 
@@ -297,9 +320,11 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--db", help="the log file to follow when no bot answers (default: TRT_DB)")
     tail.add_argument("--json", action="store_true", help="the telemetry's JSON lines instead of text")
     tail.add_argument("--count", type=int, help="stop after this many lines")
-    show_chat = add("show-chat", "show one chat's session state and recent events (not built yet)",
-                    _not_built("show-chat", "the conversation issue"))
+    show_chat = add("show-chat", "the conversation of one chat as the user saw it (now, or --at a moment), from the log",
+                    _show_chat)
     show_chat.add_argument("chat_id", type=int)
+    show_chat.add_argument("--at", type=_since, help="as it looked then: a date and time (UTC) or a Unix time")
+    show_chat.add_argument("--db", help="the event log file (default: TRT_DB or ./trt.sqlite3)")
 
     registry = add("registry", "validate, sync and compare the model registry", _registry)
     from registry.cli import add_arguments as add_registry_arguments
