@@ -44,19 +44,45 @@ def _log_path(args: argparse.Namespace) -> Path | None:
 def _trace(args: argparse.Namespace) -> int:
     import trio
 
-    from eventlog import EventLogError, SQLiteEventLog
-    from eventlog.trace import render_trace
+    from eventlog import EventLogError, RecordedEvent, SQLiteEventLog
+    from eventlog.trace import chain_json, render_chains, render_trace
     from trt_actors.events import CODEC
 
     path = _log_path(args)
     if path is None:
         return 2
+    if args.cid is None and not args.last and args.chat is None:
+        print("trace needs a cid, --last, or --chat CHAT (its recent chains)", file=sys.stderr)
+        return 2
+
+    async def chains_of(log: SQLiteEventLog, chat: int) -> list[list[RecordedEvent]]:
+        events = [r for stream in (f"inbox:{chat}", f"chat:{chat}", f"outbox:{chat}")
+                  for r in await log.read_stream(stream)]
+        chains: dict[str, list[RecordedEvent]] = {}
+        for recorded in sorted(events, key=lambda r: r.seq):
+            chains.setdefault(recorded.cid, []).append(recorded)
+        return list(chains.values())[-20:]
 
     async def show() -> int:
         # Read-only: a running bot may be writing this file; tracing never changes it.
         async with SQLiteEventLog.open_readonly(path, codec=CODEC) as log:
-            chain = await log.read_cid(args.cid)
-        print(render_trace(chain))
+            cid = args.cid
+            if cid is None and args.chat is not None and not args.last:
+                chains = await chains_of(log, args.chat)
+                print(render_chains(chains))
+                return 0 if chains else 1
+            if cid is None and args.chat is not None:
+                chains = await chains_of(log, args.chat)
+                cid = chains[-1][0].cid if chains else None
+            elif cid is None:  # --last: the newest update's chain
+                updates: list[RecordedEvent] = []
+                top = await log.last_seq()
+                while not updates and top > 0:
+                    updates = await log.read_from(max(1, top - 999), limit=1000, types=["UpdateReceived"])
+                    top -= 1000
+                cid = updates[-1].cid if updates else None
+            chain = await log.read_cid(cid) if cid is not None else []
+        print(chain_json(chain) if args.format == "json" else render_trace(chain))
         return 0 if chain else 1
 
     try:
@@ -299,8 +325,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = add("check", "before and after a deploy: the token, the webhook, KIE, the registry, the log "
                 "(and a running instance), one line each; exit 1 on any failure", _check)
     check.add_argument("--url", help="the base URL of a running instance, to check its /health and /ready")
-    trace = add("trace", "show the whole chain of events of one update (its cid)", _trace)
-    trace.add_argument("cid")
+    trace = add("trace", "show the whole chain of events of one update (its cid), the newest (--last), or a chat's "
+                "recent chains (--chat)", _trace)
+    trace.add_argument("cid", nargs="?")
+    trace.add_argument("--last", action="store_true", help="the newest update's chain (of --chat, if given)")
+    trace.add_argument("--chat", type=int, help="without a cid: the chat's recent chains, one line each")
+    trace.add_argument("--format", choices=("text", "json"), default="text")
     trace.add_argument("--db", help="the event log file (default: TRT_DB or ./trt.sqlite3)")
     replay = add("replay", "re-run one cid offline from the log and show any difference (not built yet)",
                  _not_built("replay", "the replay read model"))

@@ -490,6 +490,15 @@ class SQLiteEventLog:
         """
         return await self._read(partial(queries.events_from, codec=self.codec, seq=seq, limit=limit, types=types))
 
+    async def last_seq(self) -> int:
+        """The highest seq in the file now (0 when empty), read from the file itself (also in a read-only log)."""
+
+        def query(conn: sqlite3.Connection) -> int:
+            (top,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
+            return int(top)
+
+        return await self._read(query)
+
     async def stream_version(self, stream: str) -> int:
         """The stream's current version (0 when it has no events)."""
         return await self._read(partial(queries.stream_version, stream=stream))

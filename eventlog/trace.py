@@ -19,7 +19,7 @@ import msgspec
 
 from eventlog.records import RecordedEvent
 
-__all__ = ["render_trace", "summary"]
+__all__ = ["chain_json", "render_chains", "render_trace", "summary"]
 
 _SKIP = {"type"}
 
@@ -65,6 +65,25 @@ def render_trace(chain: Sequence[RecordedEvent]) -> str:
 
     walk(None, 0)
     return "\n".join(lines)
+
+
+def render_chains(chains: Sequence[Sequence[RecordedEvent]]) -> str:
+    """One line per chain: its cid, when it started, how many events, and what started it."""
+    lines = []
+    for chain in chains:
+        first = chain[0]
+        lines.append(f"{first.cid:<28} {_clock(first.ts)}  {len(chain):>4} events  {summary(first, width=70)}")
+    return "\n".join(lines) if lines else "no chains"
+
+
+def chain_json(chain: Sequence[RecordedEvent]) -> str:
+    """The chain as JSON: a list of events, each its envelope and its fields."""
+    return msgspec.json.encode([
+        {"seq": r.seq, "event_id": r.event_id, "stream": r.stream, "version": r.version, "type": r.type, "ts": r.ts,
+         "cid": r.cid, "causation": r.causation, "chat_id": r.chat_id, "user_id": r.user_id,
+         "event": msgspec.to_builtins(r.event)}
+        for r in chain
+    ]).decode()
 
 
 def _clock(ts: float) -> str:

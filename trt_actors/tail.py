@@ -87,7 +87,7 @@ async def tail(filters: Filters, *, url: str, token: Secret, db: Path | None, ou
             raise
     assert db is not None
     async with SQLiteEventLog.open_readonly(db, codec=CODEC) as log:
-        head = await _head(log)
+        head = await log.last_seq()
         print(f"no bot answers at {parts.netloc}; following the log file {db}; Ctrl-C stops", file=out, flush=True)
         while True:
             page = await log.read_from(head + 1, limit=1000)
@@ -99,13 +99,3 @@ async def tail(filters: Filters, *, url: str, token: Secret, db: Path | None, ou
             if not page:
                 await trio.sleep(POLL)
 
-
-async def _head(log: SQLiteEventLog) -> int:
-    """The last seq in the file now (following starts after it)."""
-    seq, step = 0, 1 << 20
-    while step:  # a galloping search, since a read-only log knows no head of its own
-        if await log.read_from(seq + step, limit=1):
-            seq += step
-        else:
-            step //= 2
-    return seq

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -120,6 +121,22 @@ def test_demo_runs_the_whole_bot_and_exits_zero(tmp_path: Path) -> None:
         text=True, timeout=60,
     )
     assert traced.returncode == 0 and "DispatchOk" in traced.stdout
+
+    def trace(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "main.py", "trace", *args, "--db", str(db)], cwd=ROOT, env=_env(),
+                              capture_output=True, text=True, timeout=60)
+
+    # Dana's chains, one line each; her last one in JSON (the deploy story's order, across the handover).
+    listed = trace("--chat", "1004")
+    assert listed.returncode == 0 and len(listed.stdout.splitlines()) >= 5 and "UpdateReceived" in listed.stdout
+    last = trace("--last", "--chat", "1004", "--format", "json")
+    chain = json.loads(last.stdout)
+    assert last.returncode == 0 and {"GenerationRequested", "JobSubmitted", "ResultDelivered", "HoldCaptured"} <= {
+        event["type"] for event in chain}
+    assert all(event["cid"] == chain[0]["cid"] for event in chain)
+    newest = trace("--last")
+    assert newest.returncode == 0 and newest.stdout.startswith("cid ")
+    assert trace().returncode == 2
 
 
 STARTUP_FAILURES = {
