@@ -145,7 +145,7 @@ def test_history_lists_orders_and_sends_a_delivered_result_again_or_repeats_it(r
     text = chat.screen.text
     assert text.index(failed) < text.index(done)  # newest first
     assert "✅ delivered" in text and "❌ failed, refunded" in text and "8 credits" in text and "UTC" in text
-    assert chat.labels()[:3] == ["🔁 Repeat 1", "📤 Send again 2", "🔁 Repeat 2"]
+    assert chat.labels()[:5] == ["🔁 Repeat 1", "💡 Price 1", "📤 Send again 2", "🔁 Repeat 2", "💡 Price 2"]
     check_message(chat.screen)
 
     chat.tap("📤 Send again 2")
@@ -178,3 +178,26 @@ def _base36(number: int) -> str:
         out = digits[digit] + out
         if not number:
             return out
+
+
+def test_why_this_price_names_the_quote_the_hold_and_the_charge_or_the_refund(registry: Registry) -> None:
+    chat = Chat(registry, language_code="en", balance=500)
+    done = _confirmed(chat, registry)
+    chat.job("ResultDelivered", done, elapsed=30.0, message_ids=(501,))
+    on_done = chat.button("💡 Why this price").data or ""  # on the finished order's message
+    failed = _confirmed(chat, registry)
+    chat.job("JobFailed", failed, elapsed=20.0, reason="deadline")
+    ordered = chat.state.request(done)
+    rule = ordered.rule if ordered is not None else ""
+    chat.text("/menu")  # the buttons are older now: they still work (they name their order)
+    chat.press(on_done, message_id=120)
+    assert chat.rejected() is None and chat.screen.edit_message_id == 120
+    text = chat.screen.text
+    assert "Why 8 credits" in text and done in text and f"rule «{rule}»" in text and rule
+    assert "8 credits reserved on" in text and "8 credits charged on" in text and "delivered" in text
+    check_message(chat.screen)
+    chat.text("/history")
+    chat.tap("💡 Price 1")
+    assert "8 credits returned on" in chat.screen.text and "it took longer than allowed" in chat.screen.text
+    chat.press(f"1.0.wp.{'f' * 10}")
+    assert chat.rejected() == "unknown_order"

@@ -48,6 +48,7 @@ __all__ = [
     "Repeat",
     "Resend",
     "ResumeDraft",
+    "WhyPrice",
     "SkipRest",
     "SkipStep",
     "StartDraft",
@@ -189,6 +190,12 @@ class Resend(_Action, frozen=True, tag="resend"):
     job_id: str
 
 
+class WhyPrice(_Action, frozen=True, tag="why_price"):
+    """Explain the price of the order ``job_id``: its quote, the hold, the charge or the refund, with dates."""
+
+    job_id: str
+
+
 Action: TypeAlias = (
     OpenMenu
     | OpenHelp
@@ -213,6 +220,7 @@ Action: TypeAlias = (
     | Refresh
     | Repeat
     | Resend
+    | WhyPrice
 )
 """Every action a button can carry."""
 
@@ -289,6 +297,8 @@ def _verb_and_arg(action: Action) -> tuple[str, str | None]:
             return "re", job_id
         case Resend(job_id=job_id):
             return "rs", job_id
+        case WhyPrice(job_id=job_id):
+            return "wp", job_id
     return _VERB_OF[type(action)], None
 
 
@@ -341,7 +351,9 @@ def _parsed(verb: str, arg: str) -> Action:
             return Repeat(job_id=arg)
         case "rs" if _CONFIRMATION.fullmatch(arg):
             return Resend(job_id=arg)
-        case "lg" | "c" | "p" | "o" | "v" | "ok" | "tp" | "re" | "rs":
+        case "wp" if _CONFIRMATION.fullmatch(arg):
+            return WhyPrice(job_id=arg)
+        case "lg" | "c" | "p" | "o" | "v" | "ok" | "tp" | "re" | "rs" | "wp":
             raise BadCallbackData("malformed", f"{arg!r} is not a valid argument of {verb!r}")
     raise BadCallbackData("unknown_action", f"no action {verb!r} takes an argument")
 

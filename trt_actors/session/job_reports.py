@@ -29,7 +29,7 @@ from typing import Final
 
 from trt_actors.events import Event
 from trt_actors.events.session import JobSeen
-from trt_actors.session.callback_data import OpenHistory, OpenMenu, Repeat
+from trt_actors.session.callback_data import OpenHistory, OpenMenu, Repeat, WhyPrice
 from trt_actors.session.canvas import Canvas, Rendered
 from trt_actors.session.commands import JobReported
 from trt_actors.session.money_screens import failure_reason, order_name
@@ -84,7 +84,8 @@ def progress(canvas: Canvas, request: Request, key: str, elapsed: float) -> Rend
     text = canvas.say(key, model=order_name(canvas, request.model_id), price=texts.credits(request.credits),
                       elapsed=_elapsed(elapsed), reason=failure_reason(canvas, request.reason),
                       code=request.confirmation_id)
-    rows = ((canvas.labelled("btn.history", OpenHistory()), canvas.labelled("btn.menu", OpenMenu())),) \
+    rows = ((canvas.labelled("btn.why_short", WhyPrice(job_id=request.confirmation_id)),
+             canvas.labelled("btn.history", OpenHistory()), canvas.labelled("btn.menu", OpenMenu())),) \
         if key in ("job.done", "job.failed") else ()
     return Rendered(key, text, rows)
 

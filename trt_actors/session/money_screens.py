@@ -25,6 +25,7 @@ from trt_actors.session.callback_data import (
     Repeat,
     Resend,
     ResumeDraft,
+    WhyPrice,
 )
 from trt_actors.session.canvas import Canvas, Rendered, Rows
 from trt_actors.session.state import Draft, Entry, Request
@@ -32,7 +33,7 @@ from trt_actors.session.texts import Markup
 
 __all__ = [
     "balance", "failure_reason", "history", "ledger_note", "order", "order_name", "priced_params", "topup",
-    "void_reason",
+    "void_reason", "why_price",
 ]
 
 MINUS: Final = "\u2212"
@@ -174,10 +175,32 @@ def history(canvas: Canvas) -> Rendered:
             row.append(canvas.labelled("btn.resend", Resend(job_id=request.confirmation_id), n=number))
         if request.draft is not None:
             row.append(canvas.labelled("btn.repeat", Repeat(job_id=request.confirmation_id), n=number))
+        if request.rule:
+            row.append(canvas.labelled("btn.why", WhyPrice(job_id=request.confirmation_id), n=number))
         if row:
             rows.append(tuple(row))
     lines.append(canvas.say("history.hint"))
     return Rendered("history", "\n".join(lines[:-1]) + "\n\n" + lines[-1], _rows(*rows, _balance_row(canvas)))
+
+
+def why_price(canvas: Canvas, request: Request) -> Rendered:
+    """Why an order cost what it did: the values that set the price, the rule, the hold, the charge or refund."""
+    texts = canvas.texts
+    model = _model(canvas, request.model_id)
+    values = order_name(canvas, request.model_id, priced_params(model, request.draft)
+                        if model is not None and request.draft is not None else ())
+    lines = [canvas.say("why.title", price=texts.credits(request.credits), code=request.confirmation_id),
+             canvas.say("why.quote", what=values, rule=request.rule or "—", version=request.registry_version or "—"),
+             canvas.say("why.held", price=texts.credits(request.credits), when=_when(request.at) or "—")]
+    if request.job == "done" or request.status == "captured":
+        lines.append(canvas.say("why.charged", price=texts.credits(request.credits), when=_when(request.ended) or "—"))
+    elif request.job == "failed" or request.status == "voided":
+        lines.append(canvas.say("why.refunded", price=texts.credits(request.credits), when=_when(request.ended) or "—",
+                                reason=failure_reason(canvas, request.reason)))
+    else:
+        lines.append(canvas.say("why.pending"))
+    rows = _rows((canvas.labelled("btn.history", OpenHistory()), canvas.labelled("btn.menu", OpenMenu())),)
+    return Rendered("why_price", "\n".join(lines), rows)
 
 
 def topup(canvas: Canvas) -> Rendered:

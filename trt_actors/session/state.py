@@ -157,8 +157,9 @@ class Request(msgspec.Struct, frozen=True):
     again). ``job`` follows the job runner's news (``JobSeen``): ``""`` until
     the first, then ``queued``, ``generating``, ``delivering``, ``done`` or
     ``failed`` (``reason`` why); ``at`` is when the job was requested,
-    ``shown`` the elapsed seconds the progress message shows, ``results``
-    how many files it made.
+    ``ended`` when it delivered or failed, ``shown`` the elapsed seconds the
+    progress message shows, ``results`` how many files it made; ``rule`` and
+    ``registry_version`` the price entry that priced it ("why this price").
     """
 
     confirmation_id: str
@@ -172,6 +173,9 @@ class Request(msgspec.Struct, frozen=True):
     at: float = 0.0
     shown: int = 0
     results: int = 0
+    rule: str = ""
+    registry_version: str = ""
+    ended: float = 0.0
 
     @property
     def running(self) -> bool:
@@ -343,10 +347,11 @@ def _domain(state: SessionState, event: Event) -> SessionState:
             offered = (*state.offered, confirmation_id)[-OFFERED_KEPT:]
             return msgspec.structs.replace(state, screen="wizard", offer=offer, offered=offered)
         case GenerationRequested(confirmation_id=confirmation_id, model_id=model_id, credits=credits,
-                                 message_id=message_id):
+                                 message_id=message_id, quote=quote):
             on_offer = state.offer is not None and state.offer.confirmation_id == confirmation_id
             asked = Request(confirmation_id=confirmation_id, model_id=model_id, credits=credits,
-                            message_id=message_id, draft=state.draft if on_offer else None)
+                            message_id=message_id, draft=state.draft if on_offer else None, rule=quote.rule,
+                            registry_version=quote.registry_version)
             return msgspec.structs.replace(state, requests=(*state.requests, asked)[-REQUESTS_KEPT:])
         case DraftRestored(confirmation_id=confirmation_id):
             refused = state.request(confirmation_id)
@@ -396,6 +401,7 @@ def _job_seen(state: SessionState, seen: JobSeen) -> SessionState:
             request, job=job, reason=seen.reason or request.reason, at=request.at or seen.at,
             shown=max(request.shown, int(seen.elapsed)) if seen.event == "JobPolled" else request.shown,
             results=seen.results or request.results,
+            ended=seen.at + seen.elapsed if seen.event in ("ResultDelivered", "JobFailed") else request.ended,
         )
 
     requests = tuple(moved(request) if request.confirmation_id == seen.job_id else request

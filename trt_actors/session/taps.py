@@ -22,11 +22,15 @@ nonce is not checked); "📤 Send again" (``Resend``) records
 result again. An order the session no longer remembers, or one not
 delivered, is refused (``unknown_order``, ``not_resendable``). "🔄 Refresh"
 (``Refresh``, the button a passive instance sends during a deploy) draws the
-screen the user is on, from any message.
+screen the user is on, from any message. "💡 Why this price" (``WhyPrice``,
+in /history and on a finished order) draws, in the tapped message, the
+order's quote (model, the values that set the price, the rule, the registry
+version), its hold and its charge or refund, with dates.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 from trt_actors.events import CallbackAccepted, CallbackRejected, Event
@@ -64,6 +68,7 @@ from trt_actors.session.callback_data import (
     Repeat,
     Resend,
     ResumeDraft,
+    WhyPrice,
     SkipRest,
     SkipStep,
     StartDraft,
@@ -71,7 +76,9 @@ from trt_actors.session.callback_data import (
     action_name,
     decode,
 )
+from trt_actors.session.canvas import Canvas, Rendered
 from trt_actors.session.commands import ButtonPressed
+from trt_actors.session.money_screens import why_price
 from trt_actors.session.orders import confirm
 from trt_actors.session.payments import buy
 from trt_actors.session.screens import PAGE_SIZE, listed, model_page
@@ -98,9 +105,13 @@ def press(turn: Turn, command: ButtonPressed) -> list[Event]:
         tap = decode(command.data)
         if isinstance(tap.action, Confirm) and tap.action.confirmation_id in turn.state.accepted:
             raise Refused("already_confirmed")
-        if tap.nonce != turn.state.nonce and not isinstance(tap.action, Repeat | Refresh):
+        if tap.nonce != turn.state.nonce and not isinstance(tap.action, Repeat | Refresh | WhyPrice):
             raise Refused("stale_screen")
-        _act(turn, tap.action, command.message_id)
+        if isinstance(tap.action, WhyPrice):
+            draw = _why(turn, tap.action.job_id)
+        else:
+            draw = None
+            _act(turn, tap.action, command.message_id)
     except (BadCallbackData, Refused) as refusal:
         reason = refusal.reason_code
         leads_on = isinstance(refusal, Refused) and refusal.keep
@@ -114,7 +125,7 @@ def press(turn: Turn, command: ButtonPressed) -> list[Event]:
             turn.say(_NOTICE_OF_REASON.get(reason, "notice.rejected"))
         return turn.show(edit=command.message_id)
     turn.events.insert(recorded, CallbackAccepted(action=action_name(tap.action)))
-    return turn.show(edit=command.message_id)
+    return turn.show(edit=command.message_id, draw=draw)
 
 
 def _act(turn: Turn, action: Action, message_id: int | None) -> None:
@@ -230,6 +241,14 @@ def _answer(turn: Turn, action: Action, message_id: int | None) -> None:
         case _:
             raise Refused("not_your_step")
     turn.advance()
+
+
+def _why(turn: Turn, job_id: str) -> Callable[[Canvas], Rendered]:
+    """"Why this price": the order's quote, hold and charge or refund, drawn in the tapped message."""
+    request = turn.state.request(job_id)
+    if request is None:
+        raise Refused("unknown_order", notice="notice.unknown_order")
+    return lambda canvas: why_price(canvas, request)
 
 
 def _repeat(turn: Turn, job_id: str) -> None:

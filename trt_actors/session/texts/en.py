@@ -179,6 +179,14 @@ TEXTS: Final[dict[str, str]] = {
     "notice.not_resendable": "That result cannot be sent again.",
     "notice.unknown_order": "That order is too old to repeat here. Choose the model in the menu.",
     "notice.repeat": "🔁 The same order again: check the price and confirm.",
+    "btn.why": "💡 Price {n}",
+    "btn.why_short": "💡 Why this price",
+    "why.title": "💡 <b>Why {price}</b> (order <code>{code}</code>)",
+    "why.quote": "Priced by: {what}; rule «{rule}» of the price list {version}.",
+    "why.held": "🔒 {price} reserved on {when}.",
+    "why.charged": "✅ {price} charged on {when}: the result was delivered.",
+    "why.refunded": "↩️ {price} returned on {when}: {reason}.",
+    "why.pending": "⏳ Not charged yet: the order is still running.",
     "history.empty": "📜 <b>History</b>\nNo generations yet. Your orders will appear here.",
     "help.text": (
         "❓ <b>How it works</b>\n"
