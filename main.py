@@ -82,7 +82,8 @@ def _trace(args: argparse.Namespace) -> int:
                     top -= 1000
                 cid = updates[-1].cid if updates else None
             chain = await log.read_cid(cid) if cid is not None else []
-        print(chain_json(chain) if args.format == "json" else render_trace(chain))
+            committed = await log.commit_times(cid) if cid is not None else {}
+        print(chain_json(chain) if args.format == "json" else render_trace(chain, committed))
         return 0 if chain else 1
 
     try:

@@ -76,10 +76,16 @@ def _lease(db: Database) -> None:
     )
 
 
+def _commit_times(db: Database) -> None:
+    if "committed_at" not in db.table("events").columns_dict:
+        db.table("events").add_column("committed_at", float)
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Database], None]], ...] = (
     (1, "events and snapshots", _events_and_snapshots),
     (2, "type index, checkpoints and open items", _types_checkpoints_and_open_items),
     (3, "the lease of the active instance", _lease),
+    (4, "when each event was committed", _commit_times),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -490,6 +490,18 @@ class SQLiteEventLog:
         """
         return await self._read(partial(queries.events_from, codec=self.codec, seq=seq, limit=limit, types=types))
 
+    async def commit_times(self, cid: str) -> dict[int, float]:
+        """When each event of chain ``cid`` was committed, by seq (empty for a log older than schema 4)."""
+        if self._schema < 4:
+            return {}
+
+        def query(conn: sqlite3.Connection) -> dict[int, float]:
+            rows = conn.execute("SELECT seq, committed_at FROM events WHERE cid = ? AND committed_at IS NOT NULL",
+                                (cid,))
+            return {int(seq): float(at) for seq, at in rows}
+
+        return await self._read(query)
+
     async def last_seq(self) -> int:
         """The highest seq in the file now (0 when empty), read from the file itself (also in a read-only log)."""
 

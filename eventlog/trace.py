@@ -13,7 +13,7 @@ Example::
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import msgspec
 
@@ -43,8 +43,13 @@ def summary(recorded: RecordedEvent, width: int = 100) -> str:
     return line if len(line) <= width else line[: width - 3] + "..."
 
 
-def render_trace(chain: Sequence[RecordedEvent]) -> str:
-    """The chain as an indented tree: ``seq  time  stream  Type(fields)``."""
+def render_trace(chain: Sequence[RecordedEvent], committed: Mapping[int, float] | None = None) -> str:
+    """The chain as an indented tree: ``seq  time  stream  Type(fields)``.
+
+    ``committed`` (``SQLiteEventLog.commit_times``) gives each event's commit time: the offsets are then
+    from the first commit of the chain, so they show where its time went; without it (an old log) they are
+    the events' own times, which a chain's steps share up to the outbox.
+    """
     if not chain:
         return "no events with this cid"
     ids = {r.event_id for r in chain}
@@ -52,12 +57,19 @@ def render_trace(chain: Sequence[RecordedEvent]) -> str:
     for recorded in chain:
         parent = recorded.causation if recorded.causation in ids else None
         children.setdefault(parent, []).append(recorded)
+    times = committed or {}
     start = chain[0].ts
-    lines = [f"cid {chain[0].cid}: {len(chain)} events, {_clock(start)} UTC"]
+    first = times.get(chain[0].seq)
+    lines = [f"cid {chain[0].cid}: {len(chain)} events, {_clock(start)} UTC"
+             + ("; times from each event's commit" if first is not None else "")]
+
+    def at(recorded: RecordedEvent) -> float:
+        commit = times.get(recorded.seq)
+        return recorded.ts - start if commit is None or first is None else commit - first
 
     def walk(parent: str | None, depth: int) -> None:
         for recorded in children.get(parent, []):
-            offset = (recorded.ts - start) * 1000
+            offset = at(recorded) * 1000
             lines.append(
                 f"{recorded.seq:>8}  +{offset:>8.1f} ms  {recorded.stream:<18} {'  ' * depth}{summary(recorded)}"
             )

@@ -69,8 +69,8 @@ __all__ = ["Writer", "WriterStatistics"]
 
 _MAX_BATCH_EVENTS = 5000
 _SQL_INSERT = (
-    "INSERT INTO events (seq, event_id, stream, version, type, ts, cid, causation, chat_id, user_id, payload)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO events (seq, event_id, stream, version, type, ts, cid, causation, chat_id, user_id, payload,"
+    " committed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _SQL_SNAPSHOT = (
     "INSERT INTO snapshots (stream, version, state, ts) VALUES (?, ?, ?, ?)"
@@ -334,7 +334,8 @@ class Writer:
             if (held_by, held_epoch) != (holder, epoch):
                 raise NotLeaseHolder(holder, held_by, held_epoch)
         plans = [self._planner.plan(request, known) for request in appends]
-        inserts = [row for plan in plans for row in plan.rows]
+        committed_at = time.time()  # when this batch is written: trace shows where a chain's time goes
+        inserts = [(*row, committed_at) for plan in plans for row in plan.rows]
         if inserts:
             conn.executemany(_SQL_INSERT, inserts)
         for plan in plans:

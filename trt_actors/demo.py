@@ -239,11 +239,11 @@ async def run_demo(out: TextIO = sys.stdout, db_path: Path | None = None) -> int
                         await trio.sleep(0.01)
                 say()
                 say("── the telemetry chain of Bob's tap on an old button " + "─" * 26)
-                say(render_trace(await bot.log.read_cid(cid)))
+                say(render_trace(await bot.log.read_cid(cid), await bot.log.commit_times(cid)))
                 accepted = await _cid_of_last(bot, anna.chat_id, CallbackAccepted)
                 say()
                 say("── the chain of Анна's last tap " + "─" * 47)
-                say(render_trace(await bot.log.read_cid(accepted)))
+                say(render_trace(await bot.log.read_cid(accepted), await bot.log.commit_times(accepted)))
 
                 everything = await bot.log.read_from(1, limit=100_000)
                 books = audit(everything, now=time.time())

@@ -40,9 +40,9 @@ async def test_a_first_schema_log_is_migrated_on_open_and_keeps_its_events(tmp_p
         assert (position.seq, position.version) == (4, 4)
         await log.save_checkpoint("reactor:x", 3)
     conn = sqlite3.connect(path)
-    assert [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3]
+    assert [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3, 4]
     indexes = {row[1] for row in conn.execute("PRAGMA index_list(events)")}
     assert "events_type_seq" in indexes and "events_type" not in indexes
     assert migrate(conn) == []  # once each
     conn.close()
-    assert SCHEMA_VERSION == 3
+    assert SCHEMA_VERSION == 4

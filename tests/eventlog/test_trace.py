@@ -54,3 +54,19 @@ def test_trace_command_prints_the_chain_and_says_when_there_is_none(
     assert main.main(["trace", "nope", "--db", str(path)]) == 1
     assert main.main(["trace", "u5", "--db", str(tmp_path / "missing.sqlite3")]) == 2
     assert "There is no event log" in capsys.readouterr().err
+
+
+async def test_trace_times_each_step_from_its_commit_when_the_log_knows_it(tmp_path: Path) -> None:
+    events = chain("u6")
+    async with SQLiteEventLog.open(tmp_path / "log.sqlite3", codec=CODEC) as log:
+        await log.append(events[:1])  # the update, committed first...
+        await trio.sleep(0.05)
+        await log.append(events[1:4])  # ...its consequences 50 ms later (all sharing the update's ts)
+        recorded = await log.read_cid("u6")
+        committed = await log.commit_times("u6")
+    assert sorted(committed) == [r.seq for r in recorded]
+    text = render_trace(recorded, committed)
+    assert "times from each event's commit" in text
+    offsets = [float(line.split("+")[1].split("ms")[0]) for line in text.splitlines()[1:]]
+    assert offsets[0] == 0.0 and offsets[-1] >= 40.0  # where the time went, not the events' shared ts
+    assert "times from" not in render_trace(recorded)  # without commit times: the events' own times
