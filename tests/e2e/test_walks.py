@@ -29,7 +29,7 @@ from trt_actors.events import (
 )
 from trt_actors.events.session import ImageAdded
 from trt_actors.sandbox.scripted import PLACED, ScriptedUser, screen_of, tiny_png
-from trt_actors.sandbox.telegram import TelegramEmulator
+from trt_actors.sandbox.telegram import BotMessage, TelegramEmulator
 from trt_actors.session.callback_data import Confirm, GoBack, StartDraft
 
 REGISTRY = load_valid_registry()
@@ -98,8 +98,17 @@ async def test_users_walk_every_category_to_a_priced_confirmation(harness: Harne
     # What each user saw, in their language: the order of the right model done, its result captioned.
     for user, model_id in zip(users, WALKS, strict=True):
         name = getattr(REGISTRY.model(model_id).name, language)
+
+
+        def done(messages: list[BotMessage], name: str = name) -> bool:
+            return any(screen_of(m) == "job.done" and name in (m.body or "") for m in messages)
+
+        with trio.move_on_after(10):  # the last edit of the order's message may still be on its way
+            await user.user.wait_until(done)
         messages = user.user.messages()
-        assert any(screen_of(m) == "job.done" and name in (m.body or "") for m in messages), user.transcript[-4:]
+        ended = [r.event for r in events if r.user_id == user.chat_id and type(r.event).__name__ in (
+            "JobFailed", "ResultDelivered", "DispatchFailed")]
+        assert done(messages), (ended, [(m.message_id, screen_of(m), (m.body or "")[:50], len(m.edits)) for m in messages])
         assert any(m.kind != "text" and name in (m.caption or "") for m in messages), user.transcript[-4:]
 
 

@@ -201,3 +201,16 @@ def test_why_this_price_names_the_quote_the_hold_and_the_charge_or_the_refund(re
     assert "8 credits returned on" in chat.screen.text and "it took longer than allowed" in chat.screen.text
     chat.press(f"1.0.wp.{'f' * 10}")
     assert chat.rejected() == "unknown_order"
+
+
+def test_the_holds_news_arriving_after_the_jobs_never_draws_over_its_progress(registry: Registry) -> None:
+    chat = Chat(registry, language_code="en", balance=50)
+    _to_confirmation(chat, registry)
+    chat.tap("✅")
+    job = [event for event in chat.events if isinstance(event, GenerationRequested)][-1].confirmation_id
+    chat.job("JobRequested", job, elapsed=0.1)
+    chat.job("ResultDelivered", job, elapsed=0.5, message_ids=(7,))
+    assert chat.screen.screen == "job.done"
+    heard = chat.settle()  # the ledger's HoldPlaced (and what follows) only now
+    assert any(isinstance(event, BalanceSeen) and event.event == "HoldPlaced" for event in heard)
+    assert not [event for event in heard if isinstance(event, UiRendered) and event.screen == "order.reserved"]

@@ -7,7 +7,9 @@ event and operation id: the reactor may deliver twice) records nothing.
 Then the user hears of it, as one message or not at all:
 
 =====================  ==================================================================
-``HoldPlaced``         the confirmation message becomes "reserved N credits, queued"
+``HoldPlaced``         the confirmation message becomes "reserved N credits, queued",
+                       unless the job's news came first (two reactors race): the job's
+                       progress owns the message then, and is never drawn over
 ``HoldRejected``       the confirmation message becomes the top-up screen with what is
                        missing; the order's draft comes back (``DraftRestored``) to be
                        confirmed again after a top-up
@@ -59,7 +61,7 @@ def report(turn: Turn, command: LedgerReported) -> list[Event]:
     request = state.request(command.operation_id) if command.event.startswith("Hold") else None
     turn.record(_seen(turn, command, request))
     match command.event:
-        case "HoldPlaced" if request is not None:
+        case "HoldPlaced" if request is not None and not request.job:
             return turn.show(edit=request.message_id, draw=lambda canvas: order(canvas, request.confirmation_id))
         case "HoldRejected" if request is not None:
             return _refused(turn, request)
