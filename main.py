@@ -13,17 +13,6 @@ from pathlib import Path
 Command = Callable[[argparse.Namespace], int]
 
 
-def _not_built(name: str, issue: str) -> Command:
-    def command(args: argparse.Namespace) -> int:
-        print(
-            f"`python main.py {name}` is not built yet ({issue}); nothing was done.",
-            file=sys.stderr,
-        )
-        return 2
-
-    return command
-
-
 def _log_path(args: argparse.Namespace) -> Path | None:
     from trt_actors.config import ConfigError, Settings
 
@@ -106,6 +95,54 @@ def _since(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"--since wants a date such as 2026-12-01 or a Unix time, not {text!r}") from None
     return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def _replay(args: argparse.Namespace) -> int:
+    import trio
+
+    from eventlog import SQLiteEventLog
+    from registry import load_valid_registry
+    from trt_actors.config import ConfigError, Settings
+    from trt_actors.events import CODEC
+    from trt_actors.replay import replay_chain
+    from trt_actors.session import SessionDecider
+
+    if (args.cid is None) == (not args.all):
+        print("replay needs a cid, or --all", file=sys.stderr)
+        return 2
+    path = _log_path(args)
+    if path is None:
+        return 2
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    decider = SessionDecider(load_valid_registry(markup=settings.price_markup), settings.stars_packages,
+                             max_jobs=settings.max_jobs_per_user)
+
+    async def run() -> int:
+        async with SQLiteEventLog.open_readonly(path, codec=CODEC) as log:
+            if args.cid is not None:
+                cids = [args.cid]
+            else:
+                updates = await log.read_from(1, limit=10_000_000, types=["UpdateReceived"])
+                cids = list(dict.fromkeys(r.cid for r in updates if args.since is None or r.ts >= args.since))
+            differ = decisions = 0
+            for cid in cids:
+                result = await replay_chain(log, cid, decider=decider)
+                decisions += result.decisions
+                if args.cid is not None or not result.identical:
+                    print(result.summary())
+                for divergence in result.divergences:
+                    print(f"  {divergence.line()}")
+                differ += not result.identical
+        if args.all:
+            print(f"{len(cids)} chains, {decisions} session decisions replayed: "
+                  + ("all identical" if not differ else f"{differ} chain(s) differ"))
+        return 1 if differ else 0
+
+    return trio.run(run)
 
 
 def _show_chat(args: argparse.Namespace) -> int:
@@ -333,9 +370,12 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--chat", type=int, help="without a cid: the chat's recent chains, one line each")
     trace.add_argument("--format", choices=("text", "json"), default="text")
     trace.add_argument("--db", help="the event log file (default: TRT_DB or ./trt.sqlite3)")
-    replay = add("replay", "re-run one cid offline from the log and show any difference (not built yet)",
-                 _not_built("replay", "the replay read model"))
-    replay.add_argument("cid")
+    replay = add("replay", "re-run a chain's session decisions offline from the log and show the first difference "
+                 "(exit 1 when any differs); --all for every chain", _replay)
+    replay.add_argument("cid", nargs="?")
+    replay.add_argument("--all", action="store_true", help="every chain of the log (the golden-log check)")
+    replay.add_argument("--since", type=_since, help="with --all: chains that started from this date or Unix time")
+    replay.add_argument("--db", help="the event log file (default: TRT_DB or ./trt.sqlite3)")
     audit = add("audit", "tie every credit movement to its cause and check the books close (exit 1 on a violation)",
                 _audit)
     audit.add_argument("--db", help="the event log file (default: TRT_DB or ./trt.sqlite3)")

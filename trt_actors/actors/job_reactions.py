@@ -60,7 +60,7 @@ from trt_actors.runtime import CommandMeta, CommandRejected, Executed, Reactor, 
 from trt_actors.session.commands import JobReported
 from trt_actors.telegram import BadRequest, Forbidden, TelegramAPIError, TelegramClient
 
-__all__ = ["AdminAlerts", "HoldOutcomes", "JobReports", "JobRequests", "JobSettlements", "Resends"]
+__all__ = ["AdminAlerts", "HoldOutcomes", "JobReports", "JobRequests", "JobSettlements", "Resends", "job_report_for"]
 
 log = logging.getLogger(__name__)
 
@@ -221,28 +221,32 @@ class JobReports(_Reacting):
 
     async def _handle(self, lane: Hashable, events: Sequence[RecordedEvent]) -> None:
         for recorded in events:
-            job_id = recorded.stream.removeprefix(STREAM_PREFIX)
-            order = await self._order(job_id)
-            if not order.job_id or recorded.chat_id is None or recorded.user_id is None:
-                continue
-            event = recorded.event
-            reason = ""
-            message_ids: tuple[int, ...] = ()
-            results = 0
-            match event:
-                case JobFailed():
-                    reason = event.reason
-                case ResultDelivered():
-                    message_ids = event.message_ids
-                case JobSucceeded():
-                    results = len(event.result_urls)
-            command = JobReported(
-                chat_id=recorded.chat_id, user_id=recorded.user_id, cid=recorded.cid, update_id=0, ts=recorded.ts,
-                event=recorded.type, job_id=job_id, model_id=order.model_id, credits=order.credits,
-                message_id=order.message_id, elapsed=max(0.0, recorded.ts - order.requested_at), reason=reason,
-                message_ids=message_ids, result_count=results,
-            )
-            await self._run(command, _meta(recorded))
+            command = job_report_for(recorded, await self._order(recorded.stream.removeprefix(STREAM_PREFIX)))
+            if command is not None:
+                await self._run(command, _meta(recorded))
+
+
+def job_report_for(recorded: RecordedEvent, order: JobState) -> JobReported | None:
+    """What the chat's session hears of a job event, given the job's order (its state once requested)."""
+    if not order.job_id or recorded.chat_id is None or recorded.user_id is None:
+        return None
+    event = recorded.event
+    reason = ""
+    message_ids: tuple[int, ...] = ()
+    results = 0
+    match event:
+        case JobFailed():
+            reason = event.reason
+        case ResultDelivered():
+            message_ids = event.message_ids
+        case JobSucceeded():
+            results = len(event.result_urls)
+    return JobReported(
+        chat_id=recorded.chat_id, user_id=recorded.user_id, cid=recorded.cid, update_id=0, ts=recorded.ts,
+        event=recorded.type, job_id=recorded.stream.removeprefix(STREAM_PREFIX), model_id=order.model_id,
+        credits=order.credits, message_id=order.message_id, elapsed=max(0.0, recorded.ts - order.requested_at),
+        reason=reason, message_ids=message_ids, result_count=results,
+    )
 
 
 ALERT_STREAM = "ops:alerts"
