@@ -130,7 +130,7 @@ def _replay(args: argparse.Namespace) -> int:
                 cids = list(dict.fromkeys(r.cid for r in updates if args.since is None or r.ts >= args.since))
             differ = decisions = 0
             for cid in cids:
-                result = await replay_chain(log, cid, decider=decider)
+                result = await replay_chain(log, cid, decider=decider, welcome_credits=settings.welcome_credits)
                 decisions += result.decisions
                 if args.cid is not None or not result.identical:
                     print(result.summary())
@@ -138,7 +138,7 @@ def _replay(args: argparse.Namespace) -> int:
                     print(f"  {divergence.line()}")
                 differ += not result.identical
         if args.all:
-            print(f"{len(cids)} chains, {decisions} session decisions replayed: "
+            print(f"{len(cids)} chains, {decisions} decisions replayed: "
                   + ("all identical" if not differ else f"{differ} chain(s) differ"))
         return 1 if differ else 0
 
@@ -370,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--chat", type=int, help="without a cid: the chat's recent chains, one line each")
     trace.add_argument("--format", choices=("text", "json"), default="text")
     trace.add_argument("--db", help="the event log file (default: TRT_DB or ./trt.sqlite3)")
-    replay = add("replay", "re-run a chain's session decisions offline from the log and show the first difference "
+    replay = add("replay", "re-run a chain's session and ledger decisions offline from the log, show the first difference "
                  "(exit 1 when any differs); --all for every chain", _replay)
     replay.add_argument("cid", nargs="?")
     replay.add_argument("--all", action="store_true", help="every chain of the log (the golden-log check)")

@@ -11,8 +11,10 @@ input of a decision is a recorded field (see ``tests/test_pure_deciders.py``),
 so a difference is a change of behaviour, and :class:`Divergence` names the
 event and the field.
 
-The ledger's and the job runner's decisions are not replayed yet (their
-commands are not all rebuilt from the log); ``skipped`` counts them.
+The ledger's decisions are replayed too, for the commands the reactors
+build from recorded events (a hold for an order, a top-up, a welcome credit, a
+job's capture or void); an expiry (its clock reading is not in the log yet),
+an admin's refund and the job runner's decisions are counted in ``skipped``.
 
 Example::
 
@@ -22,6 +24,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import msgspec
@@ -29,10 +32,13 @@ import msgspec
 from eventlog import RecordedEvent, SQLiteEventLog
 from trt_actors.actors.intake import UpdateMeta
 from trt_actors.actors.job_reactions import job_report_for
-from trt_actors.actors.ledger_reactions import report_of
+from trt_actors.actors.ledger_reactions import report_of, welcome_credit_id
 from trt_actors.actors.session_region import command_for
 from trt_actors.events import CODEC, Event, UpdateReceived
+from trt_actors.events.jobs import CaptureAsked, VoidAsked
+from trt_actors.events.session import GenerationRequested, SessionStarted, TopUpPaid
 from trt_actors.jobs import JobDecider, JobState
+from trt_actors.ledger import Capture, Credit, LedgerCommand, LedgerDecider, Reserve, Void
 from trt_actors.runtime.decider import fold
 from trt_actors.session import SessionCommand, SessionDecider
 from trt_actors.telegram import Update
@@ -74,36 +80,58 @@ class ReplayResult:
 
     def summary(self) -> str:
         verdict = "identical" if self.identical else f"{len(self.divergences)} decision(s) differ"
-        return f"cid {self.cid}: {self.decisions} session decision(s) replayed, {verdict}" + (
+        return f"cid {self.cid}: {self.decisions} decision(s) replayed, {verdict}" + (
             f"; {self.skipped} decision(s) of other actors not replayed" if self.skipped else "")
 
 
-async def replay_chain(log: SQLiteEventLog, cid: str, *, decider: SessionDecider) -> ReplayResult:
-    """Replay every session decision of chain ``cid`` (see the module docstring)."""
+async def replay_chain(log: SQLiteEventLog, cid: str, *, decider: SessionDecider,
+                       welcome_credits: int = 0) -> ReplayResult:
+    """Replay every session and ledger decision of chain ``cid`` (see the module docstring)."""
     chain = await log.read_cid(cid)
     by_id = {recorded.event_id: recorded for recorded in chain}
     result = ReplayResult(cid)
     groups: dict[tuple[str, str], list[RecordedEvent]] = {}
     for recorded in chain:
-        if recorded.stream.startswith("chat:"):
+        if recorded.stream.startswith(("chat:", "ledger:", "job:")):
             groups.setdefault((recorded.stream, recorded.causation or ""), []).append(recorded)
-    # The ledger's and the job runner's decisions (one per stream and cause) are counted, not replayed yet.
-    result.skipped = len({(r.stream, r.causation) for r in chain if r.stream.startswith(("ledger:", "job:"))})
+    ledger = LedgerDecider()
     for (stream, cause_id), decided in groups.items():
         cause = by_id.get(cause_id)
-        command = await _command(log, cause) if cause is not None else None
-        if cause is None or command is None:
+        produced: Sequence[Event] | None = None
+        if cause is not None:
+            first = decided[0].version
+            earlier = [r.event for r in await log.read_stream(stream, 1, first - 1)] if first > 1 else []
+            if stream.startswith("chat:") and (asked := await _command(log, cause)) is not None:
+                produced = decider.decide(fold(decider, decider.initial_state(), earlier), asked)
+            elif stream.startswith("ledger:") and (ordered := _ledger_command(cause, welcome_credits)) is not None:
+                produced = ledger.decide(fold(ledger, ledger.initial_state(), earlier), ordered)
+        if cause is None or produced is None:
             result.skipped += 1
             continue
-        first = decided[0].version
-        earlier = await log.read_stream(stream, 1, first - 1) if first > 1 else []
-        state = fold(decider, decider.initial_state(), [r.event for r in earlier])
-        produced = decider.decide(state, command)
         result.decisions += 1
         divergence = _compare(stream, cause, [r.event for r in decided], produced)
         if divergence is not None:
             result.divergences.append(divergence)
     return result
+
+
+def _ledger_command(cause: RecordedEvent, welcome_credits: int) -> LedgerCommand | None:
+    """The ledger command a recorded event asked for, as the money reactions build it."""
+    user = cause.user_id
+    match cause.event:
+        case GenerationRequested(confirmation_id=hold_id, credits=amount, quote=quote, expires_at=expires_at):
+            return Reserve(user_id=user or 0, hold_id=hold_id, amount=amount, quote=quote, expires_at=expires_at)
+        case TopUpPaid(topup_id=topup_id, charge_id=charge_id, stars=stars, credits=amount):
+            return Credit(user_id=user or 0, credit_id=f"topup:{topup_id}", amount=amount, reason="topup",
+                          source=f"{stars} Stars", charge_id=charge_id, stars=stars)
+        case SessionStarted() if welcome_credits > 0 and user is not None:
+            return Credit(user_id=user, credit_id=welcome_credit_id(user), amount=welcome_credits, reason="welcome",
+                          source="WELCOME_CREDITS")
+        case CaptureAsked(hold_id=hold_id, user_id=owner, amount=amount):
+            return Capture(user_id=owner, hold_id=hold_id, amount=amount)
+        case VoidAsked(hold_id=hold_id, user_id=owner, reason=reason):
+            return Void(user_id=owner, hold_id=hold_id, reason=reason)
+    return None
 
 
 async def _command(log: SQLiteEventLog, cause: RecordedEvent) -> SessionCommand | None:
@@ -123,7 +151,8 @@ async def _command(log: SQLiteEventLog, cause: RecordedEvent) -> SessionCommand 
     return None
 
 
-def _compare(stream: str, cause: RecordedEvent, recorded: list[Event], replayed: list[Event]) -> Divergence | None:
+def _compare(stream: str, cause: RecordedEvent, recorded: Sequence[Event], replayed: Sequence[Event]
+             ) -> Divergence | None:
     what = f"{cause.type} {cause.event_id}"
     for index in range(max(len(recorded), len(replayed))):
         old = recorded[index] if index < len(recorded) else None

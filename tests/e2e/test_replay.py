@@ -48,8 +48,8 @@ async def test_replay_finds_real_traffic_identical_and_names_the_field_a_changed
     async with SQLiteEventLog.open_readonly(db, codec=CODEC) as log:
         honest = await replay_chain(log, confirm, decider=SessionDecider(REGISTRY))
         changed = await replay_chain(log, confirm, decider=Louder(REGISTRY))
-    # The Confirm's chain: the tap, then what the ledger's and the job's news made the session say.
-    assert honest.identical and honest.decisions >= 4 and honest.skipped >= 1
+    # The Confirm's chain: the tap, the ledger's hold and capture, what the news made the session say.
+    assert honest.identical and honest.decisions >= 6 and honest.skipped >= 1
     assert not changed.identical and 4 <= len(changed.divergences) <= honest.decisions  # each that drew a screen
     first = changed.divergences[0]
     assert (first.event, first.field) == ("UiRendered", "text")
