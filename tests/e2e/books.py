@@ -1,4 +1,4 @@
-"""The auditor's check on every log an end-to-end test writes: the books close.
+"""The checks on every log an end-to-end test writes: the books close, and every chain replays identically.
 
 :func:`books_close` reads a closed log file read-only and runs the same audit
 as ``python main.py audit``; the e2e fixtures call it after every test, so a
@@ -14,8 +14,10 @@ from pathlib import Path
 from eventlog import RecordedEvent, SQLiteEventLog
 from trt_actors.events import CODEC
 from trt_actors.ledger.audit import audit
+from trt_actors.replay import replay_chain
+from trt_actors.session import SessionDecider
 
-__all__ = ["books_close", "read_log"]
+__all__ = ["books_close", "read_log", "replays_identical"]
 
 
 async def read_log(db: Path) -> list[RecordedEvent]:
@@ -33,3 +35,16 @@ async def books_close(db: Path) -> list[str]:
         return []
     report = audit(await read_log(db), now=time.time())
     return [violation.line() for violation in report.violations]
+
+
+async def replays_identical(db: Path, decider: SessionDecider, *, welcome_credits: int = 0) -> list[str]:
+    """Every chain of ``db`` replayed (``python main.py replay --all``): the divergences as lines (empty: none)."""
+    if not db.exists():
+        return []
+    async with SQLiteEventLog.open_readonly(db, codec=CODEC) as log:
+        updates = await log.read_from(1, limit=1_000_000, types=["UpdateReceived"])
+        lines: list[str] = []
+        for cid in dict.fromkeys(r.cid for r in updates):
+            result = await replay_chain(log, cid, decider=decider, welcome_credits=welcome_credits)
+            lines.extend(divergence.line() for divergence in result.divergences)
+        return lines

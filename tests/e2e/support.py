@@ -44,8 +44,9 @@ from trt_actors.events.ledger import HoldPlaced, HoldRejected
 from trt_actors.events.session import GenerationRequested
 from trt_actors.sandbox.telegram import BotMessage, Button, TelegramEmulator, TelegramUser, parse_html
 
-from .books import books_close
+from .books import books_close, replays_identical
 from trt_actors.sandbox.kie import KieEmulator
+from trt_actors.session import SessionDecider
 
 from .conftest import TOKEN, fast, kie_emulator, settings_for
 
@@ -178,6 +179,9 @@ async def bot_process(
         nursery.cancel_scope.cancel()
     if audit:
         assert await books_close(db) == [], "the audit of this test's log found violations"
+        decider = SessionDecider(REGISTRY, settings.stars_packages, max_jobs=settings.max_jobs_per_user)
+        assert await replays_identical(db, decider, welcome_credits=settings.welcome_credits) == [], (
+            "a chain of this test's log does not replay identically")
 
 
 @asynccontextmanager
