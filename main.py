@@ -130,7 +130,8 @@ def _replay(args: argparse.Namespace) -> int:
                 cids = list(dict.fromkeys(r.cid for r in updates if args.since is None or r.ts >= args.since))
             differ = decisions = 0
             for cid in cids:
-                result = await replay_chain(log, cid, decider=decider, welcome_credits=settings.welcome_credits)
+                result = await replay_chain(log, cid, decider=decider, welcome_credits=settings.welcome_credits,
+                                            deadlines=settings.job_deadlines)
                 decisions += result.decisions
                 if args.cid is not None or not result.identical:
                     print(result.summary())

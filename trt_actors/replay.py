@@ -13,8 +13,13 @@ event and the field.
 
 The ledger's decisions are replayed too, for the commands the reactors
 build from recorded events (a hold for an order, a top-up, a welcome credit, a
-job's capture or void); an expiry (its clock reading is not in the log yet),
-an admin's refund and the job runner's decisions are counted in ``skipped``.
+job's capture or void), and so are the job runner's: a job opened for a placed
+hold, the ledger's answer about it, and each of the runner's own steps, whose
+inputs (KIE's and Telegram's answers, the clock, the jitter that placed a
+poll) are fields of the events that step recorded. A hold's expiry (its clock
+reading is not in the log yet), an admin's refund, and a report that ended a
+job at its deadline (KIE's running state is not kept) are counted in
+``skipped``.
 
 Example::
 
@@ -24,26 +29,51 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import msgspec
 
 from eventlog import RecordedEvent, SQLiteEventLog
 from trt_actors.actors.intake import UpdateMeta
-from trt_actors.actors.job_reactions import job_report_for
+from trt_actors.actors.job_reactions import hold_outcome_for, job_report_for, request_for
 from trt_actors.actors.ledger_reactions import report_of, welcome_credit_id
 from trt_actors.actors.session_region import command_for
 from trt_actors.events import CODEC, Event, UpdateReceived
-from trt_actors.events.jobs import CaptureAsked, VoidAsked
+from trt_actors.config import DEFAULT_JOB_DEADLINES
+from trt_actors.events.jobs import (
+    CaptureAsked,
+    JobFailed,
+    JobFilesUploaded,
+    JobLate,
+    JobPolled,
+    JobRetryScheduled,
+    JobSubmitted,
+    JobSucceeded,
+    ResultDelivered,
+    VoidAsked,
+)
+from trt_actors.events.ledger import HoldPlaced
 from trt_actors.events.session import GenerationRequested, SessionStarted, TopUpPaid
 from trt_actors.jobs import JobDecider, JobState
+from trt_actors.jobs.commands import (
+    JobCommand,
+    RecordCreated,
+    RecordDelivery,
+    RecordKieError,
+    RecordReport,
+    RecordUploads,
+    Recover,
+    Submit,
+    TaskReport,
+    Tick,
+)
 from trt_actors.ledger import Capture, Credit, LedgerCommand, LedgerDecider, Reserve, Void
 from trt_actors.runtime.decider import fold
 from trt_actors.session import SessionCommand, SessionDecider
 from trt_actors.telegram import Update
 
-__all__ = ["Divergence", "ReplayResult", "replay_chain"]
+__all__ = ["Divergence", "ReplayResult", "replay_chain", "runner_command"]
 
 _UPDATE = msgspec.json.Decoder(Update)
 
@@ -84,35 +114,124 @@ class ReplayResult:
             f"; {self.skipped} decision(s) of other actors not replayed" if self.skipped else "")
 
 
-async def replay_chain(log: SQLiteEventLog, cid: str, *, decider: SessionDecider,
-                       welcome_credits: int = 0) -> ReplayResult:
-    """Replay every session and ledger decision of chain ``cid`` (see the module docstring)."""
+async def replay_chain(log: SQLiteEventLog, cid: str, *, decider: SessionDecider, welcome_credits: int = 0,
+                       deadlines: Mapping[str, float] = DEFAULT_JOB_DEADLINES,
+                       jobs: JobDecider | None = None) -> ReplayResult:
+    """Replay every session, ledger and job decision of chain ``cid`` (see the module docstring).
+
+    ``welcome_credits`` and ``deadlines`` are the configuration the bot ran
+    with (``WELCOME_CREDITS``, ``JOB_DEADLINES``): they shape the commands.
+    ``jobs`` is the job decider to replay with (today's by default).
+    """
     chain = await log.read_cid(cid)
     by_id = {recorded.event_id: recorded for recorded in chain}
     result = ReplayResult(cid)
-    groups: dict[tuple[str, str], list[RecordedEvent]] = {}
+    decisions: dict[str, list[RecordedEvent]] = {}  # one decision's events share their id up to the last "/"
     for recorded in chain:
         if recorded.stream.startswith(("chat:", "ledger:", "job:")):
-            groups.setdefault((recorded.stream, recorded.causation or ""), []).append(recorded)
-    ledger = LedgerDecider()
-    for (stream, cause_id), decided in groups.items():
-        cause = by_id.get(cause_id)
+            decisions.setdefault(recorded.event_id.rpartition("/")[0], []).append(recorded)
+    ledger, jobs = LedgerDecider(), jobs or JobDecider()
+    deadline = _deadline_of(deadlines)
+    for key, decided in decisions.items():
+        stream, first = decided[0].stream, decided[0].version
+        cause = by_id.get(decided[0].causation or "")
+        earlier = [r.event for r in await log.read_stream(stream, 1, first - 1)] if first > 1 else []
         produced: Sequence[Event] | None = None
-        if cause is not None:
-            first = decided[0].version
-            earlier = [r.event for r in await log.read_stream(stream, 1, first - 1)] if first > 1 else []
-            if stream.startswith("chat:") and (asked := await _command(log, cause)) is not None:
+        if stream.startswith("chat:"):
+            if cause is not None and (asked := await _command(log, cause)) is not None:
                 produced = decider.decide(fold(decider, decider.initial_state(), earlier), asked)
-            elif stream.startswith("ledger:") and (ordered := _ledger_command(cause, welcome_credits)) is not None:
+        elif stream.startswith("ledger:"):
+            if cause is not None and (ordered := _ledger_command(cause, welcome_credits)) is not None:
                 produced = ledger.decide(fold(ledger, ledger.initial_state(), earlier), ordered)
-        if cause is None or produced is None:
+        else:
+            state: JobState = fold(jobs, jobs.initial_state(), earlier)
+            if cause is None:
+                command = runner_command(key.removeprefix(stream + "/"), [r.event for r in decided], decided[0].ts,
+                                         state)
+            elif isinstance(cause.event, HoldPlaced):
+                command = request_for(cause, chain, decider.registry, deadline)
+            else:
+                command = hold_outcome_for(cause)
+            if command is not None:
+                produced = jobs.decide(state, command)
+        if produced is None:
             result.skipped += 1
             continue
         result.decisions += 1
-        divergence = _compare(stream, cause, [r.event for r in decided], produced)
+        what = f"{cause.type} {cause.event_id}" if cause is not None else key.removeprefix(stream + "/")
+        divergence = _compare(stream, what, [r.event for r in decided], produced)
         if divergence is not None:
             result.divergences.append(divergence)
     return result
+
+
+def _deadline_of(deadlines: Mapping[str, float]) -> Callable[[str], float]:
+    return lambda category: deadlines.get(category, deadlines.get("other", 2400.0))
+
+
+def runner_command(kind: str, decided: Sequence[Event], now: float, state: JobState) -> JobCommand | None:
+    """The command the job runner gave for one of its own decisions, from the events it made.
+
+    ``kind`` is the end of the decision's command id (``v7:report-poll``,
+    ``late:...``), ``now`` the clock reading it was made at (its events'
+    ``ts``), ``state`` the job before it. The runner's inputs are KIE's and
+    Telegram's answers, the clock and a jitter draw, and each is recorded on
+    the events the decision made. None when they do not hold its whole input:
+    a report or an upload that ended the job at its deadline (which running
+    state KIE reported, or which URLs the upload host gave, is not kept).
+    """
+    job, first = state.job_id, decided[0]
+    name = kind.partition(":")[2] if kind.startswith("v") else kind.partition(":")[0]
+    match name, first:
+        case "uploads", JobFilesUploaded(files=files):
+            return RecordUploads(job_id=job, files=files, now=now)
+        case "submit", _:
+            return Submit(job_id=job, now=now)
+        case "created", JobSubmitted(task_id=task_id):
+            return RecordCreated(job_id=job, task_id=task_id, now=now)
+        case "recover" | "no-answer" | "lost-answer" | "unreadable-answer", _:
+            found = first.task_id if isinstance(first, JobSubmitted) and first.recovered else ""
+            return Recover(job_id=job, now=now, found_task_id=found)
+        case "tick", _:
+            return Tick(job_id=job, now=now)
+        case "delivered", ResultDelivered(message_ids=message_ids):
+            return RecordDelivery(job_id=job, message_ids=message_ids, now=now)
+        case "report-poll" | "report-callback" | "late", _:
+            source = "poll" if name == "report-poll" else "callback"
+            return _report_command(first, state, source, now)
+        case "unsent" | "payload", _:
+            return _error_command("createTask", first, job, now, sent=name != "unsent")
+        case _ if name.startswith("error-"):
+            return _error_command(name.removeprefix("error-"), first, job, now, sent=True)
+    return None
+
+
+def _report_command(first: Event, state: JobState, source: str, now: float) -> RecordReport | None:
+    task = state.task_id
+    match first:
+        case JobPolled(task_id=task_id, state=running, jitter=float() as jitter):
+            return RecordReport(job_id=state.job_id, report=TaskReport(task_id=task_id, state=running, source=source),
+                                now=now, jitter=jitter)
+        case JobSucceeded(task_id=task_id, result_urls=urls) | JobLate(task_id=task_id, result_urls=urls):
+            report = TaskReport(task_id=task_id, state="success", result_urls=urls, source=source)
+        case JobFailed(reason="generation_failed", code=code, message=message):
+            report = TaskReport(task_id=task, state="fail", fail_code=code, fail_msg=message, source=source)
+        case JobFailed(reason="empty_result", message=message):
+            report = TaskReport(task_id=task, state="success", fail_msg=message, source=source)
+        case _:
+            return None
+    return RecordReport(job_id=state.job_id, report=report, now=now, jitter=0.0)  # a jitter places only a poll
+
+
+def _error_command(call: str, first: Event, job: str, now: float, *, sent: bool) -> RecordKieError | None:
+    match first:
+        case JobRetryScheduled(code=code, message=message, jitter=float() as jitter, sent=was_sent):
+            return RecordKieError(job_id=job, call=call, code=code, message=message, now=now, jitter=jitter,
+                                  sent=was_sent)
+        case JobFailed(code=code, message=message) if code.lstrip("-").isdigit():
+            return RecordKieError(job_id=job, call=call, code=int(code), message=message, now=now, jitter=0.0,
+                                  sent=sent)
+    return None
 
 
 def _ledger_command(cause: RecordedEvent, welcome_credits: int) -> LedgerCommand | None:
@@ -151,9 +270,7 @@ async def _command(log: SQLiteEventLog, cause: RecordedEvent) -> SessionCommand 
     return None
 
 
-def _compare(stream: str, cause: RecordedEvent, recorded: Sequence[Event], replayed: Sequence[Event]
-             ) -> Divergence | None:
-    what = f"{cause.type} {cause.event_id}"
+def _compare(stream: str, what: str, recorded: Sequence[Event], replayed: Sequence[Event]) -> Divergence | None:
     for index in range(max(len(recorded), len(replayed))):
         old = recorded[index] if index < len(recorded) else None
         new = replayed[index] if index < len(replayed) else None

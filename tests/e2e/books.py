@@ -9,9 +9,11 @@ expiry, fails whichever test made it.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from eventlog import RecordedEvent, SQLiteEventLog
+from trt_actors.config import DEFAULT_JOB_DEADLINES
 from trt_actors.events import CODEC
 from trt_actors.ledger.audit import audit
 from trt_actors.replay import replay_chain
@@ -37,7 +39,8 @@ async def books_close(db: Path) -> list[str]:
     return [violation.line() for violation in report.violations]
 
 
-async def replays_identical(db: Path, decider: SessionDecider, *, welcome_credits: int = 0) -> list[str]:
+async def replays_identical(db: Path, decider: SessionDecider, *, welcome_credits: int = 0,
+                            deadlines: Mapping[str, float] = DEFAULT_JOB_DEADLINES) -> list[str]:
     """Every chain of ``db`` replayed (``python main.py replay --all``): the divergences as lines (empty: none)."""
     if not db.exists():
         return []
@@ -45,6 +48,7 @@ async def replays_identical(db: Path, decider: SessionDecider, *, welcome_credit
         updates = await log.read_from(1, limit=1_000_000, types=["UpdateReceived"])
         lines: list[str] = []
         for cid in dict.fromkeys(r.cid for r in updates):
-            result = await replay_chain(log, cid, decider=decider, welcome_credits=welcome_credits)
+            result = await replay_chain(log, cid, decider=decider, welcome_credits=welcome_credits,
+                                        deadlines=deadlines)
             lines.extend(divergence.line() for divergence in result.divergences)
         return lines

@@ -79,4 +79,5 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
         nursery.cancel_scope.cancel()
     assert await books_close(tmp_path / "trt.sqlite3") == []
     decider = SessionDecider(load_valid_registry(), settings.stars_packages, max_jobs=settings.max_jobs_per_user)
-    assert await replays_identical(tmp_path / "trt.sqlite3", decider, welcome_credits=settings.welcome_credits) == []
+    assert await replays_identical(tmp_path / "trt.sqlite3", decider, welcome_credits=settings.welcome_credits,
+                                   deadlines=settings.job_deadlines) == []

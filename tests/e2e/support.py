@@ -180,7 +180,8 @@ async def bot_process(
     if audit:
         assert await books_close(db) == [], "the audit of this test's log found violations"
         decider = SessionDecider(REGISTRY, settings.stars_packages, max_jobs=settings.max_jobs_per_user)
-        assert await replays_identical(db, decider, welcome_credits=settings.welcome_credits) == [], (
+        assert await replays_identical(db, decider, welcome_credits=settings.welcome_credits,
+                                   deadlines=settings.job_deadlines) == [], (
             "a chain of this test's log does not replay identically")
 
 
@@ -276,7 +277,11 @@ async def wait_settled(bot: RunningBot, *, timeout: float = 10.0) -> None:
 
 async def wait_jobs_ended(bot: RunningBot, *, timeout: float = 30.0) -> list[RecordedEvent]:
     """Wait until the ledger answered every order and every hold it placed has a job that delivered or failed,
-    then until the bot is quiet (:func:`wait_settled`); the whole log."""
+    then until the bot is quiet (:func:`wait_settled`); the whole log.
+
+    It first lets the bot decide what it has recorded: a tap is answered before its session decides, and an
+    order not asked for yet would make the wait end at once."""
+    await wait_settled(bot, timeout=timeout)
     with trio.fail_after(timeout):
         while True:
             events = await bot.log.read_from(1, limit=1_000_000)

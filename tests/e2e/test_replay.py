@@ -1,11 +1,12 @@
-"""`replay` re-runs a chain's session decisions from the log alone: identical on real traffic, and a changed
-decider is caught with the event and the field that differ."""
+"""`replay` re-runs a chain's session, ledger and job decisions from the log alone: identical on real traffic, and
+a changed decider is caught with the event and the field that differ."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
@@ -14,12 +15,22 @@ from eventlog import SQLiteEventLog
 from tests.e2e.orders import walk
 from tests.e2e.support import REGISTRY, bot_process, wait_jobs_ended
 from trt_actors.events import CODEC, Event, UiRendered
+from trt_actors.events.jobs import CaptureAsked
+from trt_actors.jobs import JobCommand, JobDecider, JobState
 from trt_actors.replay import replay_chain
 from trt_actors.sandbox.scripted import ScriptedUser
 from trt_actors.session import SessionCommand, SessionDecider, SessionState
 from trt_actors.session.callback_data import Confirm
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+class Greedier(JobDecider):
+    """A job decider changed by someone: a success captures one credit more than the hold."""
+
+    def decide(self, state: JobState, command: JobCommand) -> Sequence[Event]:
+        return [msgspec.structs.replace(event, amount=event.amount + 1) if isinstance(event, CaptureAsked) else event
+                for event in super().decide(state, command)]
 
 
 class Louder(SessionDecider):
@@ -48,8 +59,13 @@ async def test_replay_finds_real_traffic_identical_and_names_the_field_a_changed
     async with SQLiteEventLog.open_readonly(db, codec=CODEC) as log:
         honest = await replay_chain(log, confirm, decider=SessionDecider(REGISTRY))
         changed = await replay_chain(log, confirm, decider=Louder(REGISTRY))
-    # The Confirm's chain: the tap, the ledger's hold and capture, what the news made the session say.
-    assert honest.identical and honest.decisions >= 6 and honest.skipped >= 1
+        greedy = await replay_chain(log, confirm, decider=SessionDecider(REGISTRY), jobs=Greedier())
+        capture = next(r.event for r in await log.read_cid(confirm) if isinstance(r.event, CaptureAsked))
+    # The Confirm's chain: the tap, the ledger's hold and capture, the job's every step, what the news made the
+    # session say; none of them left out.
+    assert honest.identical and honest.decisions >= 12 and honest.skipped == 0, honest.summary()
+    assert [(d.event, d.field, d.recorded, d.replayed) for d in greedy.divergences] == [
+        ("CaptureAsked", "amount", capture.amount, capture.amount + 1)]
     assert not changed.identical and 4 <= len(changed.divergences) <= honest.decisions  # each that drew a screen
     first = changed.divergences[0]
     assert (first.event, first.field) == ("UiRendered", "text")

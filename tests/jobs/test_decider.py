@@ -126,7 +126,7 @@ def test_the_happy_path_from_request_to_delivery() -> None:
     assert job.state.status == "submitting"
     assert job.run(RecordCreated(job_id=JOB, task_id=TASK, now=T0 + 3)) == [JobSubmitted(task_id=TASK, at=T0 + 3)]
     assert job.run(report("waiting", T0 + 4)) == [JobPolled(task_id=TASK, state="waiting", next_poll_at=T0 + 6,
-                                                              at=T0 + 4)]
+                                                              at=T0 + 4, jitter=0.0)]
     assert job.run(report("success", T0 + 9, urls=RESULT, source="callback")) == [
         JobSucceeded(task_id=TASK, result_urls=RESULT, at=T0 + 9, source="callback"),
         CaptureAsked(hold_id=JOB, user_id=USER, amount=48),
@@ -274,7 +274,7 @@ def test_a_retryable_create_task_error_waits_then_submits_again(code: int) -> No
     job.run(Submit(job_id=JOB, now=T0 + 1))
     assert job.run(kie_error("createTask", code, T0 + 2, jitter=0.5)) == [
         JobRetryScheduled(call="createTask", code=code, message=f"code {code}", attempt=1, retry_at=T0 + 4.5,
-                          at=T0 + 2)
+                          at=T0 + 2, jitter=0.5)
     ]
     assert job.state.status == "requested"
     with pytest.raises(CommandRejected) as refused:

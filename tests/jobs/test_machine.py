@@ -12,12 +12,15 @@ After every step: at most one task per job and never a createTask while one is
 in flight or known; never both a capture and a void asked, each at most once;
 a terminal job stays as it was; every failure carries exactly one void
 request, every success exactly one capture request, every delivery follows a
-capture; the state is the fold of the events and survives a snapshot.
+capture; the state is the fold of the events and survives a snapshot; and
+every decision of the runner can be rebuilt by ``replay`` from the events it
+made alone, and decides the same again.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
 
 import msgspec
 from hypothesis import event, settings
@@ -49,6 +52,8 @@ from trt_actors.jobs import (
     TaskReport,
     Tick,
 )
+from trt_actors.jobs.commands import RequestJob
+from trt_actors.replay import runner_command
 from trt_actors.runtime import CommandRejected, fold
 
 JOB = "c1"
@@ -57,6 +62,16 @@ DECIDER = JobDecider()
 CODES = st.sampled_from([0, 400, 402, 404, 422, 429, 455, 500, 501, 502, 505])
 jitters = st.floats(min_value=0.0, max_value=1.0)
 seconds = st.floats(min_value=0.0, max_value=120.0)
+
+
+KINDS: dict[type, Callable[..., str]] = {
+    RecordUploads: lambda _: "uploads", Submit: lambda _: "submit", RecordCreated: lambda _: "created",
+    RecordReport: lambda command: f"report-{command.report.source}",
+    RecordKieError: lambda command: (
+        "unsent" if command.call == "createTask" and not command.sent else f"error-{command.call}"),
+    Recover: lambda _: "recover", Tick: lambda _: "tick", RecordDelivery: lambda _: "delivered",
+}
+"""How the runner names each of its commands in their ids (``trt_actors.actors.jobs``)."""
 
 
 class RandomJob(RuleBasedStateMachine):
@@ -78,8 +93,21 @@ class RandomJob(RuleBasedStateMachine):
             return
         for outcome in [type(decided_event).__name__ for decided_event in decided] or ["nothing"]:
             event(f"{type(command).__name__}: {outcome}")
+        if decided and not isinstance(command, RequestJob | RecordHoldOutcome):  # the runner's own decisions
+            self.replays(command, decided)
         self.state = fold(DECIDER, self.state, decided)
         self.events.extend(decided)
+
+    def replays(self, command: JobCommand, decided: Sequence[Event]) -> None:
+        """``replay`` rebuilds the command from what it recorded, and the decider decides the same again."""
+        rebuilt = runner_command(f"v{len(self.events)}:{KINDS[type(command)](command)}", decided, command.now,
+                                 self.state)
+        if rebuilt is None:
+            assert isinstance(command, RecordReport | RecordUploads), command
+            assert isinstance(decided[0], JobFailed) and decided[0].reason == "deadline", decided
+            event("replay: the input of a deadline failure is not kept")
+            return
+        assert DECIDER.decide(self.state, rebuilt) == decided, (command, rebuilt)
 
     @initialize(photos=st.booleans(), deadline=st.sampled_from([60.0, 600.0]))
     def requested(self, photos: bool, deadline: float) -> None:
@@ -105,9 +133,10 @@ class RandomJob(RuleBasedStateMachine):
         self.tasks += 1
         self.execute(RecordCreated(job_id=JOB, task_id=f"task-{self.tasks}", now=self.now))
 
-    @rule(call=st.sampled_from(["createTask", "recordInfo", "upload"]), code=CODES, jitter=jitters)
-    def kie_error(self, call: str, code: int, jitter: float) -> None:
-        self.execute(RecordKieError(job_id=JOB, call=call, code=code, message="no", now=self.now, jitter=jitter))
+    @rule(call=st.sampled_from(["createTask", "recordInfo", "upload"]), code=CODES, jitter=jitters, sent=st.booleans())
+    def kie_error(self, call: str, code: int, jitter: float, sent: bool) -> None:
+        self.execute(RecordKieError(job_id=JOB, call=call, code=code, message="no", now=self.now, jitter=jitter,
+                                    sent=sent or code != 0))
 
     @rule(state=st.sampled_from(["waiting", "queuing", "generating", "success", "fail"]),
           source=st.sampled_from(["poll", "callback"]), forged=st.booleans(), empty=st.booleans(), jitter=jitters)

@@ -60,7 +60,8 @@ from trt_actors.runtime import CommandMeta, CommandRejected, Executed, Reactor, 
 from trt_actors.session.commands import JobReported
 from trt_actors.telegram import BadRequest, Forbidden, TelegramAPIError, TelegramClient
 
-__all__ = ["AdminAlerts", "HoldOutcomes", "JobReports", "JobRequests", "JobSettlements", "Resends", "job_report_for"]
+__all__ = ["AdminAlerts", "HoldOutcomes", "JobReports", "JobRequests", "JobSettlements", "Resends", "hold_outcome_for",
+           "job_report_for", "request_for"]
 
 log = logging.getLogger(__name__)
 
@@ -113,24 +114,8 @@ class JobRequests(_Reacting):
 
     async def command_for(self, recorded: RecordedEvent) -> RequestJob | None:
         """The job a placed hold asks for, read from the order that asked for the hold; None if there is none."""
-        placed = recorded.event
-        assert isinstance(placed, HoldPlaced) and recorded.user_id is not None
-        order = next((r for r in await self._log.read_cid(recorded.cid)
-                      if r.event_id == recorded.causation and isinstance(r.event, GenerationRequested)), None)
-        if order is None or order.chat_id is None:
-            return None  # a hold not asked for by a confirmation (an admin's, a test's): no job
-        requested = order.event
-        assert isinstance(requested, GenerationRequested)
-        try:
-            category = self._registry.model(requested.model_id).category
-        except KeyError:
-            category = "other"  # the model is gone: the job fails at its submission, and the hold is voided
-        return RequestJob(
-            job_id=placed.hold_id, user_id=recorded.user_id, chat_id=order.chat_id, model_id=requested.model_id,
-            category=category, params=requested.params, files=requested.files, credits=placed.amount,
-            hold_expires_at=placed.expires_at, deadline_at=recorded.ts + self._runner.limits.deadline(category),
-            now=recorded.ts, message_id=requested.message_id, language=requested.language,
-        )
+        return request_for(recorded, await self._log.read_cid(recorded.cid), self._registry,
+                           self._runner.limits.deadline)
 
     async def _handle(self, lane: Hashable, events: Sequence[RecordedEvent]) -> None:
         for recorded in events:
@@ -176,22 +161,56 @@ class HoldOutcomes(_Reacting):
 
     async def _handle(self, lane: Hashable, events: Sequence[RecordedEvent]) -> None:
         for recorded in events:
-            match recorded.event:
-                case HoldCaptured(hold_id=hold_id):
-                    outcome, reason = "captured", ""
-                case HoldVoided(hold_id=hold_id, reason=reason):
-                    outcome = "voided"
-                case CaptureRejected(hold_id=hold_id, reason=reason):
-                    outcome = "capture_rejected"
-                case VoidRejected(hold_id=hold_id, reason=reason):
-                    outcome = "void_rejected"
-                case _:
-                    continue
-            command = RecordHoldOutcome(job_id=hold_id, outcome=outcome, reason=reason, now=recorded.ts)
+            command = hold_outcome_for(recorded)
+            if command is None:
+                continue
             try:
                 await self._runner.record(command, _meta(recorded))
             except CommandRejected as refused:  # an answer the job never asked for: nothing to record
-                log.info("hold %s: %s", hold_id, refused)
+                log.info("hold %s: %s", command.job_id, refused)
+
+
+def request_for(placed: RecordedEvent, chain: Sequence[RecordedEvent], registry: Registry,
+                deadline: Callable[[str], float]) -> RequestJob | None:
+    """The job the placed hold ``placed`` asks for, from the order of ``chain`` that asked for the hold.
+
+    None when no confirmation asked for it (an admin's hold, a test's). Pure:
+    ``replay`` builds the same command from the same recorded events.
+    """
+    hold = placed.event
+    assert isinstance(hold, HoldPlaced) and placed.user_id is not None
+    order = next((r for r in chain if r.event_id == placed.causation and isinstance(r.event, GenerationRequested)),
+                 None)
+    if order is None or order.chat_id is None:
+        return None
+    requested = order.event
+    assert isinstance(requested, GenerationRequested)
+    try:
+        category = registry.model(requested.model_id).category
+    except KeyError:
+        category = "other"  # the model is gone: the job fails at its submission, and the hold is voided
+    return RequestJob(
+        job_id=hold.hold_id, user_id=placed.user_id, chat_id=order.chat_id, model_id=requested.model_id,
+        category=category, params=requested.params, files=requested.files, credits=hold.amount,
+        hold_expires_at=hold.expires_at, deadline_at=placed.ts + deadline(category),
+        now=placed.ts, message_id=requested.message_id, language=requested.language,
+    )
+
+
+def hold_outcome_for(recorded: RecordedEvent) -> RecordHoldOutcome | None:
+    """The job's command for the ledger's answer ``recorded`` about a hold; None for any other ledger event."""
+    match recorded.event:
+        case HoldCaptured(hold_id=hold_id):
+            outcome, reason = "captured", ""
+        case HoldVoided(hold_id=hold_id, reason=reason):
+            outcome = "voided"
+        case CaptureRejected(hold_id=hold_id, reason=reason):
+            outcome = "capture_rejected"
+        case VoidRejected(hold_id=hold_id, reason=reason):
+            outcome = "void_rejected"
+        case _:
+            return None
+    return RecordHoldOutcome(job_id=hold_id, outcome=outcome, reason=reason, now=recorded.ts)
 
 
 _REPORTED = (JobRequested, JobSubmitted, JobPolled, JobSucceeded, ResultDelivered, JobFailed)

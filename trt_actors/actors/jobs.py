@@ -556,7 +556,9 @@ class JobRunner:
             log.info("late callback for job %s: recordInfo failed (%s)", job_id, error)
             return
         now = self._clock()
-        meta = CommandMeta(command_id=f"late:{task_id}:{info.state.value}", cid=state.job_id, ts=now,
+        first = await self._log.read_stream(job_stream(job_id), 1, 1)  # the chain of the order it was for
+        cid = first[0].cid if first else job_id
+        meta = CommandMeta(command_id=f"late:{task_id}:{info.state.value}", cid=cid, ts=now,
                            chat_id=state.chat_id, user_id=state.user_id)
         try:
             await self.record(RecordReport(job_id=job_id, report=report_of(info, "callback"), now=now, jitter=0.5),

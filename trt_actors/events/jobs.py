@@ -146,7 +146,8 @@ class JobSubmitted(Event, frozen=True):
 class JobPolled(Event, frozen=True):
     """KIE says the task still runs (``state``: waiting, queuing or generating); ask again at ``next_poll_at``.
 
-    ``source`` is ``poll`` or ``callback`` (a callback confirmed by recordInfo).
+    ``source`` is ``poll`` or ``callback`` (a callback confirmed by recordInfo); ``jitter`` the draw in [0, 1]
+    that placed ``next_poll_at`` in its window (recorded so that ``replay`` decides the same; None in older logs).
     """
 
     task_id: str
@@ -154,6 +155,7 @@ class JobPolled(Event, frozen=True):
     next_poll_at: float
     at: float
     source: str = "poll"
+    jitter: float | None = None
 
 
 class JobRetryScheduled(Event, frozen=True):
@@ -161,7 +163,9 @@ class JobRetryScheduled(Event, frozen=True):
 
     ``attempt`` counts the failures of this call in a row; ``code`` 0 is a
     network failure. A createTask retried here was not created (429 is not
-    queued), so the job goes back to waiting for its submission.
+    queued), so the job goes back to waiting for its submission. ``jitter`` is
+    the draw that placed ``retry_at`` (None in older logs); ``sent`` false: the
+    request never left (a createTask that cannot have reached KIE).
     """
 
     call: str
@@ -170,6 +174,8 @@ class JobRetryScheduled(Event, frozen=True):
     attempt: int
     retry_at: float
     at: float
+    jitter: float | None = None
+    sent: bool = True
 
 
 class JobSucceeded(Event, frozen=True):

@@ -288,7 +288,7 @@ def _report(state: JobState, command: RecordReport) -> list[Event]:
         return _fail(state, "deadline", now)
     next_poll_at = now + poll_delay(now - state.submitted_at, command.jitter)
     return [JobPolled(task_id=report.task_id, state=report.state, next_poll_at=next_poll_at, at=now,
-                      source=report.source)]
+                      source=report.source, jitter=command.jitter)]
 
 
 def _kie_error(state: JobState, command: RecordKieError) -> list[Event]:
@@ -316,7 +316,7 @@ def _kie_error(state: JobState, command: RecordKieError) -> list[Event]:
     attempt = state.attempts + 1
     return [JobRetryScheduled(
         call=call, code=code, message=command.message, attempt=attempt,
-        retry_at=now + retry_delay(attempt, command.jitter), at=now,
+        retry_at=now + retry_delay(attempt, command.jitter), at=now, jitter=command.jitter, sent=command.sent,
     )]
 
 
