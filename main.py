@@ -36,6 +36,7 @@ def _trace(args: argparse.Namespace) -> int:
     from eventlog import EventLogError, RecordedEvent, SQLiteEventLog
     from eventlog.trace import chain_json, render_chains, render_trace
     from trt_actors.events import CODEC
+    from trt_actors.trace_view import actor_of, details
 
     path = _log_path(args)
     if path is None:
@@ -72,7 +73,8 @@ def _trace(args: argparse.Namespace) -> int:
                 cid = updates[-1].cid if updates else None
             chain = await log.read_cid(cid) if cid is not None else []
             committed = await log.commit_times(cid) if cid is not None else {}
-        print(chain_json(chain) if args.format == "json" else render_trace(chain, committed))
+        shown = chain_json if args.format == "json" else render_trace
+        print(shown(chain, committed, actor=actor_of, details=details))
         return 0 if chain else 1
 
     try:

@@ -13,7 +13,7 @@ Example::
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import msgspec
 
@@ -43,12 +43,20 @@ def summary(recorded: RecordedEvent, width: int = 100) -> str:
     return line if len(line) <= width else line[: width - 3] + "..."
 
 
-def render_trace(chain: Sequence[RecordedEvent], committed: Mapping[int, float] | None = None) -> str:
-    """The chain as an indented tree: ``seq  time  stream  Type(fields)``.
+def render_trace(
+    chain: Sequence[RecordedEvent],
+    committed: Mapping[int, float] | None = None,
+    *,
+    actor: Callable[[str], str] | None = None,
+    details: Callable[[RecordedEvent], Sequence[str]] | None = None,
+) -> str:
+    """The chain as an indented tree: ``seq  time  (after its cause)  actor  stream  Type(fields)``.
 
     ``committed`` (``SQLiteEventLog.commit_times``) gives each event's commit time: the offsets are then
-    from the first commit of the chain, so they show where its time went; without it (an old log) they are
-    the events' own times, which a chain's steps share up to the outbox.
+    from the first commit of the chain, so they show where its time went, and each event also shows how
+    long after its cause it was committed; without it (an old log) they are the events' own times, which a
+    chain's steps share up to the outbox. ``actor`` names the actor that decided a stream's events;
+    ``details`` gives lines to print under an event (what the user saw, what priced it, ...).
     """
     if not chain:
         return "no events with this cid"
@@ -61,19 +69,23 @@ def render_trace(chain: Sequence[RecordedEvent], committed: Mapping[int, float] 
     start = chain[0].ts
     first = times.get(chain[0].seq)
     lines = [f"cid {chain[0].cid}: {len(chain)} events, {_clock(start)} UTC"
-             + ("; times from each event's commit" if first is not None else "")]
+             + ("; times from each event's commit, (+…) after its cause" if first is not None else "")]
 
     def at(recorded: RecordedEvent) -> float:
         commit = times.get(recorded.seq)
         return recorded.ts - start if commit is None or first is None else commit - first
 
-    def walk(parent: str | None, depth: int) -> None:
-        for recorded in children.get(parent, []):
+    def walk(parent: RecordedEvent | None, depth: int) -> None:
+        for recorded in children.get(parent.event_id if parent else None, []):
             offset = at(recorded) * 1000
-            lines.append(
-                f"{recorded.seq:>8}  +{offset:>8.1f} ms  {recorded.stream:<18} {'  ' * depth}{summary(recorded)}"
-            )
-            walk(recorded.event_id, depth + 1)
+            after = f"(+{(at(recorded) - at(parent)) * 1000:.1f})" if parent is not None and first is not None else ""
+            who = f"{actor(recorded.stream):<10} " if actor is not None else ""
+            indent = "  " * depth
+            lines.append(f"{recorded.seq:>8}  +{offset:>8.1f} ms {after:>10}  {who}{recorded.stream:<18} "
+                         f"{indent}{summary(recorded)}")
+            pad = " " * (54 + len(who) + len(indent))  # under the event's type
+            lines.extend(f"{pad}│ {line}" for line in (details(recorded) if details is not None else ()))
+            walk(recorded, depth + 1)
 
     walk(None, 0)
     return "\n".join(lines)
@@ -88,14 +100,31 @@ def render_chains(chains: Sequence[Sequence[RecordedEvent]]) -> str:
     return "\n".join(lines) if lines else "no chains"
 
 
-def chain_json(chain: Sequence[RecordedEvent]) -> str:
-    """The chain as JSON: a list of events, each its envelope and its fields."""
-    return msgspec.json.encode([
-        {"seq": r.seq, "event_id": r.event_id, "stream": r.stream, "version": r.version, "type": r.type, "ts": r.ts,
-         "cid": r.cid, "causation": r.causation, "chat_id": r.chat_id, "user_id": r.user_id,
-         "event": msgspec.to_builtins(r.event)}
-        for r in chain
-    ]).decode()
+def chain_json(
+    chain: Sequence[RecordedEvent],
+    committed: Mapping[int, float] | None = None,
+    *,
+    actor: Callable[[str], str] | None = None,
+    details: Callable[[RecordedEvent], Sequence[str]] | None = None,
+) -> str:
+    """The chain as JSON: a list of events, each its envelope and its fields (and, when given, its commit
+    time, its actor and its detail lines, as :func:`render_trace` shows them)."""
+    times = committed or {}
+
+    def one(r: RecordedEvent) -> dict[str, object]:
+        item: dict[str, object] = {
+            "seq": r.seq, "event_id": r.event_id, "stream": r.stream, "version": r.version, "type": r.type,
+            "ts": r.ts, "cid": r.cid, "causation": r.causation, "chat_id": r.chat_id, "user_id": r.user_id,
+            "event": msgspec.to_builtins(r.event)}
+        if r.seq in times:
+            item["committed_at"] = times[r.seq]
+        if actor is not None:
+            item["actor"] = actor(r.stream)
+        if details is not None:
+            item["details"] = list(details(r))
+        return item
+
+    return msgspec.json.encode([one(r) for r in chain]).decode()
 
 
 def _clock(ts: float) -> str:

@@ -26,7 +26,7 @@ from eventlog import RecordedEvent, SQLiteEventLog
 from trt_actors.events import Button, DispatchOk, UiRendered, UpdateReceived
 from trt_actors.events.jobs import ResultDelivered
 
-__all__ = ["Line", "conversation", "render"]
+__all__ = ["Line", "conversation", "plain_text", "render"]
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -90,7 +90,7 @@ async def conversation(log: SQLiteEventLog, chat_id: int, *, at: float | None = 
                 rendered[event.dispatch_id] = event
             case DispatchOk(dispatch_id=dispatch_id, method=method, message_id=message_id):
                 screen = rendered.get(dispatch_id)
-                text = _plain(screen.text) if screen is not None else f"[{method.removeprefix('send').lower()}]"
+                text = plain_text(screen.text) if screen is not None else f"[{method.removeprefix('send').lower()}]"
                 buttons = screen.buttons if screen is not None else ()
                 shown = by_message.get(message_id) if message_id is not None else None
                 if method.startswith("edit") and shown is not None:
@@ -131,7 +131,8 @@ def _users(recorded: RecordedEvent, update: UpdateReceived, by_message: dict[int
     return Line(recorded.ts, "user", sent.text or sent.caption or f"[{update.kind}]")
 
 
-def _plain(text: str) -> str:
+def plain_text(text: str) -> str:
+    """A message's HTML as the user reads it: tags dropped, entities decoded."""
     return html.unescape(_TAG.sub("", text))
 
 

@@ -134,6 +134,13 @@ def test_demo_runs_the_whole_bot_and_exits_zero(tmp_path: Path) -> None:
     assert last.returncode == 0 and {"GenerationRequested", "JobSubmitted", "ResultDelivered", "HoldCaptured"} <= {
         event["type"] for event in chain}
     assert all(event["cid"] == chain[0]["cid"] for event in chain)
+    assert {"intake", "session", "ledger", "jobs", "outbox"} <= {event["actor"] for event in chain}
+    assert any(line.startswith("KIE task ") for event in chain for line in event["details"])
+    # The tree says who decided each step, what the user saw, what priced the hold, what KIE and the ledger said.
+    tree = trace(chain[0]["cid"]).stdout
+    for expected in ("session    chat:1004", "jobs       job:", "│ saw: ", "│ price: ", " credits by rule ",
+                     "registry ", "│ KIE task ", ": success, 1 file(s)", "│ balance: ", "ms     (+"):
+        assert expected in tree, expected
     newest = trace("--last")
     assert newest.returncode == 0 and newest.stdout.startswith("cid ")
     assert trace().returncode == 2
