@@ -155,6 +155,9 @@ async def test_each_kind_of_result_arrives_by_its_own_method_and_photos_go_throu
     assert kinds == {ANN: ["photo"], BOB: ["photo"], CAT: ["video"], DAN: ["voice"]}
     (photo,) = [m for m in users[ANN].user.messages() if m.kind == "photo"]
     assert "Z-Image" in (photo.caption or "") and photo.buttons[0][0].url  # the original file, uncompressed
+    assert photo.button("Why this price").callback_data
+    (speech,) = [m for m in users[DAN].user.messages() if m.kind == "voice"]
+    assert speech.button_texts == ["💡 Why this price"]
     # Bob's two photos went to KIE's upload host, and only their KIE URLs to the task.
     (uploaded,) = [r.event for r in events if isinstance(r.event, JobFilesUploaded) and r.user_id == BOB]
     (files,) = uploaded.files
@@ -337,6 +340,26 @@ async def test_history_sends_a_result_again_and_repeats_an_order(tmp_path: Path)
         assert await ann.screen() == "confirm"
         await wait_settled(process.bot)
         assert len(process.kie.tasks) == 1  # sent again from the recorded URL, not made again
+
+
+async def test_why_this_price_under_a_result_answers_in_a_new_message_and_leaves_the_photo_as_it_was(
+    tmp_path: Path,
+) -> None:
+    async with bot_process(tmp_path / "trt.sqlite3", welcome_credits=10_000) as process:
+        ann = await order(process, ANN, "z-image", language="ru")
+        await jobs_ended(process, 1)
+        (photo,) = [m for m in ann.user.messages() if m.kind == "photo"]
+        assert photo.button_texts == ["⬇️ Оригинал", "💡 Почему такая цена"]
+        answer = await ann.tap_on(photo.message_id, photo.callback_data("Почему"), "Почему такая цена")
+        await wait_settled(process.bot)
+        charged = facts(await process.bot.log.read_from(1, limit=10_000, types=["HoldCaptured"]), HoldCaptured)
+
+    assert answer.message_id > photo.message_id and answer.kind == "text"  # a new message, not an edit
+    assert f"{charged[0].captured} " in (answer.body or "") and "списано" in (answer.body or "")
+    (still,) = [m for m in ann.user.messages() if m.kind == "photo"]
+    assert (still.caption, still.buttons, still.edits) == (photo.caption, photo.buttons, photo.edits)
+    refused = [r for r in process.emulator.requests if r.status != 200]
+    assert refused == []  # no edit of a photo's text was tried
 
 
 async def test_a_job_running_across_a_restart_is_polled_to_its_end_and_delivered_once(tmp_path: Path) -> None:

@@ -96,6 +96,8 @@ from trt_actors.kie import (
 )
 from trt_actors.runtime import CommandMeta, CommandRejected, EventSourced, Executed, SystemJournal
 from trt_actors.secret import Secret
+from trt_actors.session.callback_data import WhyPrice, encode
+from trt_actors.session.texts import DEFAULT_LANGUAGE, Texts
 from trt_actors.telegram import BadRequest, Forbidden, TelegramAPIError, TelegramClient, TelegramError
 
 __all__ = ["CALLBACK_PATH", "JobLimits", "JobRunner", "JobRunnerStatistics", "callback_token"]
@@ -497,9 +499,11 @@ class JobRunner:
         """What to send for a succeeded job: its files, captioned with the model's name in the user's language."""
         model = self._registry.model(state.model_id)
         russian = state.language == "ru"
+        why = (Texts.of(state.language or DEFAULT_LANGUAGE).plain("btn.why_short"),
+               encode(0, WhyPrice(job_id=state.job_id)))  # the session answers it whatever screen it is on
         return Result(chat_id=state.chat_id, media=model.media, category=state.category,
                       result_urls=state.result_urls, caption=_caption(model.name.ru if russian else model.name.en, state),
-                      original_label="⬇️ Оригинал" if russian else "⬇️ Original")
+                      original_label="⬇️ Оригинал" if russian else "⬇️ Original", why=why)
 
     async def _chat_action(self, state: JobState) -> None:
         model = self._registry.model(state.model_id)

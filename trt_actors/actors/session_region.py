@@ -99,6 +99,7 @@ def command_for(update: Update, meta: UpdateMeta) -> SessionCommand | None:
             callback_query_id=query.id,
             data=query.data or "",
             message_id=tapped.message_id if tapped.is_accessible else None,
+            editable=not tapped.is_accessible or tapped.text is not None,
         )
     message = update.message
     if message is None or message.chat.type != "private" or message.from_ is None:

@@ -1,10 +1,12 @@
 """Delivering a finished generation to the user's chat, as the kind of message its media calls for.
 
 An image goes out as a photo (with a URL button to the original file, since
-Telegram recompresses photos), a video as a video, speech
+Telegram recompresses photos, and "💡 Why this price" when the result carries
+its button), a video as a video, speech
 (``text_to_speech``) as a voice message, other audio as audio, anything else
 as a document. Two to ten results make one album, caption on its first item;
-more make several albums of nearly equal size.
+more make several albums of nearly equal size (an album carries no buttons:
+its order's message keeps "Why this price").
 
 Telegram is first asked to fetch each result by its URL. When it refuses (it
 fetches at most 5 MB for a photo and 20 MB otherwise, and takes documents by
@@ -35,7 +37,7 @@ import math
 import mimetypes
 import posixpath
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, assert_never
 from urllib.parse import unquote, urlsplit
 
@@ -106,7 +108,9 @@ class Result:
 
     ``media`` is the registry model's ``media`` (``image``, ``video``, ``audio``),
     ``category`` its registry category; ``original_label`` labels the URL button
-    under a photo that leads to the uncompressed file.
+    under a photo that leads to the uncompressed file; ``why`` is the label
+    and the callback data of the "Why this price" button under a single result
+    (none: no such button).
     """
 
     chat_id: int
@@ -115,6 +119,7 @@ class Result:
     result_urls: tuple[str, ...]
     caption: str
     original_label: str
+    why: tuple[str, str] | None = None
 
 
 def kind_for(media: str, category: str) -> Kind:
@@ -150,7 +155,7 @@ async def deliver(tg: TelegramClient, http: httpx.AsyncClient, result: Result) -
     if kind == "voice" or len(urls) <= 1:  # voice messages never group into albums
         for url in urls:
             sent.append(await _send_single(tg, http, result, kind, url, caption))
-            caption = ""
+            caption, result = "", replace(result, why=None)  # the caption and "Why this price" go on the first
         return tuple(sent)
     for album in _albums(urls):
         sent.extend(await _send_album(tg, http, result, kind, album, caption))
@@ -176,14 +181,19 @@ def _refused_url(error: BadRequest) -> bool:
     return any(refusal in description for refusal in _URL_REFUSALS)
 
 
-def _original_button(label: str, url: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(((InlineKeyboardButton(label, url=url),),))
+def _buttons(result: Result, url: str, *, original: bool) -> InlineKeyboardMarkup | None:
+    """The buttons under one result: the link to the original file (``original``), and "Why this price"."""
+    row = [InlineKeyboardButton(result.original_label, url=url)] if original else []
+    if result.why is not None:
+        label, data = result.why
+        row.append(InlineKeyboardButton(label, callback_data=data))
+    return InlineKeyboardMarkup((tuple(row),)) if row else None
 
 
 async def _send_single(
     tg: TelegramClient, http: httpx.AsyncClient, result: Result, kind: Kind, url: str, caption: str
 ) -> int:
-    markup = _original_button(result.original_label, url) if kind == "photo" else None
+    markup = _buttons(result, url, original=kind == "photo")
     try:
         message = await _send(tg, result.chat_id, kind, url, caption, markup)
     except BadRequest as error:
@@ -200,11 +210,11 @@ async def _upload_single(
     """Send a downloaded file: as ``kind`` if it fits, a big photo as a document, a missing one as its link."""
     if file is None:
         return await _send_link(tg, result, url, caption)
-    markup = None
     if kind == "photo" and len(file.data) > PHOTO_UPLOAD_LIMIT:
+        markup = _buttons(result, url, original=False)
         kind = "document"
-    elif kind == "photo":
-        markup = _original_button(result.original_label, url)
+    else:
+        markup = _buttons(result, url, original=kind == "photo")
     message = await _send(tg, result.chat_id, kind, file, caption, markup)
     return message.message_id
 
@@ -232,7 +242,7 @@ async def _send_album(
     else:
         apart = fitting + apart
     for url, file in apart:
-        sent.append(await _upload_single(tg, result, kind, url, file, caption))
+        sent.append(await _upload_single(tg, replace(result, why=None), kind, url, file, caption))
         caption = ""
     return sent
 
@@ -282,9 +292,7 @@ async def _send(
 async def _send_link(tg: TelegramClient, result: Result, url: str, caption: str) -> int:
     """The last resort: the caption and the file's link as text, with the link as a button too."""
     text = f"{caption}\n\n{url}" if caption else url
-    message = await tg.send_message(
-        result.chat_id, text, reply_markup=_original_button(result.original_label, url)
-    )
+    message = await tg.send_message(result.chat_id, text, reply_markup=_buttons(result, url, original=True))
     return message.message_id
 
 

@@ -65,12 +65,15 @@ class ButtonPressed(_Command, frozen=True, kw_only=True, tag=True):
     """A tap on an inline button (the receiver has already answered the callback query).
 
     ``message_id`` is the message that carried the button, or None when
-    Telegram no longer says (an inaccessible message).
+    Telegram no longer says (an inaccessible message); ``editable`` is false
+    when that message has no text to edit into a screen (a result's photo,
+    video or voice message): the answer then comes as a new message.
     """
 
     callback_query_id: str
     data: str
     message_id: int | None
+    editable: bool = True
 
 
 class Unsupported(_Command, frozen=True, kw_only=True, tag=True):

@@ -123,9 +123,14 @@ def press(turn: Turn, command: ButtonPressed) -> list[Event]:
             turn.say(refusal.notice, **refusal.args_of_notice)
         else:
             turn.say(_NOTICE_OF_REASON.get(reason, "notice.rejected"))
-        return turn.show(edit=command.message_id)
+        return turn.show(edit=_editable(command))
     turn.events.insert(recorded, CallbackAccepted(action=action_name(tap.action)))
-    return turn.show(edit=command.message_id, draw=draw)
+    return turn.show(edit=_editable(command), draw=draw)
+
+
+def _editable(command: ButtonPressed) -> int | None:
+    """The tapped message, to draw the answer into; None (a new message) when it has no text to edit."""
+    return command.message_id if command.editable else None
 
 
 def _act(turn: Turn, action: Action, message_id: int | None) -> None:
