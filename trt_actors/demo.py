@@ -6,9 +6,10 @@ in a temporary folder, or at ``TRT_DB`` when set), lets three scripted users
 walk the menus and wizards: Анна tops up with Telegram Stars and orders a
 picture, which is generated, delivered and paid for; Bob taps an old button
 and types far too much; Carla tops up and animates a photo, the video fails
-at the provider, and her credits come back with a "Try again". It prints what
-each of them saw, the telemetry chain of one button press, the audit of the
-books, and a summary of the log. It exits 0 when every step got its answer
+at the provider, and her credits come back with a "Try again"; Dana's picture
+is made across a deploy. It prints what each of them saw, the telemetry chain
+of one button press, each order's whole chain from the tap to the capture or
+the refund, the audit of the books, and a summary of the log. It exits 0 when every step got its answer
 and the books close.
 """
 
@@ -26,9 +27,11 @@ from typing import TextIO
 import trio
 
 from eventlog.trace import render_trace
+from trt_actors.trace_view import actor_of, details
 from trt_actors.app import RunningBot, run_bot
 from trt_actors.config import Secret, Settings
-from trt_actors.events import CallbackAccepted, CallbackRejected, DispatchFailed, DispatchOk
+from trt_actors.events import CallbackRejected, DispatchFailed, DispatchOk, Event
+from trt_actors.events.session import GenerationRequested
 from trt_actors.events.jobs import JobSubmitted
 from trt_actors.events.ledger import HoldVoided
 from trt_actors.ledger.audit import audit
@@ -144,6 +147,12 @@ async def _top_up(user: ScriptedUser) -> None:
     await user.wait_for_screen("ledger.topup")
 
 
+async def _trace(bot: RunningBot, cid: str) -> str:
+    """``python main.py trace CID``, from the running bot's log."""
+    chain, committed = await bot.log.read_cid(cid), await bot.log.commit_times(cid)
+    return render_trace(chain, committed, actor=actor_of, details=details)
+
+
 async def _handover(dana: ScriptedUser, bot: RunningBot, first: _Instance, second: _Instance,
                     kie: KieEmulator) -> float:
     """Dana orders a picture; the first instance stops while it is made; the second takes over. How long it took."""
@@ -169,7 +178,7 @@ async def _handover(dana: ScriptedUser, bot: RunningBot, first: _Instance, secon
     return took
 
 
-async def _cid_of_last(bot: RunningBot, chat_id: int, kind: type[CallbackAccepted | CallbackRejected]) -> str:
+async def _cid_of_last(bot: RunningBot, chat_id: int, kind: type[Event]) -> str:
     for recorded in reversed(await bot.log.read_stream(f"chat:{chat_id}")):
         if isinstance(recorded.event, kind):
             return recorded.cid
@@ -239,11 +248,13 @@ async def run_demo(out: TextIO = sys.stdout, db_path: Path | None = None) -> int
                         await trio.sleep(0.01)
                 say()
                 say("── the telemetry chain of Bob's tap on an old button " + "─" * 26)
-                say(render_trace(await bot.log.read_cid(cid), await bot.log.commit_times(cid)))
-                accepted = await _cid_of_last(bot, anna.chat_id, CallbackAccepted)
-                say()
-                say("── the chain of Анна's last tap " + "─" * 47)
-                say(render_trace(await bot.log.read_cid(accepted), await bot.log.commit_times(accepted)))
+                say(await _trace(bot, cid))
+                for user, story in ((anna, "a picture made and paid for"), (carla, "a video that failed, refunded"),
+                                    (dana, "a picture made across the deploy")):
+                    confirmed = await _cid_of_last(bot, user.chat_id, GenerationRequested)
+                    say()
+                    say(f"── the chain of {user.name}'s Confirm: {story} ".ljust(80, "─"))
+                    say(await _trace(bot, confirmed))
 
                 everything = await bot.log.read_from(1, limit=100_000)
                 books = audit(everything, now=time.time())
