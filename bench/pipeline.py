@@ -287,6 +287,10 @@ def our_bot(api_base: str) -> Bot:
             HTTP_PORT="0",
             SEND_RATE_GLOBAL="100000",
             SEND_RATE_PER_CHAT="100000",
+            # No job is ordered here (every update is a text answered by the menu), so KIE is never called;
+            # `run` still wants a key, and an unreachable base makes any call fail loudly, not silently.
+            KIE_API_KEY="bench-kie-key",
+            KIE_API_BASE="http://127.0.0.1:9",
         )
         env.pop("WEBHOOK_URL", None)
         return env
