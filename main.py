@@ -106,7 +106,7 @@ def _replay(args: argparse.Namespace) -> int:
     from registry import load_valid_registry
     from trt_actors.config import ConfigError, Settings
     from trt_actors.events import CODEC
-    from trt_actors.replay import replay_chain
+    from trt_actors.replay import chains, replay_chain
     from trt_actors.session import SessionDecider
 
     if (args.cid is None) == (not args.all):
@@ -125,11 +125,7 @@ def _replay(args: argparse.Namespace) -> int:
 
     async def run() -> int:
         async with SQLiteEventLog.open_readonly(path, codec=CODEC) as log:
-            if args.cid is not None:
-                cids = [args.cid]
-            else:
-                updates = await log.read_from(1, limit=10_000_000, types=["UpdateReceived"])
-                cids = list(dict.fromkeys(r.cid for r in updates if args.since is None or r.ts >= args.since))
+            cids = [args.cid] if args.cid is not None else await chains(log, since=args.since)
             differ = decisions = 0
             for cid in cids:
                 result = await replay_chain(log, cid, decider=decider, welcome_credits=settings.welcome_credits,

@@ -11,15 +11,16 @@ input of a decision is a recorded field (see ``tests/test_pure_deciders.py``),
 so a difference is a change of behaviour, and :class:`Divergence` names the
 event and the field.
 
-The ledger's decisions are replayed too, for the commands the reactors
-build from recorded events (a hold for an order, a top-up, a welcome credit, a
-job's capture or void), and so are the job runner's: a job opened for a placed
-hold, the ledger's answer about it, and each of the runner's own steps, whose
-inputs (KIE's and Telegram's answers, the clock, the jitter that placed a
-poll) are fields of the events that step recorded. A hold's expiry (its clock
-reading is not in the log yet), an admin's refund, and a report that ended a
-job at its deadline (KIE's running state is not kept) are counted in
-``skipped``.
+The ledger's decisions are replayed too: those the reactors ask for (a hold
+for an order, a top-up, a welcome credit, a job's capture or void, a refund's
+outcome as Telegram answered it) and those it makes on its own (a hold's
+expiry, whose clock reading is the decision's time; an admin's refund). So are
+the job runner's: a job opened for a placed hold, the ledger's answer about
+it, and each of the runner's own steps, whose inputs (KIE's and Telegram's
+answers, the clock, the jitter that placed a poll) are fields of the events
+that step recorded. Only a report or an upload that ended a job at its
+deadline is counted in ``skipped``: which running state KIE reported, or which
+URLs the upload host gave, is not kept, and no other input gives that outcome.
 
 Example::
 
@@ -53,7 +54,7 @@ from trt_actors.events.jobs import (
     ResultDelivered,
     VoidAsked,
 )
-from trt_actors.events.ledger import HoldPlaced
+from trt_actors.events.ledger import HoldPlaced, RefundCompleted, RefundFailed, RefundRejected, RefundReserved
 from trt_actors.events.session import GenerationRequested, SessionStarted, TopUpPaid
 from trt_actors.jobs import JobDecider, JobState
 from trt_actors.jobs.commands import (
@@ -68,12 +69,23 @@ from trt_actors.jobs.commands import (
     TaskReport,
     Tick,
 )
-from trt_actors.ledger import Capture, Credit, LedgerCommand, LedgerDecider, Reserve, Void
+from trt_actors.ledger import (
+    Capture,
+    CompleteRefund,
+    Credit,
+    Expire,
+    FailRefund,
+    LedgerCommand,
+    LedgerDecider,
+    Refund,
+    Reserve,
+    Void,
+)
 from trt_actors.runtime.decider import fold
 from trt_actors.session import SessionCommand, SessionDecider
 from trt_actors.telegram import Update
 
-__all__ = ["Divergence", "ReplayResult", "replay_chain", "runner_command"]
+__all__ = ["Divergence", "ReplayResult", "chains", "ledger_own_command", "replay_chain", "runner_command"]
 
 _UPDATE = msgspec.json.Decoder(Update)
 
@@ -141,7 +153,13 @@ async def replay_chain(log: SQLiteEventLog, cid: str, *, decider: SessionDecider
             if cause is not None and (asked := await _command(log, cause)) is not None:
                 produced = decider.decide(fold(decider, decider.initial_state(), earlier), asked)
         elif stream.startswith("ledger:"):
-            if cause is not None and (ordered := _ledger_command(cause, welcome_credits)) is not None:
+            user = int(stream.removeprefix("ledger:"))
+            if cause is None:
+                ordered = ledger_own_command(key.removeprefix(stream + "/"), [r.event for r in decided],
+                                             decided[0].ts, user)
+            else:
+                ordered = _ledger_command(cause, welcome_credits, decided[0].event)
+            if ordered is not None:
                 produced = ledger.decide(fold(ledger, ledger.initial_state(), earlier), ordered)
         else:
             state: JobState = fold(jobs, jobs.initial_state(), earlier)
@@ -163,6 +181,19 @@ async def replay_chain(log: SQLiteEventLog, cid: str, *, decider: SessionDecider
         if divergence is not None:
             result.divergences.append(divergence)
     return result
+
+
+CHAIN_STARTS: tuple[str, ...] = ("UpdateReceived", "HoldVoided", "RefundReserved", "RefundRejected")
+"""The events that can start a chain: an update, and what the ledger does on its own (an expiry, an admin's
+refund). ``replay --all`` replays the chains of every one of them."""
+
+
+async def chains(log: SQLiteEventLog, *, since: float | None = None) -> list[str]:
+    """Every chain of ``log`` that ``replay --all`` replays (started at or after ``since``), in log order."""
+    first: dict[str, float] = {}
+    for recorded in await log.read_from(1, limit=10_000_000, types=list(CHAIN_STARTS)):
+        first.setdefault(recorded.cid, recorded.ts)
+    return [cid for cid, ts in first.items() if since is None or ts >= since]
 
 
 def _deadline_of(deadlines: Mapping[str, float]) -> Callable[[str], float]:
@@ -234,9 +265,33 @@ def _error_command(call: str, first: Event, job: str, now: float, *, sent: bool)
     return None
 
 
-def _ledger_command(cause: RecordedEvent, welcome_credits: int) -> LedgerCommand | None:
-    """The ledger command a recorded event asked for, as the money reactions build it."""
+def ledger_own_command(kind: str, decided: Sequence[Event], now: float, user: int) -> LedgerCommand | None:
+    """The ledger command of a decision nothing recorded caused, from the events it made.
+
+    ``kind`` is the end of its command id: ``expire:<user>:<time>`` (the hold
+    expiry's sweep, whose clock reading is the decision's ``now``) or
+    ``refund:<refund id>`` (an admin's refund: the top-up and the amount are on
+    its ``RefundReserved`` or ``RefundRejected``).
+    """
+    first = decided[0]
+    if kind.startswith("expire:"):
+        return Expire(user_id=user, now=now)
+    match first:
+        case RefundReserved(refund_id=refund_id, credit_id=credit_id, amount=amount) | RefundRejected(
+                refund_id=refund_id, credit_id=credit_id, amount=amount) if kind == f"refund:{refund_id}":
+            return Refund(user_id=user, refund_id=refund_id, credit_id=credit_id, amount=amount)
+    return None
+
+
+def _ledger_command(cause: RecordedEvent, welcome_credits: int, first: Event) -> LedgerCommand | None:
+    """The ledger command a recorded event asked for, as the money reactions build it; ``first`` is the first
+    event the decision made (a refund's outcome is Telegram's answer, recorded there)."""
     user = cause.user_id
+    match cause.event, first:
+        case RefundReserved(refund_id=refund_id), RefundCompleted():
+            return CompleteRefund(user_id=user or 0, refund_id=refund_id)
+        case RefundReserved(refund_id=refund_id), RefundFailed(error=error):
+            return FailRefund(user_id=user or 0, refund_id=refund_id, error=error)
     match cause.event:
         case GenerationRequested(confirmation_id=hold_id, credits=amount, quote=quote, expires_at=expires_at):
             return Reserve(user_id=user or 0, hold_id=hold_id, amount=amount, quote=quote, expires_at=expires_at)

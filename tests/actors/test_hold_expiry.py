@@ -13,7 +13,10 @@ from trt_actors.actors.ledger import Ledger
 from trt_actors.actors.ledger_reactions import HOLD_ITEM_PREFIX, HoldExpiry
 from trt_actors.events import CODEC
 from trt_actors.events.ledger import HoldVoided
-from trt_actors.ledger import Balance, Capture, Credit, Reserve, Void
+from registry import load_valid_registry
+from trt_actors.ledger import Balance, Capture, Credit, Expire, Reserve, Void
+from trt_actors.replay import chains, ledger_own_command, replay_chain
+from trt_actors.session import SessionDecider
 from trt_actors.runtime import CommandMeta
 
 ANN, BOB = 7, 8
@@ -62,3 +65,22 @@ async def test_the_sweep_voids_only_expired_holds_records_the_clock_and_closes_t
     assert voided.event == HoldVoided(hold_id="soon", amount=30, reason="expired", available=100, held=0)
     assert voided.ts == T0 + 61  # the clock reading the decision was made at is recorded
     assert [item.item for item in await log.open_items(HOLD_ITEM_PREFIX)] == ["hold:later"]
+
+
+async def test_replay_rebuilds_the_sweeps_decision_from_the_clock_reading_it_recorded(
+    log: SQLiteEventLog,
+) -> None:
+    now = [T0]
+    async with Ledger.open(log) as ledger:
+        await ledger.run(Credit(user_id=ANN, credit_id="w", amount=100, reason="welcome"), meta("w", ANN))
+        await ledger.run(Reserve(user_id=ANN, hold_id="soon", amount=30, quote=quote(30), expires_at=T0 + 60),
+                         meta("soon", ANN))
+        now[0] = T0 + 61
+        assert await HoldExpiry(log, ledger, clock=lambda: now[0]).sweep() == 1
+    (cid,) = [c for c in await chains(log) if c.startswith("expiry:")]  # --all finds the sweep's chain
+    replayed = await replay_chain(log, cid, decider=SessionDecider(load_valid_registry()))
+    assert replayed.identical and (replayed.decisions, replayed.skipped) == (1, 0)
+    # The command is the sweep's own: its clock reading is the time its events were decided at.
+    (voided,) = [r for r in await log.read_cid(cid) if isinstance(r.event, HoldVoided)]
+    kind = voided.event_id.removeprefix("ledger:7/").rpartition("/")[0]
+    assert ledger_own_command(kind, [voided.event], voided.ts, ANN) == Expire(user_id=ANN, now=T0 + 61)

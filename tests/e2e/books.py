@@ -16,7 +16,7 @@ from eventlog import RecordedEvent, SQLiteEventLog
 from trt_actors.config import DEFAULT_JOB_DEADLINES
 from trt_actors.events import CODEC
 from trt_actors.ledger.audit import audit
-from trt_actors.replay import replay_chain
+from trt_actors.replay import chains, replay_chain
 from trt_actors.session import SessionDecider
 
 __all__ = ["books_close", "read_log", "replays_identical"]
@@ -45,9 +45,8 @@ async def replays_identical(db: Path, decider: SessionDecider, *, welcome_credit
     if not db.exists():
         return []
     async with SQLiteEventLog.open_readonly(db, codec=CODEC) as log:
-        updates = await log.read_from(1, limit=1_000_000, types=["UpdateReceived"])
         lines: list[str] = []
-        for cid in dict.fromkeys(r.cid for r in updates):
+        for cid in await chains(log):
             result = await replay_chain(log, cid, decider=decider, welcome_credits=welcome_credits,
                                         deadlines=deadlines)
             lines.extend(divergence.line() for divergence in result.divergences)
