@@ -121,7 +121,7 @@ def _replay(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 2
     decider = SessionDecider(load_valid_registry(markup=settings.price_markup), settings.stars_packages,
-                             max_jobs=settings.max_jobs_per_user)
+                             max_jobs=settings.max_jobs_per_user, support=settings.support)
 
     async def run() -> int:
         async with SQLiteEventLog.open_readonly(path, codec=CODEC) as log:

@@ -7,6 +7,7 @@ import pytest
 
 from trt_actors.config import ConfigError, Secret, Settings
 from trt_actors.stars import DEFAULT_PACKAGES, StarsPackage, invoice_payload, parse_payload
+from trt_actors.support import Support
 
 TOKEN = "123456:AAH-secret-part"
 
@@ -87,6 +88,13 @@ def test_the_lease_defaults_to_ten_seconds_and_an_instance_id_of_host_and_pid() 
     assert (told.lease_seconds, told.instance_id) == (3.0, "bot-b@host-2")
 
 
+def test_help_shows_nothing_unless_configured_and_takes_a_contact_and_two_links() -> None:
+    assert Settings.from_env({}, dotenv=None).support == Support()
+    s = Settings.from_env({"SUPPORT_CONTACT": " @shop_support ", "TERMS_URL": "https://example.org/terms",
+                           "PRIVACY_URL": "http://example.org/privacy"}, dotenv=None)
+    assert s.support == Support("@shop_support", "https://example.org/terms", "http://example.org/privacy")
+
+
 def test_money_settings_default_to_three_packages_and_no_welcome_credits() -> None:
     s = Settings.from_env({}, dotenv=None)
     assert s.stars_packages == DEFAULT_PACKAGES and s.welcome_credits == 0
@@ -120,6 +128,11 @@ def test_money_settings_default_to_three_packages_and_no_welcome_credits() -> No
         ({"KIE_CALLBACK_BASE": "bot.example.org"}, "KIE_CALLBACK_BASE must be an http(s) URL"),
         ({"LEASE_SECONDS": "0.1"}, "LEASE_SECONDS must be a number of seconds from 0.5 to 300"),
         ({"INSTANCE_ID": "bot one"}, "INSTANCE_ID must be 1-100 characters"),
+        ({"SUPPORT_CONTACT": "x" * 201}, "SUPPORT_CONTACT must be one line of at most 200 printable characters"),
+        ({"SUPPORT_CONTACT": "@a\n@b"}, "SUPPORT_CONTACT must be one line"),
+        ({"TERMS_URL": "example.org/terms"}, "TERMS_URL must be an http(s) link such as https://example.org/terms"),
+        ({"PRIVACY_URL": "javascript:alert(1)"}, "PRIVACY_URL must be an http(s) link"),
+        ({"PRIVACY_URL": "https://example.org/a b"}, "PRIVACY_URL must be an http(s) link"),
     ],
 )
 def test_bad_values_stop_with_a_sentence(env: dict[str, str], message: str) -> None:

@@ -161,7 +161,7 @@ async def run_bot(
                 "root", journal=journal
             ) as root, Sessions.open(
                 log, registry, idle_timeout=idle_timeout, journal=journal, packages=settings.stars_packages,
-                max_jobs=settings.max_jobs_per_user,
+                max_jobs=settings.max_jobs_per_user, support=settings.support,
             ) as sessions, Ledger.open(log, journal=journal) as ledger:
                 receiver = UpdateReceiver(
                     log, intake_tg, bot_id=_bot_id(settings), webhook_secret=settings.webhook_secret

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from trt_actors.secret import Secret
 from trt_actors.stars import DEFAULT_PACKAGES, StarsPackage, parse_packages
+from trt_actors.support import Support, parse_support
 
 __all__ = ["ConfigError", "Secret", "Settings", "read_dotenv"]
 
@@ -78,6 +79,13 @@ def _url(name: str, value: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"{name} must be an http(s) URL such as https://example.org, not {value!r}.")
     return value.rstrip("/")
+
+
+def _support(contact: str, terms_url: str, privacy_url: str) -> Support:
+    try:
+        return parse_support(contact=contact, terms_url=terms_url, privacy_url=privacy_url)
+    except ValueError as error:
+        raise ConfigError(f"{error}.") from None
 
 
 def _port(name: str, value: str) -> int:
@@ -224,6 +232,9 @@ class Settings:
     instance_id: str = ""
     """Who this process is in the lease (``INSTANCE_ID``); empty: ``host:pid``."""
     lease_seconds: float = 10.0
+    support: Support = Support()
+    """The support contact and the terms and privacy links ``/help`` shows (``SUPPORT_CONTACT``, ``TERMS_URL``,
+    ``PRIVACY_URL``)."""
     warnings: tuple[str, ...] = ()
     """What is allowed but probably wrong (an http webhook on Telegram's public servers); ``run`` prints them."""
 
@@ -312,5 +323,6 @@ class Settings:
             events_token=Secret(get("EVENTS_TOKEN") or ""),
             instance_id=_instance(get("INSTANCE_ID") or ""),
             lease_seconds=_lease_seconds("LEASE_SECONDS", get("LEASE_SECONDS") or "10"),
+            support=_support(get("SUPPORT_CONTACT") or "", get("TERMS_URL") or "", get("PRIVACY_URL") or ""),
             warnings=tuple(warnings),
         )

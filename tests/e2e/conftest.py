@@ -78,6 +78,7 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
         yield Harness(emulator, bot, settings, nursery, kie)
         nursery.cancel_scope.cancel()
     assert await books_close(tmp_path / "trt.sqlite3") == []
-    decider = SessionDecider(load_valid_registry(), settings.stars_packages, max_jobs=settings.max_jobs_per_user)
+    decider = SessionDecider(load_valid_registry(), settings.stars_packages, max_jobs=settings.max_jobs_per_user,
+                             support=settings.support)
     assert await replays_identical(tmp_path / "trt.sqlite3", decider, welcome_credits=settings.welcome_credits,
                                    deadlines=settings.job_deadlines) == []

@@ -179,7 +179,8 @@ async def bot_process(
         nursery.cancel_scope.cancel()
     if audit:
         assert await books_close(db) == [], "the audit of this test's log found violations"
-        decider = SessionDecider(REGISTRY, settings.stars_packages, max_jobs=settings.max_jobs_per_user)
+        decider = SessionDecider(REGISTRY, settings.stars_packages, max_jobs=settings.max_jobs_per_user,
+                                 support=settings.support)
         assert await replays_identical(db, decider, welcome_credits=settings.welcome_credits,
                                    deadlines=settings.job_deadlines) == [], (
             "a chain of this test's log does not replay identically")

@@ -37,6 +37,7 @@ from trt_actors.session import (
     Unsupported,
 )
 from trt_actors.stars import DEFAULT_PACKAGES, StarsPackage
+from trt_actors.support import Support
 
 
 class Common(TypedDict):
@@ -66,8 +67,9 @@ class Chat:
         chat_id: int = 42,
         packages: tuple[StarsPackage, ...] = DEFAULT_PACKAGES,
         max_jobs: int = 3,
+        support: Support = Support(),
     ) -> None:
-        self.decider = SessionDecider(registry, packages, max_jobs=max_jobs)
+        self.decider = SessionDecider(registry, packages, max_jobs=max_jobs, support=support)
         self.state: SessionState = self.decider.initial_state()
         self.events: list[Event] = []
         self.commands: list[SessionCommand] = []

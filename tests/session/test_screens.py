@@ -10,6 +10,7 @@ from tests.session.checks import check_message
 from trt_actors.events import UiRendered
 from trt_actors.events.session import LanguageChosen, ScreenOpened, SessionStarted
 from trt_actors.session.texts import Texts
+from trt_actors.support import Support
 
 
 @pytest.fixture(params=["ru", "en"])
@@ -164,6 +165,30 @@ def test_balance_history_and_help_say_what_they_should(registry: Registry) -> No
     assert "/menu" in chat.screen.text
     chat.tap("🏠 Menu")
     assert chat.screen.screen == "menu"
+
+
+@pytest.mark.parametrize(("language", "faq", "support", "links"), [
+    ("en", "When am I charged?", "💬 Support: @shop_support &lt;24/7&gt;", ["📄 Terms", "🔒 Privacy"]),
+    ("ru", "Когда списываются кредиты?", "💬 Поддержка: @shop_support &lt;24/7&gt;", ["📄 Условия", "🔒 Конфиденциальность"]),
+])
+def test_help_answers_the_common_questions_and_gives_the_configured_contact_and_links(
+    registry: Registry, language: str, faq: str, support: str, links: list[str],
+) -> None:
+    configured = Support(contact="@shop_support <24/7>", terms_url="https://example.org/terms",
+                         privacy_url="https://example.org/privacy")
+    chat = Chat(registry, language_code=language, support=configured)
+    chat.text("/help")
+    screen = chat.screen
+    assert screen.screen == "help" and faq in screen.text and "/topup" in screen.text
+    assert support in screen.text  # the owner's text is escaped, never markup
+    (row, *_) = screen.buttons
+    assert [(b.text, b.url, b.data) for b in row] == [
+        (links[0], "https://example.org/terms", None), (links[1], "https://example.org/privacy", None)]
+    check_message(screen)
+    bare = Chat(registry, language_code=language)  # nothing configured: no contact line, no link buttons
+    bare.text("/help")
+    assert faq in bare.screen.text and "💬" not in bare.screen.text
+    assert all(b.url is None for row in bare.screen.buttons for b in row)
 
 
 def test_language_can_be_chosen_and_sticks(registry: Registry) -> None:

@@ -43,6 +43,7 @@ from trt_actors.session.commands import (
 from trt_actors.session.decider import SessionDecider
 from trt_actors.session.state import SessionState
 from trt_actors.stars import DEFAULT_PACKAGES, StarsPackage
+from trt_actors.support import Support
 from trt_actors.telegram import Message, Update, User
 
 __all__ = ["Sessions", "SessionsStatistics", "command_for", "session_stream"]
@@ -210,10 +211,13 @@ class Sessions:
         journal: SystemJournal | None = None,
         packages: tuple[StarsPackage, ...] = DEFAULT_PACKAGES,
         max_jobs: int = 3,
+        support: Support = Support(),
     ) -> AsyncIterator[Sessions]:
         """``packages``: the Stars top-ups the sessions offer (``STARS_PACKAGES``); ``max_jobs``: the orders a user
-        may have running at once (``MAX_JOBS_PER_USER``)."""
-        sessions = cls(log, SessionDecider(registry, packages, max_jobs=max_jobs), max_live=max_live, journal=journal)
+        may have running at once (``MAX_JOBS_PER_USER``); ``support``: what ``/help`` offers (``SUPPORT_CONTACT``,
+        ``TERMS_URL``, ``PRIVACY_URL``)."""
+        decider = SessionDecider(registry, packages, max_jobs=max_jobs, support=support)
+        sessions = cls(log, decider, max_live=max_live, journal=journal)
         async with trio.open_nursery() as nursery:
             if idle_timeout is not None:
                 nursery.start_soon(sessions._passivate_idle, idle_timeout)

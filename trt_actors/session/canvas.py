@@ -16,6 +16,7 @@ from trt_actors.session.callback_data import Action, encode
 from trt_actors.session.state import SessionState
 from trt_actors.session.texts import Markup, Texts
 from trt_actors.stars import StarsPackage
+from trt_actors.support import Support
 
 __all__ = ["MAX_TEXT", "Audience", "Canvas", "Rendered", "Rows"]
 
@@ -48,14 +49,15 @@ class Rendered(NamedTuple):
 class Canvas:
     """The registry, Stars packages, state, audience and catalogue one rendering needs, and a button factory."""
 
-    __slots__ = ("audience", "packages", "registry", "state", "texts")
+    __slots__ = ("audience", "packages", "registry", "state", "support", "texts")
 
     def __init__(self, registry: Registry, state: SessionState, audience: Audience,
-                 packages: tuple[StarsPackage, ...] = ()) -> None:
+                 packages: tuple[StarsPackage, ...] = (), *, support: Support = Support()) -> None:
         self.registry = registry
         self.state = state
         self.audience = audience
         self.packages = packages
+        self.support = support
         self.texts = Texts.of(audience.language)
 
     def say(self, key: str, **args: object) -> Markup:

@@ -108,6 +108,7 @@ from trt_actors.session.state import SessionState, evolve
 from trt_actors.session.taps import press
 from trt_actors.session.texts import LANGUAGES, Texts
 from trt_actors.stars import TOPUP_START
+from trt_actors.support import Support
 from trt_actors.session.turn import Turn, confirmation_id
 from trt_actors.session.wizard import Problem, choices, current_field, image_limits, parse_number, parse_text
 from trt_actors.stars import DEFAULT_PACKAGES, StarsPackage
@@ -144,15 +145,18 @@ class SessionDecider:
     (``STARS_PACKAGES``); a tap on one no longer among them is refused.
     ``max_jobs`` is how many orders a user may have running at once
     (``MAX_JOBS_PER_USER``); a Confirm past it is refused with a notice.
+    ``support`` is what ``/help`` offers besides its FAQ (``SUPPORT_CONTACT``,
+    ``TERMS_URL``, ``PRIVACY_URL``).
     """
 
-    __slots__ = ("max_jobs", "packages", "registry")
+    __slots__ = ("max_jobs", "packages", "registry", "support")
 
     def __init__(self, registry: Registry, packages: tuple[StarsPackage, ...] = DEFAULT_PACKAGES, *,
-                 max_jobs: int = 3) -> None:
+                 max_jobs: int = 3, support: Support = Support()) -> None:
         self.registry = registry
         self.packages = packages
         self.max_jobs = max_jobs
+        self.support = support
 
     def initial_state(self) -> SessionState:
         return SessionState()
@@ -163,7 +167,7 @@ class SessionDecider:
     def decide(self, state: SessionState, command: SessionCommand) -> list[Event]:
         """The events ``command`` causes in ``state``; a user's command ends with one ``UiRendered``."""
         command = well_formed(command)
-        turn = Turn(self.registry, self.packages, state, command, max_jobs=self.max_jobs)
+        turn = Turn(self.registry, self.packages, state, command, max_jobs=self.max_jobs, support=self.support)
         match command:
             case TextReceived(text=text):
                 return _text(turn, text)

@@ -230,8 +230,15 @@ def _model_card(canvas: Canvas, model: Model) -> Rendered:
 
 
 def _help(canvas: Canvas) -> Rendered:
+    """How it works, the FAQ, and what the owner configured: the support contact, the terms and privacy links."""
+    support = canvas.support
+    parts = [canvas.say("help.text"), canvas.say("help.faq")]
+    if support.contact:
+        parts.append(canvas.say("help.support", contact=support.contact))
+    links = tuple(Button(text=canvas.texts.plain(key), url=url)
+                  for key, url in (("btn.terms", support.terms_url), ("btn.privacy", support.privacy_url)) if url)
     rows: Rows = ((canvas.labelled("btn.language", OpenLanguages()), *_menu_row(canvas)),)
-    return Rendered("help", canvas.say("help.text"), rows)
+    return Rendered("help", "\n\n".join(parts), ((links,) if links else ()) + rows)
 
 
 def _language(canvas: Canvas) -> Rendered:

@@ -25,6 +25,7 @@ from trt_actors.session.canvas import Audience, Canvas, Rendered
 from trt_actors.session.commands import JobReported, LedgerReported, SessionCommand
 from trt_actors.session.screens import render
 from trt_actors.stars import StarsPackage
+from trt_actors.support import Support
 from trt_actors.session.state import Draft, SessionState, evolve
 from trt_actors.session.texts import TEXTS_VERSION, Texts, language_of
 from trt_actors.session.wizard import Problem, quote_params, steps_of
@@ -74,13 +75,14 @@ class Turn:
     :meth:`show`, which draws the screen the state is now on.
     """
 
-    __slots__ = ("command", "events", "max_jobs", "notice", "packages", "registry", "state")
+    __slots__ = ("command", "events", "max_jobs", "notice", "packages", "registry", "state", "support")
 
     def __init__(self, registry: Registry, packages: tuple[StarsPackage, ...], state: SessionState,
-                 command: SessionCommand, *, max_jobs: int = 3) -> None:
+                 command: SessionCommand, *, max_jobs: int = 3, support: Support = Support()) -> None:
         self.registry = registry
         self.packages = packages
         self.max_jobs = max_jobs
+        self.support = support
         self.state = state
         self.command = command
         self.events: list[Event] = []
@@ -124,7 +126,8 @@ class Turn:
             self.open("menu")
         command = self.command
         audience = Audience(language=self.texts.language, first_name=command.first_name, cid=command.cid)
-        drawn = render(Canvas(self.registry, self.state, audience, self.packages), self.notice, draw=draw)
+        canvas = Canvas(self.registry, self.state, audience, self.packages, support=self.support)
+        drawn = render(canvas, self.notice, draw=draw)
         self.record(UiRendered(screen=drawn.screen, dispatch_id=self._dispatch_id(), text=drawn.text,
                                buttons=drawn.buttons, edit_message_id=edit,
                                registry_version=self.registry.version, texts_version=TEXTS_VERSION))

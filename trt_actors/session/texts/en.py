@@ -195,6 +195,10 @@ TEXTS: Final[dict[str, str]] = {
         "3. Check the order and its price, then confirm. Credits are charged only for a successful generation.\n\n"
         "Commands: /menu, /balance, /topup, /history, /lang (language), /debug (a code for support)."
     ),
+    "help.faq": "❔ <b>Questions</b>\n• <i>When am I charged?</i> Only once the result is delivered; until then the credits are only reserved.\n• <i>What if a generation fails?</i> The reserved credits come back at once, and «🔁 Try again» orders the same again.\n• <i>Why this price?</i> Tap «💡 Why this price» under a result or in /history.\n• <i>Where are my results?</i> In /history: «📤 Send again», while the provider keeps the files.\n• <i>How do I top up?</i> /topup, paid with Telegram Stars.",
+    "help.support": "💬 Support: {contact}",
+    "btn.terms": "📄 Terms",
+    "btn.privacy": "🔒 Privacy",
     "language.text": "🌐 Choose the language:",
     "debug.text": "🛠 <b>For support</b>\nLast action: <code>{last}</code>\nThis message: <code>{cid}</code>\nSend these codes to support if something went wrong.",
     "debug.none": "none",
