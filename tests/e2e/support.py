@@ -13,6 +13,7 @@ list every broken invariant as a sentence, so one assertion shows them all.
 from __future__ import annotations
 
 import json
+import random
 import socket
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -25,7 +26,7 @@ import trio
 
 from eventlog import RecordedEvent, SQLiteEventLog
 from registry import Registry, load_valid_registry
-from trt_actors.app import RunningBot, run_bot
+from trt_actors.app import RunningBot, decider_for, run_bot
 from trt_actors.config import Secret, Settings
 from trt_actors.events import (
     ActorCrashed,
@@ -46,7 +47,6 @@ from trt_actors.sandbox.telegram import BotMessage, Button, TelegramEmulator, Te
 
 from .books import books_close, replays_identical
 from trt_actors.sandbox.kie import KieEmulator
-from trt_actors.session import SessionDecider
 
 from .conftest import TOKEN, fast, kie_emulator, settings_for
 
@@ -74,11 +74,28 @@ _TOLERATED_EDIT_ERRORS = ("message to edit not found", "message can't be edited"
 
 
 def free_port() -> int:
-    """A loopback port that was free a moment ago (bind to 0, read it, close)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    """A loopback port that was free a moment ago, from below the ephemeral range.
+
+    Not one the OS picked for ``bind(0)``: that comes from the ephemeral range, and any outgoing connection
+    made meanwhile (the bot's own, to the emulators) may take it as its local port before the bot listens.
+    """
+    low = min(_ephemeral_low(), 32_768)
+    for _ in range(200):
+        port = random.randrange(low // 2, low)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free loopback port below the ephemeral range")
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768
 
 
 class BotProcess:
@@ -179,8 +196,7 @@ async def bot_process(
         nursery.cancel_scope.cancel()
     if audit:
         assert await books_close(db) == [], "the audit of this test's log found violations"
-        decider = SessionDecider(REGISTRY, settings.stars_packages, max_jobs=settings.max_jobs_per_user,
-                                 support=settings.support)
+        decider = decider_for(settings, REGISTRY)
         assert await replays_identical(db, decider, welcome_credits=settings.welcome_credits,
                                    deadlines=settings.job_deadlines) == [], (
             "a chain of this test's log does not replay identically")
