@@ -107,7 +107,7 @@ def _replay(args: argparse.Namespace) -> int:
     from trt_actors.config import ConfigError, Settings
     from trt_actors.events import CODEC
     from trt_actors.replay import chains, replay_chain
-    from trt_actors.session import SessionDecider
+    from trt_actors.app import decider_for
 
     if (args.cid is None) == (not args.all):
         print("replay needs a cid, or --all", file=sys.stderr)
@@ -120,8 +120,7 @@ def _replay(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    decider = SessionDecider(load_valid_registry(markup=settings.price_markup), settings.stars_packages,
-                             max_jobs=settings.max_jobs_per_user, support=settings.support)
+    decider = decider_for(settings, load_valid_registry(markup=settings.price_markup))
 
     async def run() -> int:
         async with SQLiteEventLog.open_readonly(path, codec=CODEC) as log:

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from trt_actors.config import ConfigError, Secret, Settings
+from trt_actors.config import MAX_GENERATIONS_COUNTED, ConfigError, Secret, Settings
+from trt_actors.limits import Rate
+from trt_actors.session.state import REQUESTS_KEPT
 from trt_actors.stars import DEFAULT_PACKAGES, StarsPackage, invoice_payload, parse_payload
 from trt_actors.support import Support
 
@@ -88,6 +90,14 @@ def test_the_lease_defaults_to_ten_seconds_and_an_instance_id_of_host_and_pid() 
     assert (told.lease_seconds, told.instance_id) == (3.0, "bot-b@host-2")
 
 
+def test_rate_limits_default_to_a_busy_persons_pace_and_read_count_per_seconds() -> None:
+    s = Settings.from_env({}, dotenv=None)
+    assert (s.rate_messages, s.rate_taps, s.rate_generations) == (Rate(30, 60.0), Rate(60, 60.0), Rate(10, 600.0))
+    s = Settings.from_env({"RATE_MESSAGES": "5/2", "RATE_TAPS": "100/60", "RATE_GENERATIONS": "3/3600"}, dotenv=None)
+    assert (s.rate_messages, s.rate_taps, s.rate_generations) == (Rate(5, 2.0), Rate(100, 60.0), Rate(3, 3600.0))
+    assert MAX_GENERATIONS_COUNTED == REQUESTS_KEPT  # a session can count only the orders it remembers
+
+
 def test_help_shows_nothing_unless_configured_and_takes_a_contact_and_two_links() -> None:
     assert Settings.from_env({}, dotenv=None).support == Support()
     s = Settings.from_env({"SUPPORT_CONTACT": " @shop_support ", "TERMS_URL": "https://example.org/terms",
@@ -128,6 +138,9 @@ def test_money_settings_default_to_three_packages_and_no_welcome_credits() -> No
         ({"KIE_CALLBACK_BASE": "bot.example.org"}, "KIE_CALLBACK_BASE must be an http(s) URL"),
         ({"LEASE_SECONDS": "0.1"}, "LEASE_SECONDS must be a number of seconds from 0.5 to 300"),
         ({"INSTANCE_ID": "bot one"}, "INSTANCE_ID must be 1-100 characters"),
+        ({"RATE_MESSAGES": "30"}, "RATE_MESSAGES must be COUNT/SECONDS with a count from 1 to 10000"),
+        ({"RATE_TAPS": "60/0"}, "RATE_TAPS must be COUNT/SECONDS"),
+        ({"RATE_GENERATIONS": "20/3600"}, "RATE_GENERATIONS must be COUNT/SECONDS with a count from 1 to 10 "),
         ({"SUPPORT_CONTACT": "x" * 201}, "SUPPORT_CONTACT must be one line of at most 200 printable characters"),
         ({"SUPPORT_CONTACT": "@a\n@b"}, "SUPPORT_CONTACT must be one line"),
         ({"TERMS_URL": "example.org/terms"}, "TERMS_URL must be an http(s) link such as https://example.org/terms"),

@@ -71,6 +71,8 @@ from trt_actors.actors.routing import Router
 from trt_actors.actors.session_region import Sessions
 from trt_actors.actors.throttle import Throttle
 from trt_actors.config import Settings
+from trt_actors.limits import RateLimiter
+from trt_actors.session import SessionDecider
 from trt_actors.http.bot_server import BotServer, readiness
 from trt_actors.metrics import Metrics
 from trt_actors.events import CODEC
@@ -79,7 +81,7 @@ from trt_actors.runtime import Reactor, Supervisor, SystemJournal
 from trt_actors.secret import Secret
 from trt_actors.telegram import NotFound, TelegramClient, TelegramError, Unauthorized
 
-__all__ = ["DRAIN_SECONDS", "BotCannotStart", "BotStopped", "RunningBot", "drain", "run_bot"]
+__all__ = ["DRAIN_SECONDS", "BotCannotStart", "BotStopped", "RunningBot", "decider_for", "drain", "run_bot"]
 
 DRAIN_SECONDS = 5.0
 """How long a clean stop lets the work in flight finish before it cancels the rest."""
@@ -114,6 +116,12 @@ class RunningBot:
     http_url: str
     mode: str
     leadership: Leadership | None = None
+
+
+def decider_for(settings: Settings, registry: Registry) -> SessionDecider:
+    """The sessions' decider as ``settings`` configure it (``replay`` builds the same one to re-run a log)."""
+    return SessionDecider(registry, settings.stars_packages, max_jobs=settings.max_jobs_per_user,
+                          support=settings.support, generations=settings.rate_generations)
 
 
 async def run_bot(
@@ -160,8 +168,8 @@ async def run_bot(
             ) as files_http, open_kie_client(settings) as kie, Supervisor.open(
                 "root", journal=journal
             ) as root, Sessions.open(
-                log, registry, idle_timeout=idle_timeout, journal=journal, packages=settings.stars_packages,
-                max_jobs=settings.max_jobs_per_user, support=settings.support,
+                log, registry, idle_timeout=idle_timeout, journal=journal, decider=decider_for(settings, registry),
+                limiter=RateLimiter(messages=settings.rate_messages, taps=settings.rate_taps),
             ) as sessions, Ledger.open(log, journal=journal) as ledger:
                 receiver = UpdateReceiver(
                     log, intake_tg, bot_id=_bot_id(settings), webhook_secret=settings.webhook_secret

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from trt_actors.secret import Secret
 from trt_actors.stars import DEFAULT_PACKAGES, StarsPackage, parse_packages
+from trt_actors.limits import DEFAULT_RATES, Rate, parse_rate
 from trt_actors.support import Support, parse_support
 
 __all__ = ["ConfigError", "Secret", "Settings", "read_dotenv"]
@@ -79,6 +80,20 @@ def _url(name: str, value: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"{name} must be an http(s) URL such as https://example.org, not {value!r}.")
     return value.rstrip("/")
+
+
+MAX_GENERATIONS_COUNTED = 10
+"""The most paid generations ``RATE_GENERATIONS`` can count: a session remembers its last ten orders
+(``trt_actors.session.state.REQUESTS_KEPT``)."""
+
+
+def _rate_limit(name: str, value: str | None, kind: str, most: int) -> Rate:
+    if not value:
+        return DEFAULT_RATES[kind]
+    try:
+        return parse_rate(value, most=most)
+    except ValueError as error:
+        raise ConfigError(f"{name} {error}.") from None
 
 
 def _support(contact: str, terms_url: str, privacy_url: str) -> Support:
@@ -232,6 +247,12 @@ class Settings:
     instance_id: str = ""
     """Who this process is in the lease (``INSTANCE_ID``); empty: ``host:pid``."""
     lease_seconds: float = 10.0
+    rate_messages: Rate = DEFAULT_RATES["messages"]
+    """Messages one user may send in a window (``RATE_MESSAGES``); the rest get one answer and are recorded."""
+    rate_taps: Rate = DEFAULT_RATES["taps"]
+    """Taps one user may make in a window (``RATE_TAPS``)."""
+    rate_generations: Rate = DEFAULT_RATES["generations"]
+    """Paid generations one user may confirm in a window (``RATE_GENERATIONS``)."""
     support: Support = Support()
     """The support contact and the terms and privacy links ``/help`` shows (``SUPPORT_CONTACT``, ``TERMS_URL``,
     ``PRIVACY_URL``)."""
@@ -323,6 +344,10 @@ class Settings:
             events_token=Secret(get("EVENTS_TOKEN") or ""),
             instance_id=_instance(get("INSTANCE_ID") or ""),
             lease_seconds=_lease_seconds("LEASE_SECONDS", get("LEASE_SECONDS") or "10"),
+            rate_messages=_rate_limit("RATE_MESSAGES", get("RATE_MESSAGES"), "messages", 10_000),
+            rate_taps=_rate_limit("RATE_TAPS", get("RATE_TAPS"), "taps", 10_000),
+            rate_generations=_rate_limit("RATE_GENERATIONS", get("RATE_GENERATIONS"), "generations",
+                                         MAX_GENERATIONS_COUNTED),
             support=_support(get("SUPPORT_CONTACT") or "", get("TERMS_URL") or "", get("PRIVACY_URL") or ""),
             warnings=tuple(warnings),
         )

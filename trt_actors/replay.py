@@ -55,7 +55,7 @@ from trt_actors.events.jobs import (
     VoidAsked,
 )
 from trt_actors.events.ledger import HoldPlaced, RefundCompleted, RefundFailed, RefundRejected, RefundReserved
-from trt_actors.events.session import GenerationRequested, SessionStarted, TopUpPaid
+from trt_actors.events.session import GenerationRequested, InputThrottled, SessionStarted, TopUpPaid
 from trt_actors.jobs import JobDecider, JobState
 from trt_actors.jobs.commands import (
     JobCommand,
@@ -83,6 +83,7 @@ from trt_actors.ledger import (
 )
 from trt_actors.runtime.decider import fold
 from trt_actors.session import SessionCommand, SessionDecider
+from trt_actors.session.commands import throttled
 from trt_actors.telegram import Update
 
 __all__ = ["Divergence", "ReplayResult", "chains", "ledger_own_command", "replay_chain", "runner_command"]
@@ -150,7 +151,7 @@ async def replay_chain(log: SQLiteEventLog, cid: str, *, decider: SessionDecider
         earlier = [r.event for r in await log.read_stream(stream, 1, first - 1)] if first > 1 else []
         produced: Sequence[Event] | None = None
         if stream.startswith("chat:"):
-            if cause is not None and (asked := await _command(log, cause)) is not None:
+            if cause is not None and (asked := await _command(log, cause, decided[0].event)) is not None:
                 produced = decider.decide(fold(decider, decider.initial_state(), earlier), asked)
         elif stream.startswith("ledger:"):
             user = int(stream.removeprefix("ledger:"))
@@ -308,13 +309,20 @@ def _ledger_command(cause: RecordedEvent, welcome_credits: int, first: Event) ->
     return None
 
 
-async def _command(log: SQLiteEventLog, cause: RecordedEvent) -> SessionCommand | None:
-    """The command the decision caused by ``cause`` was given, rebuilt as the router or a reactor built it."""
+async def _command(log: SQLiteEventLog, cause: RecordedEvent, first: Event) -> SessionCommand | None:
+    """The command the decision caused by ``cause`` was given, rebuilt as the router or a reactor built it.
+
+    ``first`` is the decision's first event: an update the rate limit turned away was decided as
+    ``Throttled``, and the limiter's verdict is on its ``InputThrottled``.
+    """
     event = cause.event
     if isinstance(event, UpdateReceived):
         meta = UpdateMeta(cid=cause.cid, update_id=event.update_id, event_id=cause.event_id, ts=cause.ts,
                           chat_id=cause.chat_id, user_id=cause.user_id)
-        return command_for(_UPDATE.decode(event.body), meta)
+        command = command_for(_UPDATE.decode(event.body), meta)
+        if command is not None and isinstance(first, InputThrottled):
+            return throttled(command, kind=first.kind, retry_at=first.retry_at, notify=first.notified)
+        return command
     if cause.stream.startswith("ledger:"):
         return report_of(cause)
     if cause.stream.startswith("job:"):

@@ -19,6 +19,7 @@ import trio
 from tests.e2e.conftest import TOKEN, fast
 from tests.e2e.support import REGISTRY
 from trt_actors.app import run_bot
+from trt_actors.limits import Rate
 from trt_actors.config import Secret, Settings
 from trt_actors.sandbox.telegram import TelegramEmulator
 
@@ -27,8 +28,9 @@ TEXTS = ("/start", "/help", "/menu", "hello", "/lang en", "/balance", "what is t
 
 async def main(path: str) -> None:
     async with TelegramEmulator.serve(token=TOKEN) as emulator, trio.open_nursery() as nursery:
+        # No rate limit: this is about decisions across a crash, and each user sends far faster than a person.
         settings = Settings(telegram_bot_token=Secret(TOKEN), telegram_api_base=emulator.api_base, db_path=Path(path),
-                            lease_seconds=1.0)
+                            lease_seconds=1.0, rate_messages=Rate(10_000, 1.0))
         await nursery.start(lambda task_status: run_bot(settings, registry=REGISTRY, throttle=fast(), task_status=task_status))
         users = [emulator.user(2000 + n, f"User{n}", language_code="en") for n in range(64)]
         sent = 0

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import trio
 
+from trt_actors.limits import Rate
 from tests.e2e.support import bot_process
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +59,7 @@ async def test_updates_recorded_before_a_sigkill_are_decided_exactly_once_after_
     assert recorded > 50, f"the child recorded only {recorded} updates before the kill"
 
     # The same log, a new process (a fresh emulator: nothing new arrives, only what was recorded is there).
-    async with bot_process(db):
+    async with bot_process(db, rate_messages=Rate(10_000, 1.0)):  # as the child ran: no limit
         with trio.fail_after(60):
             while undecided:
                 await trio.sleep(0.05)

@@ -37,6 +37,7 @@ from trt_actors.session import (
     Unsupported,
 )
 from trt_actors.stars import DEFAULT_PACKAGES, StarsPackage
+from trt_actors.limits import Rate
 from trt_actors.support import Support
 
 
@@ -68,8 +69,9 @@ class Chat:
         packages: tuple[StarsPackage, ...] = DEFAULT_PACKAGES,
         max_jobs: int = 3,
         support: Support = Support(),
+        generations: Rate | None = None,
     ) -> None:
-        self.decider = SessionDecider(registry, packages, max_jobs=max_jobs, support=support)
+        self.decider = SessionDecider(registry, packages, max_jobs=max_jobs, support=support, generations=generations)
         self.state: SessionState = self.decider.initial_state()
         self.events: list[Event] = []
         self.commands: list[SessionCommand] = []

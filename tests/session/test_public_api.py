@@ -13,14 +13,14 @@ def test_the_public_api_is_curated() -> None:
         "COMMAND_DECODER", "HOLD_SECONDS", "SESSION_EVENTS", "BadCallbackData", "ButtonPressed", "JobReported",
         "LedgerReported",
         "PaymentReceived", "PhotoReceived", "SessionCommand", "SessionDecider", "SessionState", "TextReceived",
-        "Unsupported", "confirmation_id",
+        "Throttled", "Unsupported", "confirmation_id",
     ])
     for name in session.__all__:
         assert getattr(session, name) is not None
 
 
 def test_the_decider_has_the_runtime_protocol() -> None:
-    assert list(inspect.signature(session.SessionDecider).parameters) == ["registry", "packages", "max_jobs", "support"]
+    assert list(inspect.signature(session.SessionDecider).parameters) == ["registry", "packages", "max_jobs", "support", "generations"]
     assert session.HOLD_SECONDS == 3600.0
     for method, parameters in [("initial_state", []), ("decide", ["state", "command"]), ("evolve", ["state", "event"]),
                                ("crashed", ["state", "command"])]:
@@ -35,4 +35,4 @@ def test_commands_carry_the_common_fields() -> None:
 
 
 def test_session_events_are_exported_in_one_tuple() -> None:
-    assert len(SESSION_EVENTS) == len(set(SESSION_EVENTS)) == 22
+    assert len(SESSION_EVENTS) == len(set(SESSION_EVENTS)) == 23

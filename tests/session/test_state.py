@@ -140,7 +140,7 @@ def test_a_request_remembers_the_draft_it_consumed_and_a_refusal_brings_it_back(
         state = evolve(state, event)
     assert state.draft is None and state.request("id0001") == Request(
         confirmation_id="id0001", model_id="m", credits=8, message_id=100, draft=draft, rule="fixed",
-        registry_version="v")  # the price entry, for "why this price"
+        registry_version="v", expires_at=3600.0)  # the price entry ("why this price"); the hold it asked for
     state = evolve(state, BalanceSeen(available=3, event="HoldRejected", operation_id="id0001", amount=8))
     refused = state.request("id0001")
     assert refused is not None and refused.status == "rejected"

@@ -39,10 +39,12 @@ from trt_actors.session.commands import (
     SessionCommand,
     TextReceived,
     Unsupported,
+    throttled,
 )
 from trt_actors.session.decider import SessionDecider
 from trt_actors.session.state import SessionState
 from trt_actors.stars import DEFAULT_PACKAGES, StarsPackage
+from trt_actors.limits import Kind, RateLimiter
 from trt_actors.support import Support
 from trt_actors.telegram import Message, Update, User
 
@@ -142,6 +144,16 @@ def command_for(update: Update, meta: UpdateMeta) -> SessionCommand | None:
     return Unsupported(**common, kind=_kind(message))
 
 
+def _limited(command: SessionCommand) -> Kind | None:
+    """What a user's command counts as under the rate limits; None for a payment, which is never turned away."""
+    match command:
+        case ButtonPressed():
+            return "taps"
+        case TextReceived() | PhotoReceived() | Unsupported():
+            return "messages"
+    return None
+
+
 class SessionsStatistics(msgspec.Struct, frozen=True):
     """``live`` sessions are in memory; the rest of the chats are only in the log."""
 
@@ -189,6 +201,7 @@ class Sessions:
         *,
         max_live: int | None,
         journal: SystemJournal | None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         if max_live is not None and max_live < 1:
             raise ValueError(f"the sessions need max_live of at least 1 (or None), not {max_live}")
@@ -196,6 +209,7 @@ class Sessions:
         self._decider = decider
         self._max_live = max_live
         self._journal = journal
+        self._limiter = limiter
         self._live: OrderedDict[int, _Live] = OrderedDict()
         self._activations = self._passivations = self._evictions = self._crashes = 0
 
@@ -212,12 +226,15 @@ class Sessions:
         packages: tuple[StarsPackage, ...] = DEFAULT_PACKAGES,
         max_jobs: int = 3,
         support: Support = Support(),
+        limiter: RateLimiter | None = None,
+        decider: SessionDecider | None = None,
     ) -> AsyncIterator[Sessions]:
         """``packages``: the Stars top-ups the sessions offer (``STARS_PACKAGES``); ``max_jobs``: the orders a user
         may have running at once (``MAX_JOBS_PER_USER``); ``support``: what ``/help`` offers (``SUPPORT_CONTACT``,
-        ``TERMS_URL``, ``PRIVACY_URL``)."""
-        decider = SessionDecider(registry, packages, max_jobs=max_jobs, support=support)
-        sessions = cls(log, decider, max_live=max_live, journal=journal)
+        ``TERMS_URL``, ``PRIVACY_URL``); ``limiter``: the users' message and tap limits (``RATE_MESSAGES``,
+        ``RATE_TAPS``), none when None; ``decider``: the decider to use instead of one built from the above."""
+        decider = decider or SessionDecider(registry, packages, max_jobs=max_jobs, support=support)
+        sessions = cls(log, decider, max_live=max_live, journal=journal, limiter=limiter)
         async with trio.open_nursery() as nursery:
             if idle_timeout is not None:
                 nursery.start_soon(sessions._passivate_idle, idle_timeout)
@@ -251,6 +268,11 @@ class Sessions:
         command = command_for(update, meta)
         if command is None:
             return
+        kind = _limited(command)
+        if self._limiter is not None and kind is not None:
+            verdict = self._limiter.check(command.user_id, kind, at=command.ts)
+            if not verdict.allowed:
+                command = throttled(command, kind=kind, retry_at=verdict.retry_at, notify=verdict.first)
         await self.run(command, self._meta(command, meta), new=meta.first_of_chat)
 
     async def execute(self, command: SessionCommand, meta: UpdateMeta) -> Executed:

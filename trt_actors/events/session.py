@@ -57,6 +57,7 @@ __all__ = [
     "GenerationRequested",
     "ImageAdded",
     "ImagesCompleted",
+    "InputThrottled",
     "InvoiceRequested",
     "JobSeen",
     "LanguageChosen",
@@ -354,6 +355,19 @@ class ResultResendRequested(Event, frozen=True):
     job_id: str
 
 
+class InputThrottled(Event, frozen=True):
+    """A message or a tap (``kind``: ``messages`` or ``taps``) over the user's rate limit: nothing was done with it.
+
+    ``retry_at`` is when the next one is taken; ``notified`` whether the user
+    was told so (the first refusal of a burst is answered, the rest only
+    recorded). Like ``BalanceSeen`` it changes no screen.
+    """
+
+    kind: str
+    retry_at: float
+    notified: bool = False
+
+
 SESSION_EVENTS: tuple[type[Event], ...] = (
     SessionStarted,
     LanguageChosen,
@@ -377,5 +391,6 @@ SESSION_EVENTS: tuple[type[Event], ...] = (
     PaymentRejected,
     JobSeen,
     ResultResendRequested,
+    InputThrottled,
 )
 """Every session event type; the lead registers them in :data:`trt_actors.events.ALL_EVENTS`."""

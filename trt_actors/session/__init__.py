@@ -38,6 +38,7 @@ from trt_actors.session.commands import (
     PhotoReceived,
     SessionCommand,
     TextReceived,
+    Throttled,
     Unsupported,
 )
 from trt_actors.session.decider import HOLD_SECONDS, SessionDecider, confirmation_id
@@ -57,6 +58,7 @@ __all__ = [
     "SessionDecider",
     "SessionState",
     "TextReceived",
+    "Throttled",
     "Unsupported",
     "confirmation_id",
 ]

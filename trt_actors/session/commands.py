@@ -29,7 +29,9 @@ __all__ = [
     "PhotoReceived",
     "SessionCommand",
     "TextReceived",
+    "Throttled",
     "Unsupported",
+    "throttled",
     "valid_unicode",
     "well_formed",
 ]
@@ -80,6 +82,19 @@ class Unsupported(_Command, frozen=True, kw_only=True, tag=True):
     """A message of a kind the bot does not read (``sticker``, ``voice``, ``video``, ...)."""
 
     kind: str
+
+
+class Throttled(_Command, frozen=True, kw_only=True, tag=True):
+    """An update over the user's rate limit (``kind``: ``messages`` or ``taps``), in place of its own command.
+
+    The sessions' limiter decided it (:class:`trt_actors.limits.RateLimiter`);
+    the session records it and, when ``notify`` (the first refusal of a
+    burst), tells the user to try again at ``retry_at``.
+    """
+
+    kind: str
+    retry_at: float
+    notify: bool
 
 
 class PaymentReceived(_Command, frozen=True, kw_only=True, tag=True):
@@ -143,6 +158,7 @@ class JobReported(_Command, frozen=True, kw_only=True, tag=True):
 
 SessionCommand: TypeAlias = (
     TextReceived | PhotoReceived | ButtonPressed | Unsupported | PaymentReceived | LedgerReported | JobReported
+    | Throttled
 )
 """Everything a session accepts."""
 
@@ -172,3 +188,10 @@ def well_formed(command: SessionCommand) -> SessionCommand:
 def valid_unicode(text: str) -> str:
     """``text`` with every lone surrogate replaced by U+FFFD, so it can be written as UTF-8."""
     return _SURROGATE.sub("\ufffd", text)
+
+
+def throttled(command: SessionCommand, *, kind: str, retry_at: float, notify: bool) -> Throttled:
+    """``command`` (a user's) turned away by the rate limit: its common fields, and the limiter's verdict."""
+    return Throttled(chat_id=command.chat_id, user_id=command.user_id, cid=command.cid, update_id=command.update_id,
+                     ts=command.ts, language_code=command.language_code, first_name=command.first_name, kind=kind,
+                     retry_at=retry_at, notify=notify)

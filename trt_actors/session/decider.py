@@ -5,8 +5,9 @@ raises for anything a user can send: bad input is an answer (a notice and the
 current screen), not an exception. Every command from the user ends in
 exactly one ``UiRendered``, the message the user sees, with dispatch id
 ``f"{cid}/0"``, except a Stars payment that credits (``TopUpPaid``: the
-ledger's receipt follows); a ledger report ends in at most one (see
-:mod:`.ledger_reports`):
+ledger's receipt follows) and an update the rate limit turned away
+(``Throttled``: ``InputThrottled``, and a notice only for the first of a
+burst); a ledger report ends in at most one (see :mod:`.ledger_reports`):
 
 * text and photos get a **new** message; a button press **edits** the
   message that carried the button (``edit_message_id``); see :mod:`.taps`
@@ -20,8 +21,9 @@ ledger's receipt follows); a ledger report ends in at most one (see
   balance the session shows (``BalanceSeen``) and messages about orders and
   top-ups (:mod:`.ledger_reports`); the job runner's reports (``JobReported``)
   become the order's progress and, on failure, a message with "Try again"
-  (:mod:`.job_reports`); a user with ``max_jobs`` orders running is told to
-  wait instead of confirming another;
+  (:mod:`.job_reports`); a user with ``max_jobs`` orders running, or past
+  ``generations`` confirmed in its window, is told to wait instead of
+  confirming another;
 * ``/history`` lists the last orders; a finished one can be sent again
   (``ResultResendRequested``) or repeated through a new confirmation;
 * a package tap asks for a Stars invoice and a ``successful_payment`` is
@@ -75,6 +77,7 @@ confirmed) but does not crash the session.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Final
 
@@ -84,6 +87,7 @@ from trt_actors.events.session import (
     DraftDiscarded,
     ImageAdded,
     ImagesCompleted,
+    InputThrottled,
     LanguageChosen,
     ParameterSet,
     ParamValue,
@@ -96,6 +100,7 @@ from trt_actors.session.commands import (
     PhotoReceived,
     SessionCommand,
     TextReceived,
+    Throttled,
     Unsupported,
     well_formed,
 )
@@ -108,6 +113,7 @@ from trt_actors.session.state import SessionState, evolve
 from trt_actors.session.taps import press
 from trt_actors.session.texts import LANGUAGES, Texts
 from trt_actors.stars import TOPUP_START
+from trt_actors.limits import Rate
 from trt_actors.support import Support
 from trt_actors.session.turn import Turn, confirmation_id
 from trt_actors.session.wizard import Problem, choices, current_field, image_limits, parse_number, parse_text
@@ -146,17 +152,19 @@ class SessionDecider:
     ``max_jobs`` is how many orders a user may have running at once
     (``MAX_JOBS_PER_USER``); a Confirm past it is refused with a notice.
     ``support`` is what ``/help`` offers besides its FAQ (``SUPPORT_CONTACT``,
-    ``TERMS_URL``, ``PRIVACY_URL``).
+    ``TERMS_URL``, ``PRIVACY_URL``). ``generations`` limits the orders a user
+    may confirm in a window (``RATE_GENERATIONS``; None: no limit).
     """
 
-    __slots__ = ("max_jobs", "packages", "registry", "support")
+    __slots__ = ("generations", "max_jobs", "packages", "registry", "support")
 
     def __init__(self, registry: Registry, packages: tuple[StarsPackage, ...] = DEFAULT_PACKAGES, *,
-                 max_jobs: int = 3, support: Support = Support()) -> None:
+                 max_jobs: int = 3, support: Support = Support(), generations: Rate | None = None) -> None:
         self.registry = registry
         self.packages = packages
         self.max_jobs = max_jobs
         self.support = support
+        self.generations = generations
 
     def initial_state(self) -> SessionState:
         return SessionState()
@@ -167,7 +175,8 @@ class SessionDecider:
     def decide(self, state: SessionState, command: SessionCommand) -> list[Event]:
         """The events ``command`` causes in ``state``; a user's command ends with one ``UiRendered``."""
         command = well_formed(command)
-        turn = Turn(self.registry, self.packages, state, command, max_jobs=self.max_jobs, support=self.support)
+        turn = Turn(self.registry, self.packages, state, command, max_jobs=self.max_jobs, support=self.support,
+                    generations=self.generations)
         match command:
             case TextReceived(text=text):
                 return _text(turn, text)
@@ -186,6 +195,12 @@ class SessionDecider:
                 return report(turn, command)
             case JobReported():
                 return job_report(turn, command)
+            case Throttled(kind=kind, retry_at=retry_at, notify=notify):
+                turn.record(InputThrottled(kind=kind, retry_at=retry_at, notified=notify))
+                if not notify:
+                    return turn.events  # one answer per burst: the rest are recorded, not answered
+                turn.say(f"notice.throttled_{kind}", seconds=max(1, math.ceil(retry_at - command.ts)))
+                return turn.show()
 
     def crashed(self, state: SessionState, command: SessionCommand) -> list[Event]:
         """The answer when :meth:`decide` raised: "something went wrong", as a new message. Never raises.

@@ -19,12 +19,15 @@ confirmation stays on screen to be confirmed once one of them ends.
 
 from __future__ import annotations
 
+import math
+
 from typing import Final
 
 from registry import Model, QuoteError
 from trt_actors.events.session import ConfirmationAccepted, DraftDiscarded, GenerationRequested
 from trt_actors.ledger.commands import quote_of
 from trt_actors.session.state import Draft, Offer
+from trt_actors.limits import Rate
 from trt_actors.session.turn import Refused, Turn
 from trt_actors.session.wizard import quote_params
 
@@ -43,6 +46,8 @@ def confirm(turn: Turn, model: Model, draft: Draft, offer: Offer, message_id: in
     running = sum(request.running for request in turn.state.requests)
     if running >= turn.max_jobs:
         raise Refused("too_many_jobs", notice="notice.too_many_jobs", running=running, most=turn.max_jobs)
+    if turn.generations is not None:
+        _within_rate(turn, turn.generations)
     params = quote_params(draft)
     try:
         quote = turn.registry.quote(model, params)
@@ -70,3 +75,16 @@ def confirm(turn: Turn, model: Model, draft: Draft, offer: Offer, message_id: in
         ),
         ConfirmationAccepted(confirmation_id=offer.confirmation_id, model_id=model.id, credits=offer.credits),
     )
+
+
+def _within_rate(turn: Turn, rate: Rate) -> None:
+    """Refuse a Confirm past ``RATE_GENERATIONS``: the orders confirmed in the window that were not refused or
+    refunded count; the notice says in how many minutes the oldest of them leaves the window."""
+    now = turn.command.ts
+    asked = sorted(confirmed for request in turn.state.requests
+                   if request.status not in ("rejected", "voided") and request.job != "failed" and request.expires_at
+                   and now - (confirmed := request.expires_at - HOLD_SECONDS) < rate.seconds)
+    if len(asked) >= rate.limit:
+        retry_at = asked[-rate.limit] + rate.seconds
+        raise Refused("too_many_generations", notice="notice.too_many_generations", most=rate.limit,
+                      minutes=max(1, math.ceil((retry_at - now) / 60)))

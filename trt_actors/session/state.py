@@ -44,6 +44,7 @@ from trt_actors.events.session import (
     ImageAdded,
     ImagesCompleted,
     InvoiceRequested,
+    InputThrottled,
     JobSeen,
     LanguageChosen,
     MessageRejected,
@@ -159,7 +160,9 @@ class Request(msgspec.Struct, frozen=True):
     ``failed`` (``reason`` why); ``at`` is when the job was requested,
     ``ended`` when it delivered or failed, ``shown`` the elapsed seconds the
     progress message shows, ``results`` how many files it made; ``rule`` and
-    ``registry_version`` the price entry that priced it ("why this price").
+    ``registry_version`` the price entry that priced it ("why this price");
+    ``expires_at`` the hold's expiry it asked for, which dates the Confirm
+    (``RATE_GENERATIONS``; 0 in states kept before it was).
     """
 
     confirmation_id: str
@@ -176,6 +179,7 @@ class Request(msgspec.Struct, frozen=True):
     rule: str = ""
     registry_version: str = ""
     ended: float = 0.0
+    expires_at: float = 0.0
 
     @property
     def running(self) -> bool:
@@ -347,11 +351,11 @@ def _domain(state: SessionState, event: Event) -> SessionState:
             offered = (*state.offered, confirmation_id)[-OFFERED_KEPT:]
             return msgspec.structs.replace(state, screen="wizard", offer=offer, offered=offered)
         case GenerationRequested(confirmation_id=confirmation_id, model_id=model_id, credits=credits,
-                                 message_id=message_id, quote=quote):
+                                 message_id=message_id, quote=quote, expires_at=expires_at):
             on_offer = state.offer is not None and state.offer.confirmation_id == confirmation_id
             asked = Request(confirmation_id=confirmation_id, model_id=model_id, credits=credits,
                             message_id=message_id, draft=state.draft if on_offer else None, rule=quote.rule,
-                            registry_version=quote.registry_version)
+                            registry_version=quote.registry_version, expires_at=expires_at)
             return msgspec.structs.replace(state, requests=(*state.requests, asked)[-REQUESTS_KEPT:])
         case DraftRestored(confirmation_id=confirmation_id):
             refused = state.request(confirmation_id)
@@ -436,7 +440,7 @@ def evolve(state: SessionState, event: Event) -> SessionState:
             return _job_seen(state, event)
         case TopUpPaid():
             return _paid(state, event)
-        case CallbackAccepted() | CallbackRejected() | MessageRejected() | PaymentRejected():
+        case CallbackAccepted() | CallbackRejected() | MessageRejected() | PaymentRejected() | InputThrottled():
             return state
     if not isinstance(event, SESSION_EVENTS):
         return state

@@ -25,6 +25,7 @@ from trt_actors.session.canvas import Audience, Canvas, Rendered
 from trt_actors.session.commands import JobReported, LedgerReported, SessionCommand
 from trt_actors.session.screens import render
 from trt_actors.stars import StarsPackage
+from trt_actors.limits import Rate
 from trt_actors.support import Support
 from trt_actors.session.state import Draft, SessionState, evolve
 from trt_actors.session.texts import TEXTS_VERSION, Texts, language_of
@@ -75,14 +76,16 @@ class Turn:
     :meth:`show`, which draws the screen the state is now on.
     """
 
-    __slots__ = ("command", "events", "max_jobs", "notice", "packages", "registry", "state", "support")
+    __slots__ = ("command", "events", "generations", "max_jobs", "notice", "packages", "registry", "state", "support")
 
     def __init__(self, registry: Registry, packages: tuple[StarsPackage, ...], state: SessionState,
-                 command: SessionCommand, *, max_jobs: int = 3, support: Support = Support()) -> None:
+                 command: SessionCommand, *, max_jobs: int = 3, support: Support = Support(),
+                 generations: Rate | None = None) -> None:
         self.registry = registry
         self.packages = packages
         self.max_jobs = max_jobs
         self.support = support
+        self.generations = generations
         self.state = state
         self.command = command
         self.events: list[Event] = []

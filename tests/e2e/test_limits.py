@@ -1,0 +1,41 @@
+"""Rate limits through Telegram: a user flooding the bot gets one answer saying when to try again, and the excess
+is recorded, not dropped; payments are never turned away."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import trio
+
+from tests.e2e.support import bot_process, wait_settled
+from trt_actors.events import UiRendered
+from trt_actors.events.session import InputThrottled
+from trt_actors.limits import Rate
+from trt_actors.sandbox.scripted import ScriptedUser
+
+
+async def test_a_flood_of_messages_is_answered_once_past_the_limit_and_every_excess_update_recorded(
+    tmp_path: Path,
+) -> None:
+    async with bot_process(tmp_path / "trt.sqlite3", rate_messages=Rate(3, 600.0)) as process:
+        ann = ScriptedUser(process.emulator.user(9201, first_name="Ann", language_code="en"))
+        for _ in range(3):
+            await ann.say("/menu")
+        answered = len(ann.user.messages())
+        notice = await ann.say("/balance")  # the first over the limit: answered with when to try again
+        for text in ("/balance", "/help", "/topup"):  # the rest of the burst: recorded, not answered
+            await ann.user.send_text(text)
+        await wait_settled(process.bot)
+        await trio.sleep(0.2)
+        events = await process.bot.log.read_stream("chat:9201")
+        bob = ScriptedUser(process.emulator.user(9202, first_name="Bob", language_code="en"))
+        await bob.say("/menu")
+        assert await bob.screen() == "menu"  # another user is not held back
+
+    assert "Too many messages at once. I will read the next one in" in (notice.body or "")
+    assert len(ann.user.messages()) == answered + 1  # one answer for the whole burst
+    throttled = [r.event for r in events if isinstance(r.event, InputThrottled)]
+    assert [(t.kind, t.notified) for t in throttled] == [("messages", True), ("messages", False),
+                                                        ("messages", False), ("messages", False)]
+    renders = [r for r in events if isinstance(r.event, UiRendered)]
+    assert len(renders) == 4  # three menus and the notice: nothing for the rest
