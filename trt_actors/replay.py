@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import msgspec
 
@@ -124,7 +125,8 @@ class ReplayResult:
     def summary(self) -> str:
         verdict = "identical" if self.identical else f"{len(self.divergences)} decision(s) differ"
         return f"cid {self.cid}: {self.decisions} decision(s) replayed, {verdict}" + (
-            f"; {self.skipped} decision(s) of other actors not replayed" if self.skipped else "")
+            f"; {self.skipped} decision(s) not replayed (the log does not hold their whole input)"
+            if self.skipped else "")
 
 
 async def replay_chain(log: SQLiteEventLog, cid: str, *, decider: SessionDecider, welcome_credits: int = 0,
@@ -145,14 +147,24 @@ async def replay_chain(log: SQLiteEventLog, cid: str, *, decider: SessionDecider
             decisions.setdefault(recorded.event_id.rpartition("/")[0], []).append(recorded)
     ledger, jobs = LedgerDecider(), jobs or JobDecider()
     deadline = _deadline_of(deadlines)
+    folded: dict[str, tuple[int, Any]] = {}  # stream -> (version, state): each stream is read once per chain
+
+    async def before(stream: str, version: int, initial: object, evolve: Callable[[Any, Event], Any]) -> Any:
+        at, state = folded.get(stream, (0, initial))
+        if at >= version:
+            at, state = 0, initial
+        for recorded in await log.read_stream(stream, at + 1, version - 1 - at) if version - 1 > at else ():
+            state = evolve(state, recorded.event)
+        folded[stream] = (version - 1, state)
+        return state
+
     for key, decided in decisions.items():
         stream, first = decided[0].stream, decided[0].version
         cause = by_id.get(decided[0].causation or "")
-        earlier = [r.event for r in await log.read_stream(stream, 1, first - 1)] if first > 1 else []
         produced: Sequence[Event] | None = None
         if stream.startswith("chat:"):
             if cause is not None and (asked := await _command(log, cause, decided[0].event)) is not None:
-                produced = decider.decide(fold(decider, decider.initial_state(), earlier), asked)
+                produced = decider.decide(await before(stream, first, decider.initial_state(), decider.evolve), asked)
         elif stream.startswith("ledger:"):
             user = int(stream.removeprefix("ledger:"))
             if cause is None:
@@ -161,9 +173,9 @@ async def replay_chain(log: SQLiteEventLog, cid: str, *, decider: SessionDecider
             else:
                 ordered = _ledger_command(cause, welcome_credits, decided[0].event)
             if ordered is not None:
-                produced = ledger.decide(fold(ledger, ledger.initial_state(), earlier), ordered)
+                produced = ledger.decide(await before(stream, first, ledger.initial_state(), ledger.evolve), ordered)
         else:
-            state: JobState = fold(jobs, jobs.initial_state(), earlier)
+            state: JobState = await before(stream, first, jobs.initial_state(), jobs.evolve)
             if cause is None:
                 command = runner_command(key.removeprefix(stream + "/"), [r.event for r in decided], decided[0].ts,
                                          state)
