@@ -28,6 +28,7 @@ async def test_a_flood_of_messages_is_answered_once_past_the_limit_and_every_exc
         await wait_settled(process.bot)
         await trio.sleep(0.2)
         events = await process.bot.log.read_stream("chat:9201")
+        assert process.bot.sessions.statistics().throttled == 4  # /metrics: trt_sessions_throttled_total
         bob = ScriptedUser(process.emulator.user(9202, first_name="Bob", language_code="en"))
         await bob.say("/menu")
         assert await bob.screen() == "menu"  # another user is not held back

@@ -155,9 +155,11 @@ def _limited(command: SessionCommand) -> Kind | None:
 
 
 class SessionsStatistics(msgspec.Struct, frozen=True):
-    """``live`` sessions are in memory; the rest of the chats are only in the log."""
+    """``live`` sessions are in memory; the rest of the chats are only in the log. ``throttled`` counts the updates
+    the rate limits turned away; ``limited_users`` the users whose windows the limiter keeps."""
 
-    COUNTERS: ClassVar[frozenset[str]] = frozenset({"activations", "passivations", "evictions", "crashes"})
+    COUNTERS: ClassVar[frozenset[str]] = frozenset(
+        {"activations", "passivations", "evictions", "crashes", "throttled"})
 
     live: int
     max_live: int | None
@@ -166,6 +168,8 @@ class SessionsStatistics(msgspec.Struct, frozen=True):
     evictions: int
     crashes: int
     busy: int
+    throttled: int = 0
+    limited_users: int = 0
 
 
 class _Live:
@@ -348,4 +352,6 @@ class Sessions:
             evictions=self._evictions,
             crashes=self._crashes,
             busy=sum(1 for live in self._live.values() if live.busy),
+            throttled=self._limiter.refused if self._limiter is not None else 0,
+            limited_users=len(self._limiter) if self._limiter is not None else 0,
         )
