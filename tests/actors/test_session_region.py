@@ -16,6 +16,7 @@ from trt_actors.actors.intake import Intake, Parsed, parse_update, update_events
 from trt_actors.actors.routing import Router
 from trt_actors.actors.session_region import Sessions, command_for
 from trt_actors.events import ActorCrashed, Event, UiRendered
+from trt_actors.limits import Rate, RateLimiter
 from trt_actors.session import SessionDecider, SessionState
 from trt_actors.session.commands import SessionCommand, TextReceived
 
@@ -113,3 +114,22 @@ async def test_a_wrong_new_chat_hint_costs_a_reread_not_correctness(log: SQLiteE
     assert screens == ["menu", "help"]
     versions = [r.version for r in await log.read_stream("chat:7")]
     assert versions == list(range(1, len(versions) + 1))
+
+
+async def test_the_rate_limit_turns_away_messages_but_never_a_payment(log: SQLiteEventLog) -> None:
+    user = {"id": 7, "is_bot": False, "first_name": "Z", "language_code": "en"}
+    paid = {"currency": "XTR", "total_amount": 50, "invoice_payload": "topup:50:100:u7-t1",
+            "telegram_payment_charge_id": "charge-1", "provider_payment_charge_id": ""}
+    payment = json.dumps({"update_id": 4, "message": {"message_id": 4, "date": 1, "chat": {"id": 7, "type": "private"},
+                                                       "from": user, "successful_payment": paid}}).encode()
+    async with Sessions.open(log, REGISTRY, limiter=RateLimiter(messages=Rate(1, 60.0))) as sessions:
+        await route_text(sessions, 1, "/start")
+        await route_text(sessions, 2, "/help")  # over the limit: turned away, and told so
+        parsed = parse_update(payment, source="polling", ts=3.0)
+        assert isinstance(parsed, Parsed)
+        meta, _ = update_events(parsed, bot_id=1, era=0)
+        await sessions.route(parsed.update, meta)
+        assert sessions.statistics().throttled == 1
+    decided = [type(r.event).__name__ for r in await log.read_stream("chat:7")]
+    assert decided.count("InputThrottled") == 1
+    assert "PaymentRejected" in decided or "TopUpPaid" in decided  # the payment was heard, whatever its verdict

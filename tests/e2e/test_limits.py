@@ -1,5 +1,5 @@
 """Rate limits through Telegram: a user flooding the bot gets one answer saying when to try again, and the excess
-is recorded, not dropped; payments are never turned away."""
+is recorded, not dropped; a user past the generation limit is told how long to wait, and nothing is held."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ from pathlib import Path
 
 import trio
 
-from tests.e2e.support import bot_process, wait_settled
-from trt_actors.events import UiRendered
+from tests.e2e.orders import walk
+from tests.e2e.support import REGISTRY, bot_process, wait_jobs_ended, wait_settled
+from trt_actors.events import CallbackRejected, UiRendered
+from trt_actors.events.ledger import HoldPlaced
 from trt_actors.events.session import InputThrottled
 from trt_actors.limits import Rate
 from trt_actors.sandbox.scripted import ScriptedUser
+from trt_actors.session.callback_data import Confirm
 
 
 async def test_a_flood_of_messages_is_answered_once_past_the_limit_and_every_excess_update_recorded(
@@ -40,3 +43,20 @@ async def test_a_flood_of_messages_is_answered_once_past_the_limit_and_every_exc
                                                         ("messages", False), ("messages", False)]
     renders = [r for r in events if isinstance(r.event, UiRendered)]
     assert len(renders) == 4  # three menus and the notice: nothing for the rest
+
+
+async def test_past_the_generation_limit_a_confirm_is_refused_with_the_wait_and_nothing_is_held(
+    tmp_path: Path,
+) -> None:
+    async with bot_process(tmp_path / "trt.sqlite3", welcome_credits=1_000, rate_generations=Rate(1, 600.0)) as process:
+        ann = ScriptedUser(process.emulator.user(9301, first_name="Анна", language_code="ru"))
+        await walk(ann, REGISTRY.model("z-image"), {})
+        await ann.tap_action(Confirm)
+        await wait_jobs_ended(process.bot)
+        await walk(ann, REGISTRY.model("z-image"), {})
+        refused = await ann.tap_action(Confirm)
+        events = await wait_jobs_ended(process.bot)
+
+    assert "Вы подтвердили 1 генераций за короткое время" in (refused.body or "")
+    assert len([r for r in events if isinstance(r.event, HoldPlaced)]) == 1  # the second was never held
+    assert [r.event.reason_code for r in events if isinstance(r.event, CallbackRejected)] == ["too_many_generations"]
