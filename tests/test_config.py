@@ -105,9 +105,10 @@ def test_help_shows_nothing_unless_configured_and_takes_a_contact_and_two_links(
     assert s.support == Support("@shop_support", "https://example.org/terms", "http://example.org/privacy")
 
 
-def test_money_settings_default_to_three_packages_and_no_welcome_credits() -> None:
+def test_money_settings_default_to_three_packages_and_no_welcome_credits_nor_referral_bonus() -> None:
     s = Settings.from_env({}, dotenv=None)
-    assert s.stars_packages == DEFAULT_PACKAGES and s.welcome_credits == 0
+    assert s.stars_packages == DEFAULT_PACKAGES and s.welcome_credits == 0 and s.referral_bonus == 0
+    assert Settings.from_env({"REFERRAL_BONUS": "50"}, dotenv=None).referral_bonus == 50
 
 
 @pytest.mark.parametrize(
@@ -130,6 +131,7 @@ def test_money_settings_default_to_three_packages_and_no_welcome_credits() -> No
         ({"STARS_PACKAGES": "50:100,50:200"}, "two Stars packages cost 50 Stars"),
         ({"STARS_PACKAGES": "0:100"}, "needs 1 to 1,000,000 Stars"),
         ({"WELCOME_CREDITS": "-5"}, "WELCOME_CREDITS must be a whole number of credits"),
+        ({"REFERRAL_BONUS": "lots"}, "REFERRAL_BONUS must be a whole number of credits from 0 to 1,000,000"),
         ({"JOB_DEADLINES": "text_to_image:300"}, "JOB_DEADLINES is CATEGORY=SECONDS"),
         ({"JOB_DEADLINES": "music=300"}, "'music=300' is not"),
         ({"JOB_DEADLINES": "text_to_video=3600"}, "30 to 3000 seconds"),

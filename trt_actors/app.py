@@ -66,6 +66,7 @@ from trt_actors.actors.ledger import Ledger
 from trt_actors.actors.ledger_reactions import HoldExpiry, LedgerReports, LedgerRequests
 from trt_actors.actors.outbox import Outbox
 from trt_actors.actors.receiver import UpdateReceiver
+from trt_actors.actors.referrals import ReferralBonuses
 from trt_actors.actors.refunds import Refunds
 from trt_actors.actors.routing import Router
 from trt_actors.actors.session_region import Sessions
@@ -186,6 +187,7 @@ async def run_bot(
                 refunds = Refunds(log, outbox_tg, ledger)
                 requests = LedgerRequests(log, ledger, welcome_credits=settings.welcome_credits)
                 reports = LedgerReports(log, sessions.run)
+                referrals = ReferralBonuses(log, ledger, bonus=settings.referral_bonus)
                 limits = JobLimits(
                     deadlines=settings.job_deadlines, max_running=settings.max_running_jobs,
                     callback_base=settings.kie_callback_base, callback_secret=_callback_secret(settings.kie_api_key),
@@ -209,6 +211,7 @@ async def run_bot(
                 metrics.register("ledger_reports", reports.statistics)
                 metrics.register("checkout", checkout.statistics)
                 metrics.register("refunds", refunds.statistics)
+                metrics.register("referrals", referrals.statistics)
                 metrics.register("jobs", jobs.statistics)
                 metrics.register("lease", leadership.statistics)
                 telemetry = Telemetry(log, out=telemetry_out, token=settings.events_token)
@@ -236,6 +239,7 @@ async def run_bot(
                 root.start("ledger-reports", reports.run)
                 root.start("hold-expiry", HoldExpiry(log, ledger).run)
                 root.start("refunds", refunds.run)
+                root.start("referrals", referrals.run)
                 root.start("telemetry", telemetry.run)
                 for reaction in job_reactors:
                     root.start(reaction.reactor.name, reaction.run)
@@ -254,7 +258,7 @@ async def run_bot(
                     RunningBot(
                         log, registry, sessions, receiver, router, outbox, ledger, refunds, jobs,
                         (router.reactor, outbox.reactor, checkout.reactor, requests.reactor, reports.reactor,
-                         refunds.reactor, *(reaction.reactor for reaction in job_reactors)),
+                         refunds.reactor, referrals.reactor, *(reaction.reactor for reaction in job_reactors)),
                         root, metrics, http_url, mode, leadership=leadership,
                     )
                 )

@@ -235,6 +235,9 @@ class Settings:
     send_rate_per_chat: float = 1.0
     stars_packages: tuple[StarsPackage, ...] = DEFAULT_PACKAGES
     welcome_credits: int = 0
+    referral_bonus: int = 0
+    """Credits an invited user and their inviter each get at the invited user's first top-up
+    (``REFERRAL_BONUS``; 0: no bonus)."""
     job_deadlines: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_JOB_DEADLINES))
     max_running_jobs: int = 20
     max_jobs_per_user: int = 3
@@ -335,6 +338,7 @@ class Settings:
             send_rate_per_chat=_rate("SEND_RATE_PER_CHAT", get("SEND_RATE_PER_CHAT") or "1"),
             stars_packages=_packages("STARS_PACKAGES", packages) if (packages := get("STARS_PACKAGES")) else DEFAULT_PACKAGES,
             welcome_credits=_credits("WELCOME_CREDITS", get("WELCOME_CREDITS") or "0"),
+            referral_bonus=_credits("REFERRAL_BONUS", get("REFERRAL_BONUS") or "0"),
             job_deadlines=_deadlines("JOB_DEADLINES", get("JOB_DEADLINES") or ""),
             max_running_jobs=_count("MAX_RUNNING_JOBS", get("MAX_RUNNING_JOBS") or "20", 1000),
             max_jobs_per_user=_count("MAX_JOBS_PER_USER", get("MAX_JOBS_PER_USER") or "3", 100),

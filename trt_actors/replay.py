@@ -12,8 +12,8 @@ so a difference is a change of behaviour, and :class:`Divergence` names the
 event and the field.
 
 The ledger's decisions are replayed too: those the reactors ask for (a hold
-for an order, a top-up, a welcome credit, a job's capture or void, a refund's
-outcome as Telegram answered it) and those it makes on its own (a hold's
+for an order, a top-up, a welcome credit, a referral bonus, a job's capture or
+void, a refund's outcome as Telegram answered it) and those it makes on its own (a hold's
 expiry, whose clock reading is the decision's time; an admin's refund). So are
 the job runner's: a job opened for a placed hold, the ledger's answer about
 it, and each of the runner's own steps, whose inputs (KIE's and Telegram's
@@ -40,6 +40,7 @@ from eventlog import RecordedEvent, SQLiteEventLog
 from trt_actors.actors.intake import UpdateMeta
 from trt_actors.actors.job_reactions import hold_outcome_for, job_report_for, request_for
 from trt_actors.actors.ledger_reactions import report_of, welcome_credit_id
+from trt_actors.actors.referrals import bonus_for
 from trt_actors.actors.session_region import command_for
 from trt_actors.events import CODEC, Event, UpdateReceived
 from trt_actors.config import DEFAULT_JOB_DEADLINES
@@ -55,7 +56,14 @@ from trt_actors.events.jobs import (
     ResultDelivered,
     VoidAsked,
 )
-from trt_actors.events.ledger import HoldPlaced, RefundCompleted, RefundFailed, RefundRejected, RefundReserved
+from trt_actors.events.ledger import (
+    Credited,
+    HoldPlaced,
+    RefundCompleted,
+    RefundFailed,
+    RefundRejected,
+    RefundReserved,
+)
 from trt_actors.events.session import GenerationRequested, InputThrottled, SessionStarted, TopUpPaid
 from trt_actors.jobs import JobDecider, JobState
 from trt_actors.jobs.commands import (
@@ -130,12 +138,13 @@ class ReplayResult:
 
 
 async def replay_chain(log: SQLiteEventLog, cid: str, *, decider: SessionDecider, welcome_credits: int = 0,
-                       deadlines: Mapping[str, float] = DEFAULT_JOB_DEADLINES,
+                       deadlines: Mapping[str, float] = DEFAULT_JOB_DEADLINES, referral_bonus: int = 0,
                        jobs: JobDecider | None = None) -> ReplayResult:
     """Replay every session, ledger and job decision of chain ``cid`` (see the module docstring).
 
-    ``welcome_credits`` and ``deadlines`` are the configuration the bot ran
-    with (``WELCOME_CREDITS``, ``JOB_DEADLINES``): they shape the commands.
+    ``welcome_credits``, ``deadlines`` and ``referral_bonus`` are the
+    configuration the bot ran with (``WELCOME_CREDITS``, ``JOB_DEADLINES``,
+    ``REFERRAL_BONUS``): they shape the commands.
     ``jobs`` is the job decider to replay with (today's by default).
     """
     chain = await log.read_cid(cid)
@@ -170,6 +179,9 @@ async def replay_chain(log: SQLiteEventLog, cid: str, *, decider: SessionDecider
             if cause is None:
                 ordered = ledger_own_command(key.removeprefix(stream + "/"), [r.event for r in decided],
                                              decided[0].ts, user)
+            elif isinstance(cause.event, Credited) and cause.event.reason == "topup":  # a referral bonus
+                bonuses = await bonus_for(log, cause, referral_bonus)
+                ordered = next((credit for credit in bonuses if credit.user_id == user), None)
             else:
                 ordered = _ledger_command(cause, welcome_credits, decided[0].event)
             if ordered is not None:

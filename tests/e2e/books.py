@@ -9,15 +9,15 @@ expiry, fails whichever test made it.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from pathlib import Path
 
 from eventlog import RecordedEvent, SQLiteEventLog
-from trt_actors.config import DEFAULT_JOB_DEADLINES
+from registry import Registry
+from trt_actors.app import decider_for
+from trt_actors.config import Settings
 from trt_actors.events import CODEC
 from trt_actors.ledger.audit import audit
 from trt_actors.replay import chains, replay_chain
-from trt_actors.session import SessionDecider
 
 __all__ = ["books_close", "read_log", "replays_identical"]
 
@@ -39,15 +39,16 @@ async def books_close(db: Path) -> list[str]:
     return [violation.line() for violation in report.violations]
 
 
-async def replays_identical(db: Path, decider: SessionDecider, *, welcome_credits: int = 0,
-                            deadlines: Mapping[str, float] = DEFAULT_JOB_DEADLINES) -> list[str]:
-    """Every chain of ``db`` replayed (``python main.py replay --all``): the divergences as lines (empty: none)."""
+async def replays_identical(db: Path, settings: Settings, registry: Registry) -> list[str]:
+    """Every chain of ``db`` replayed (``python main.py replay --all``) with the deciders and configuration the
+    bot ran with: the divergences as lines (empty: none)."""
     if not db.exists():
         return []
+    decider = decider_for(settings, registry)
     async with SQLiteEventLog.open_readonly(db, codec=CODEC) as log:
         lines: list[str] = []
         for cid in await chains(log):
-            result = await replay_chain(log, cid, decider=decider, welcome_credits=welcome_credits,
-                                        deadlines=deadlines)
+            result = await replay_chain(log, cid, decider=decider, welcome_credits=settings.welcome_credits,
+                                        deadlines=settings.job_deadlines, referral_bonus=settings.referral_bonus)
             lines.extend(divergence.line() for divergence in result.divergences)
         return lines

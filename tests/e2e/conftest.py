@@ -14,7 +14,7 @@ import trio
 from registry import load_valid_registry
 from tests.e2e.books import books_close, replays_identical
 from trt_actors.actors.throttle import Throttle
-from trt_actors.app import RunningBot, decider_for, run_bot
+from trt_actors.app import RunningBot, run_bot
 from trt_actors.config import Secret, Settings
 from trt_actors.sandbox.kie import KieEmulator
 from trt_actors.sandbox.kie.schemas import schemas_from_registry
@@ -77,6 +77,4 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
         yield Harness(emulator, bot, settings, nursery, kie)
         nursery.cancel_scope.cancel()
     assert await books_close(tmp_path / "trt.sqlite3") == []
-    decider = decider_for(settings, load_valid_registry())
-    assert await replays_identical(tmp_path / "trt.sqlite3", decider, welcome_credits=settings.welcome_credits,
-                                   deadlines=settings.job_deadlines) == []
+    assert await replays_identical(tmp_path / "trt.sqlite3", settings, load_valid_registry()) == []

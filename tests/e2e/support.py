@@ -26,7 +26,7 @@ import trio
 
 from eventlog import RecordedEvent, SQLiteEventLog
 from registry import Registry, load_valid_registry
-from trt_actors.app import RunningBot, decider_for, run_bot
+from trt_actors.app import RunningBot, run_bot
 from trt_actors.config import Secret, Settings
 from trt_actors.events import (
     ActorCrashed,
@@ -196,9 +196,7 @@ async def bot_process(
         nursery.cancel_scope.cancel()
     if audit:
         assert await books_close(db) == [], "the audit of this test's log found violations"
-        decider = decider_for(settings, REGISTRY)
-        assert await replays_identical(db, decider, welcome_credits=settings.welcome_credits,
-                                   deadlines=settings.job_deadlines) == [], (
+        assert await replays_identical(db, settings, REGISTRY) == [], (
             "a chain of this test's log does not replay identically")
 
 

@@ -291,3 +291,27 @@ async def test_the_report_renders_as_a_table_csv_and_json(good_log: Path) -> Non
     lines = render_table(broken).splitlines()
     assert lines[-2 - len(broken.violations)] == f"{len(broken.violations)} violations:"
     assert json.loads(render_json(broken))["passed"] is False
+
+
+def test_a_referral_bonus_not_caused_by_a_top_up_is_a_violation() -> None:
+    def recorded(seq: int, stream: str, version: int, event: Event, causation: str | None = None) -> RecordedEvent:
+        return RecordedEvent(seq, f"e{seq}", stream, version, event.type_name(), T0, "c", causation, None,
+                             int(stream.removeprefix("ledger:")), event)
+
+    topup = Credited(credit_id="topup:t1", amount=100, reason="topup", source="50 Stars", charge_id="ch1", stars=50,
+                     available=100, held=0)
+    report = audit([
+        recorded(1, "ledger:8", 1, topup),
+        recorded(2, "ledger:8", 2, Credited(credit_id="referral:8", amount=20, reason="referral", available=120,
+                                            held=0), causation="e1"),
+        recorded(3, "ledger:7", 1, Credited(credit_id="referral:8:inviter", amount=20, reason="referral",
+                                            available=20, held=0), causation="e1"),
+        recorded(4, "ledger:7", 2, Credited(credit_id="referral:9:inviter", amount=20, reason="referral",
+                                            available=40, held=0), causation="e2"),  # caused by a bonus, not a top-up
+    ], now=NOW)
+    assert {(check, event) for check, event in findings(report) if check == "referral_without_top_up"} == {
+        ("referral_without_top_up", "e4")}
+    inviter = audit([recorded(1, "ledger:8", 1, topup),
+                     recorded(2, "ledger:7", 1, Credited(credit_id="referral:8:inviter", amount=20, reason="referral",
+                                                         available=20, held=0), causation="e1")], now=NOW, user=7)
+    assert not [v for v in inviter.violations if v.check == "referral_without_top_up"]  # one user's audit too

@@ -202,8 +202,9 @@ class RandomLedger(RuleBasedStateMachine):
         self.top_ups.append((user, f"stars:{charge}:0", credits))
 
     @rule(user=users, amount=st.integers(min_value=1, max_value=60),
-          reason=st.sampled_from(["welcome", "referral", "adjustment"]))
+          reason=st.sampled_from(["welcome", "adjustment"]))
     def bonus(self, user: int, amount: int, reason: str) -> None:
+        """Credits from us (a referral bonus needs a top-up as its cause: see the referral tests)."""
         self.execute(Credit(user_id=user, credit_id=f"{reason}:{self.steps}", amount=amount, reason=reason))
 
     @rule(user=users, amount=st.integers(min_value=1, max_value=120), ttl=st.integers(min_value=1, max_value=600))

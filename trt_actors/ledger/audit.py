@@ -32,6 +32,8 @@ The **closure checks**, one :class:`Violation` per finding (``check`` codes):
   ``stars_mismatch``, ``payment_unreadable``: every Stars payment (a
   ``successful_payment`` in a recorded update) is credited exactly once, for
   what was paid;
+* ``referral_without_top_up``: a referral bonus is credited only because of
+  a top-up (the invited user's first; its ``Credited`` is the bonus's causation);
 * ``capture_without_success``, ``void_without_failure``: a hold is captured
   only when its job (``job:<hold_id>``) succeeded and asked for the capture
   (``CaptureAsked`` is the capture's causation), and voided only when its
@@ -144,6 +146,7 @@ class _Book:
         self.credited: dict[str, list[_Credit]] = {}
         self.jobs: dict[str, str] = {}  # job stream -> how it ended so far: "succeeded" or "failed"
         self.asks: dict[str, tuple[str, str, str]] = {}  # a CaptureAsked's / VoidAsked's id -> (type, job, its end)
+        self.topups: set[str] = set()  # the ids of every top-up credited (any user's: a bonus may be another's)
         self.movements: list[Movement] = []
         self.violations: list[Violation] = []
 
@@ -161,10 +164,11 @@ class _Book:
                 self._payment(recorded, event)
         elif recorded.stream.startswith(JOB_PREFIX):
             self._job(recorded)
-        elif recorded.stream.startswith(STREAM_PREFIX) and (
-            self.user is None or recorded.stream == ledger_stream(self.user)
-        ):
-            self._ledger(recorded)
+        elif recorded.stream.startswith(STREAM_PREFIX):
+            if isinstance(event, Credited) and event.reason == "topup":
+                self.topups.add(recorded.event_id)
+            if self.user is None or recorded.stream == ledger_stream(self.user):
+                self._ledger(recorded)
 
     def _job(self, recorded: RecordedEvent) -> None:
         match recorded.event:
@@ -247,6 +251,9 @@ class _Book:
             case Credited(charge_id=charge_id, stars=stars) if charge_id:
                 paid = _Credit(recorded.stream, recorded.seq, recorded.event_id, stars)
                 self.credited.setdefault(charge_id, []).append(paid)
+            case Credited(credit_id=credit_id, reason="referral") if recorded.causation not in self.topups:
+                self.flag("referral_without_top_up", recorded, f"referral bonus {credit_id!r} was not caused by a "
+                          "top-up")
             case RefundReserved(refund_id=refund_id, credit_id=credit_id, amount=amount):
                 credit = state.credits.get(credit_id)
                 if credit is None:

@@ -1,0 +1,40 @@
+"""Referrals through Telegram: an invited user's first top-up credits the bonus to both, once; a self-invitation
+and a user who was never invited get nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.e2e.support import bot_process, wait_settled
+from tests.e2e.test_money import buy
+from trt_actors.events.ledger import Credited
+from trt_actors.ledger import Balance
+from trt_actors.sandbox.scripted import ScriptedUser
+
+ANN, BOB, CAT = 9401, 9402, 9403
+BONUS = 20
+
+
+async def test_the_first_top_up_of_an_invited_user_credits_both_once_and_nothing_else_does(tmp_path: Path) -> None:
+    async with bot_process(tmp_path / "trt.sqlite3", referral_bonus=BONUS) as process:
+        ann = ScriptedUser(process.emulator.user(ANN, first_name="Ann", language_code="en"))
+        bob = ScriptedUser(process.emulator.user(BOB, first_name="Bob", language_code="ru"))
+        cat = ScriptedUser(process.emulator.user(CAT, first_name="Cat", language_code="en"))
+        await ann.say("/start")
+        await bob.say(f"/start ref_{ANN}")  # invited by Ann
+        await cat.say(f"/start ref_{CAT}")  # by herself: no invitation
+        for user in (bob, bob, cat, ann):  # Bob's second top-up and an uninvited one give nothing
+            assert (await buy(user)).status == "paid"
+        await wait_settled(process.bot)
+        ledger = process.bot.ledger
+        balances = {user: await ledger.balance(user) for user in (ANN, BOB, CAT)}
+        credits = await process.bot.log.read_from(1, limit=100_000, types=["Credited"])
+
+    bonuses = {(r.stream, r.event.credit_id, r.event.amount) for r in credits
+               if isinstance(r.event, Credited) and r.event.reason == "referral"}
+    assert bonuses == {(f"ledger:{BOB}", f"referral:{BOB}", BONUS), (f"ledger:{ANN}", f"referral:{BOB}:inviter", BONUS)}
+    assert balances == {ANN: Balance(available=100 + BONUS, held=0), BOB: Balance(available=200 + BONUS, held=0),
+                        CAT: Balance(available=100, held=0)}
+    reasons = [(r, r.event.reason) for r in credits if isinstance(r.event, Credited)]
+    first_top_up = next(r for r, reason in reasons if r.stream == f"ledger:{BOB}" and reason == "topup")
+    assert all(r.causation == first_top_up.event_id for r, reason in reasons if reason == "referral")
