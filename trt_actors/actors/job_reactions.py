@@ -54,9 +54,9 @@ from trt_actors.events.jobs import (
 from trt_actors.events.ledger import CaptureRejected, HoldCaptured, HoldPlaced, HoldVoided, VoidRejected
 from trt_actors.events.ops import AdminAlerted
 from trt_actors.events.session import GenerationRequested, ResultResendRequested
-from trt_actors.jobs import STREAM_PREFIX, JobState, RecordHoldOutcome, RequestJob
+from trt_actors.jobs import STREAM_PREFIX, JobDecider, JobState, RecordHoldOutcome, RequestJob, job_stream
 from trt_actors.ledger import Capture, Void
-from trt_actors.runtime import CommandMeta, CommandRejected, Executed, Reactor, ReactorStatistics, reaction_id
+from trt_actors.runtime import CommandMeta, CommandRejected, Executed, Reactor, ReactorStatistics, fold, reaction_id
 from trt_actors.session.commands import JobReported
 from trt_actors.telegram import BadRequest, Forbidden, TelegramAPIError, TelegramClient
 
@@ -220,6 +220,7 @@ class JobReports(_Reacting):
     """Job events → ``JobReported`` for the chat's session."""
 
     def __init__(self, log: EventStore, runner: JobRunner, run_session: SessionRun) -> None:
+        self._log = log
         self._runner = runner
         self._run = run_session
         self._orders: OrderedDict[str, JobState] = OrderedDict()
@@ -233,6 +234,13 @@ class JobReports(_Reacting):
         order = self._orders.get(job_id)
         if order is None:
             order = await self._runner.state(job_id)
+            if not order.job_id:
+                # The runner's shell may not have folded its own JobRequested yet (the commit reaches this
+                # reactor before the appender resumes): the order is that event, read from the log.
+                requested = await self._log.read_stream(job_stream(job_id), 1, 1)
+                order = fold(JobDecider(), JobState(), [r.event for r in requested])
+            if not order.job_id:
+                return order  # no job yet: nothing to keep
             self._orders[job_id] = order
             while len(self._orders) > 1_000:
                 self._orders.popitem(last=False)
