@@ -38,14 +38,13 @@ import msgspec
 
 from eventlog import RecordedEvent, SQLiteEventLog
 from trt_actors.actors.intake import UpdateMeta
-from trt_actors.actors.job_reactions import hold_outcome_for, job_report_for, request_for
-from trt_actors.actors.ledger_reactions import report_of, welcome_credit_id
+from trt_actors.actors.job_reactions import hold_outcome_for, job_report_for, request_for, settlement_for
+from trt_actors.actors.ledger_reactions import ledger_request_for, report_of
 from trt_actors.actors.referrals import bonus_for
 from trt_actors.actors.session_region import command_for
 from trt_actors.events import CODEC, Event, UpdateReceived
 from trt_actors.config import DEFAULT_JOB_DEADLINES
 from trt_actors.events.jobs import (
-    CaptureAsked,
     JobFailed,
     JobFilesUploaded,
     JobLate,
@@ -54,7 +53,6 @@ from trt_actors.events.jobs import (
     JobSubmitted,
     JobSucceeded,
     ResultDelivered,
-    VoidAsked,
 )
 from trt_actors.events.ledger import (
     Credited,
@@ -64,7 +62,7 @@ from trt_actors.events.ledger import (
     RefundRejected,
     RefundReserved,
 )
-from trt_actors.events.session import GenerationRequested, InputThrottled, SessionStarted, TopUpPaid
+from trt_actors.events.session import InputThrottled
 from trt_actors.jobs import JobDecider, JobState
 from trt_actors.jobs.commands import (
     JobCommand,
@@ -79,16 +77,12 @@ from trt_actors.jobs.commands import (
     Tick,
 )
 from trt_actors.ledger import (
-    Capture,
     CompleteRefund,
-    Credit,
     Expire,
     FailRefund,
     LedgerCommand,
     LedgerDecider,
     Refund,
-    Reserve,
-    Void,
 )
 from trt_actors.runtime.decider import fold
 from trt_actors.session import SessionCommand, SessionDecider
@@ -309,28 +303,15 @@ def ledger_own_command(kind: str, decided: Sequence[Event], now: float, user: in
 
 
 def _ledger_command(cause: RecordedEvent, welcome_credits: int, first: Event) -> LedgerCommand | None:
-    """The ledger command a recorded event asked for, as the money reactions build it; ``first`` is the first
-    event the decision made (a refund's outcome is Telegram's answer, recorded there)."""
-    user = cause.user_id
+    """The ledger command a recorded event asked for, built by the reactions' own functions; ``first`` is the
+    first event the decision made (a refund's outcome is Telegram's answer, recorded there)."""
+    user = cause.user_id or 0
     match cause.event, first:
         case RefundReserved(refund_id=refund_id), RefundCompleted():
-            return CompleteRefund(user_id=user or 0, refund_id=refund_id)
+            return CompleteRefund(user_id=user, refund_id=refund_id)
         case RefundReserved(refund_id=refund_id), RefundFailed(error=error):
-            return FailRefund(user_id=user or 0, refund_id=refund_id, error=error)
-    match cause.event:
-        case GenerationRequested(confirmation_id=hold_id, credits=amount, quote=quote, expires_at=expires_at):
-            return Reserve(user_id=user or 0, hold_id=hold_id, amount=amount, quote=quote, expires_at=expires_at)
-        case TopUpPaid(topup_id=topup_id, charge_id=charge_id, stars=stars, credits=amount):
-            return Credit(user_id=user or 0, credit_id=f"topup:{topup_id}", amount=amount, reason="topup",
-                          source=f"{stars} Stars", charge_id=charge_id, stars=stars)
-        case SessionStarted() if welcome_credits > 0 and user is not None:
-            return Credit(user_id=user, credit_id=welcome_credit_id(user), amount=welcome_credits, reason="welcome",
-                          source="WELCOME_CREDITS")
-        case CaptureAsked(hold_id=hold_id, user_id=owner, amount=amount):
-            return Capture(user_id=owner, hold_id=hold_id, amount=amount)
-        case VoidAsked(hold_id=hold_id, user_id=owner, reason=reason):
-            return Void(user_id=owner, hold_id=hold_id, reason=reason)
-    return None
+            return FailRefund(user_id=user, refund_id=refund_id, error=error)
+    return settlement_for(cause) or ledger_request_for(cause, welcome_credits)
 
 
 async def _command(log: SQLiteEventLog, cause: RecordedEvent, first: Event) -> SessionCommand | None:

@@ -61,7 +61,7 @@ from trt_actors.session.commands import JobReported
 from trt_actors.telegram import BadRequest, Forbidden, TelegramAPIError, TelegramClient
 
 __all__ = ["AdminAlerts", "HoldOutcomes", "JobReports", "JobRequests", "JobSettlements", "Resends", "hold_outcome_for",
-           "job_report_for", "request_for"]
+           "job_report_for", "request_for", "settlement_for"]
 
 log = logging.getLogger(__name__)
 
@@ -141,13 +141,19 @@ class JobSettlements(_Reacting):
 
     async def _handle(self, lane: Hashable, events: Sequence[RecordedEvent]) -> None:
         for recorded in events:
-            match recorded.event:
-                case CaptureAsked(hold_id=hold_id, user_id=user, amount=amount):
-                    await self._ledger.run(Capture(user_id=user, hold_id=hold_id, amount=amount),
-                                           _meta(recorded, user_id=user))
-                case VoidAsked(hold_id=hold_id, user_id=user, reason=reason):
-                    await self._ledger.run(Void(user_id=user, hold_id=hold_id, reason=reason),
-                                           _meta(recorded, user_id=user))
+            command = settlement_for(recorded)
+            if command is not None:
+                await self._ledger.run(command, _meta(recorded, user_id=command.user_id))
+
+
+def settlement_for(recorded: RecordedEvent) -> Capture | Void | None:
+    """The ledger command a job's ``CaptureAsked`` or ``VoidAsked`` asks for; None for any other event."""
+    match recorded.event:
+        case CaptureAsked(hold_id=hold_id, user_id=user, amount=amount):
+            return Capture(user_id=user, hold_id=hold_id, amount=amount)
+        case VoidAsked(hold_id=hold_id, user_id=user, reason=reason):
+            return Void(user_id=user, hold_id=hold_id, reason=reason)
+    return None
 
 
 class HoldOutcomes(_Reacting):

@@ -54,7 +54,8 @@ from trt_actors.ledger import STREAM_PREFIX, Credit, Expire, LedgerCommand, Rese
 from trt_actors.runtime import CommandMeta, Executed, Reactor, ReactorStatistics, reaction_id
 from trt_actors.session.commands import LedgerReported
 
-__all__ = ["HOLD_ITEM_PREFIX", "HoldExpiry", "LedgerReports", "LedgerRequests", "welcome_credit_id"]
+__all__ = ["HOLD_ITEM_PREFIX", "HoldExpiry", "LedgerReports", "LedgerRequests", "ledger_request_for",
+           "welcome_credit_id"]
 
 log = logging.getLogger(__name__)
 
@@ -109,18 +110,7 @@ class LedgerRequests:
 
     def command_for(self, recorded: RecordedEvent) -> LedgerCommand | None:
         """The ledger command ``recorded`` asks for (pure: a function of the recorded event alone)."""
-        user = recorded.user_id
-        assert user is not None
-        match recorded.event:
-            case GenerationRequested(confirmation_id=hold_id, credits=amount, quote=quote, expires_at=expires_at):
-                return Reserve(user_id=user, hold_id=hold_id, amount=amount, quote=quote, expires_at=expires_at)
-            case TopUpPaid(topup_id=topup_id, charge_id=charge_id, stars=stars, credits=amount):
-                return Credit(user_id=user, credit_id=f"topup:{topup_id}", amount=amount, reason="topup",
-                              source=f"{stars} Stars", charge_id=charge_id, stars=stars)
-            case SessionStarted():
-                return Credit(user_id=user, credit_id=welcome_credit_id(user), amount=self._welcome,
-                              reason="welcome", source="WELCOME_CREDITS")
-        return None
+        return ledger_request_for(recorded, self._welcome)
 
     async def _handle(self, lane: Hashable, events: Sequence[RecordedEvent]) -> None:
         for recorded in events:
@@ -130,6 +120,24 @@ class LedgerRequests:
 
     def statistics(self) -> ReactorStatistics:
         return self.reactor.statistics()
+
+
+def ledger_request_for(recorded: RecordedEvent, welcome_credits: int) -> LedgerCommand | None:
+    """The ledger command a session event asks for: a hold for an order, a top-up's credit, the welcome credit
+    (when ``welcome_credits`` is above 0); None for any other event. ``replay`` builds the same."""
+    user = recorded.user_id
+    if user is None:
+        return None
+    match recorded.event:
+        case GenerationRequested(confirmation_id=hold_id, credits=amount, quote=quote, expires_at=expires_at):
+            return Reserve(user_id=user, hold_id=hold_id, amount=amount, quote=quote, expires_at=expires_at)
+        case TopUpPaid(topup_id=topup_id, charge_id=charge_id, stars=stars, credits=amount):
+            return Credit(user_id=user, credit_id=f"topup:{topup_id}", amount=amount, reason="topup",
+                          source=f"{stars} Stars", charge_id=charge_id, stars=stars)
+        case SessionStarted() if welcome_credits > 0:
+            return Credit(user_id=user, credit_id=welcome_credit_id(user), amount=welcome_credits,
+                          reason="welcome", source="WELCOME_CREDITS")
+    return None
 
 
 _REPORTED: tuple[type[Event], ...] = (
