@@ -43,9 +43,7 @@ from trt_actors.session.commands import (
 )
 from trt_actors.session.decider import SessionDecider
 from trt_actors.session.state import SessionState
-from trt_actors.stars import DEFAULT_PACKAGES, StarsPackage
 from trt_actors.limits import Kind, RateLimiter
-from trt_actors.support import Support
 from trt_actors.telegram import Message, Update, User
 
 __all__ = ["Sessions", "SessionsStatistics", "command_for", "session_stream"]
@@ -227,17 +225,13 @@ class Sessions:
         idle_timeout: float | None = 600.0,
         max_live: int | None = 10_000,
         journal: SystemJournal | None = None,
-        packages: tuple[StarsPackage, ...] = DEFAULT_PACKAGES,
-        max_jobs: int = 3,
-        support: Support = Support(),
         limiter: RateLimiter | None = None,
         decider: SessionDecider | None = None,
     ) -> AsyncIterator[Sessions]:
-        """``packages``: the Stars top-ups the sessions offer (``STARS_PACKAGES``); ``max_jobs``: the orders a user
-        may have running at once (``MAX_JOBS_PER_USER``); ``support``: what ``/help`` offers (``SUPPORT_CONTACT``,
-        ``TERMS_URL``, ``PRIVACY_URL``); ``limiter``: the users' message and tap limits (``RATE_MESSAGES``,
-        ``RATE_TAPS``), none when None; ``decider``: the decider to use instead of one built from the above."""
-        decider = decider or SessionDecider(registry, packages, max_jobs=max_jobs, support=support)
+        """``limiter``: the users' message and tap limits (``RATE_MESSAGES``, ``RATE_TAPS``), none when None;
+        ``decider``: the sessions' decider as configured (``trt_actors.app.decider_for``), the registry's with
+        the defaults when None."""
+        decider = decider or SessionDecider(registry)
         sessions = cls(log, decider, max_live=max_live, journal=journal, limiter=limiter)
         async with trio.open_nursery() as nursery:
             if idle_timeout is not None:
