@@ -28,7 +28,8 @@ from eventlog import EventStore, RecordedEvent
 from trt_actors.actors.ledger import Ledger
 from trt_actors.events.ledger import Credited
 from trt_actors.events.session import SessionStarted
-from trt_actors.ledger import Credit
+from trt_actors.actors.session_region import session_stream
+from trt_actors.ledger import STREAM_PREFIX, Credit
 from trt_actors.runtime import CommandMeta, Reactor, ReactorStatistics, reaction_id
 
 __all__ = ["ReferralBonuses", "bonus_for", "referral_credit_ids"]
@@ -44,11 +45,11 @@ async def bonus_for(log: EventStore, recorded: RecordedEvent, bonus: int) -> lis
     credited = recorded.event
     if bonus <= 0 or not isinstance(credited, Credited) or credited.reason != "topup":
         return []
-    user = int(recorded.stream.removeprefix("ledger:"))
+    user = int(recorded.stream.removeprefix(STREAM_PREFIX))
     earlier = await log.read_stream(recorded.stream, 1, recorded.version - 1) if recorded.version > 1 else []
     if any(isinstance(r.event, Credited) and r.event.reason == "topup" for r in earlier):
         return []  # not the first top-up
-    started = await log.read_stream(f"chat:{user}", 1, 5)
+    started = await log.read_stream(session_stream(user), 1, 5)
     inviter = next((r.event.referrer for r in started if isinstance(r.event, SessionStarted)), 0)
     if inviter <= 0 or inviter == user:
         return []
