@@ -122,7 +122,8 @@ class RunningBot:
 def decider_for(settings: Settings, registry: Registry) -> SessionDecider:
     """The sessions' decider as ``settings`` configure it (``replay`` builds the same one to re-run a log)."""
     return SessionDecider(registry, settings.stars_packages, max_jobs=settings.max_jobs_per_user,
-                          support=settings.support, generations=settings.rate_generations)
+                          support=settings.support, generations=settings.rate_generations,
+                          free=settings.free_tier)
 
 
 async def run_bot(

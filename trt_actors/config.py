@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from trt_actors.secret import Secret
+from trt_actors.free_tier import MAX_FREE_PER_DAY, FreeTier
 from trt_actors.stars import DEFAULT_PACKAGES, StarsPackage, parse_packages
 from trt_actors.limits import DEFAULT_RATES, Rate, parse_rate
 from trt_actors.support import Support, parse_support
@@ -215,6 +216,15 @@ def _credits(name: str, value: str) -> int:
     return int(value)
 
 
+def _free_tier(per_day: str, timezone: str) -> FreeTier:
+    if not per_day.strip().isdigit() or int(per_day) > MAX_FREE_PER_DAY:
+        raise ConfigError(f"FREE_PER_DAY must be a whole number from 0 to {MAX_FREE_PER_DAY}, not {per_day!r}.")
+    try:
+        return FreeTier(int(per_day), timezone.strip())
+    except ValueError as error:
+        raise ConfigError(f"TIMEZONE: {error}.") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, validated. Build it with :meth:`from_env`."""
@@ -256,6 +266,9 @@ class Settings:
     """Taps one user may make in a window (``RATE_TAPS``)."""
     rate_generations: Rate = DEFAULT_RATES["generations"]
     """Paid generations one user may confirm in a window (``RATE_GENERATIONS``)."""
+    free_tier: FreeTier = FreeTier()
+    """Free generations a user may order each day on the models marked free (``FREE_PER_DAY``; 0: none), the day
+    counted in ``TIMEZONE`` (an IANA name; ``UTC`` by default)."""
     support: Support = Support()
     """The support contact and the terms and privacy links ``/help`` shows (``SUPPORT_CONTACT``, ``TERMS_URL``,
     ``PRIVACY_URL``)."""
@@ -353,5 +366,6 @@ class Settings:
             rate_generations=_rate_limit("RATE_GENERATIONS", get("RATE_GENERATIONS"), "generations",
                                          MAX_GENERATIONS_COUNTED),
             support=_support(get("SUPPORT_CONTACT") or "", get("TERMS_URL") or "", get("PRIVACY_URL") or ""),
+            free_tier=_free_tier(get("FREE_PER_DAY") or "0", get("TIMEZONE") or "UTC"),
             warnings=tuple(warnings),
         )

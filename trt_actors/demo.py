@@ -29,6 +29,7 @@ import trio
 from eventlog.trace import render_trace
 from trt_actors.trace_view import actor_of, details
 from trt_actors.app import RunningBot, run_bot
+from trt_actors.free_tier import FreeTier
 from trt_actors.config import Secret, Settings
 from trt_actors.events import CallbackRejected, DispatchFailed, DispatchOk, Event
 from trt_actors.events.session import GenerationRequested
@@ -206,6 +207,7 @@ async def run_demo(out: TextIO = sys.stdout, db_path: Path | None = None) -> int
                 kie_upload_base=kie.upload_base,
                 db_path=path,
                 http_port=0,
+                free_tier=FreeTier(per_day=1),
             )
             async with trio.open_nursery() as nursery:
                 first = _Instance(replace(settings, instance_id="demo-1"))

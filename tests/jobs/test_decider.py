@@ -514,7 +514,7 @@ def test_commands_for_a_job_never_requested_are_refused(command: JobCommand, rea
 @pytest.mark.parametrize(
     ("command", "reason"),
     [
-        (msgspec.structs.replace(request(), credits=0), "bad_amount"),
+        (msgspec.structs.replace(request(), credits=-1), "bad_amount"),
         (report("generating", T0 + 5, task="task-forged"), "wrong_task"),
         (report("generating", T0 + 5, jitter=1.5), "bad_jitter"),
         (report("generating", T0 + 5, source="telepathy"), "bad_source"),

@@ -53,9 +53,10 @@ class Books:
     def asked(self, event: Event) -> LedgerCommand | None:
         """The ledger command a session event asks for, or None."""
         match event:
-            case GenerationRequested(confirmation_id=hold_id, credits=amount, quote=quote, expires_at=expires_at):
+            case GenerationRequested(confirmation_id=hold_id, credits=amount, quote=quote, expires_at=expires_at,
+                                     free_day=free_day, free_per_day=free_per_day):
                 return Reserve(user_id=self.user_id, hold_id=hold_id, amount=amount, quote=quote,
-                               expires_at=expires_at)
+                               expires_at=expires_at, free_day=free_day, free_per_day=free_per_day)
             case TopUpPaid(topup_id=topup_id, charge_id=charge_id, stars=stars, credits=amount):
                 return Credit(user_id=self.user_id, credit_id=f"topup:{topup_id}", amount=amount, reason="topup",
                               charge_id=charge_id, stars=stars)

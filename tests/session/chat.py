@@ -37,6 +37,7 @@ from trt_actors.session import (
     Unsupported,
 )
 from trt_actors.stars import DEFAULT_PACKAGES, StarsPackage
+from trt_actors.free_tier import FreeTier
 from trt_actors.limits import Rate
 from trt_actors.support import Support
 
@@ -70,8 +71,10 @@ class Chat:
         max_jobs: int = 3,
         support: Support = Support(),
         generations: Rate | None = None,
+        free: FreeTier = FreeTier(),
     ) -> None:
-        self.decider = SessionDecider(registry, packages, max_jobs=max_jobs, support=support, generations=generations)
+        self.decider = SessionDecider(registry, packages, max_jobs=max_jobs, support=support, generations=generations,
+                                      free=free)
         self.state: SessionState = self.decider.initial_state()
         self.events: list[Event] = []
         self.commands: list[SessionCommand] = []

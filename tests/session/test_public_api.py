@@ -20,7 +20,7 @@ def test_the_public_api_is_curated() -> None:
 
 
 def test_the_decider_has_the_runtime_protocol() -> None:
-    assert list(inspect.signature(session.SessionDecider).parameters) == ["registry", "packages", "max_jobs", "support", "generations"]
+    assert list(inspect.signature(session.SessionDecider).parameters) == ["registry", "packages", "max_jobs", "support", "generations", "free"]
     assert session.HOLD_SECONDS == 3600.0
     for method, parameters in [("initial_state", []), ("decide", ["state", "command"]), ("evolve", ["state", "event"]),
                                ("crashed", ["state", "command"])]:

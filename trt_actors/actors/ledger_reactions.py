@@ -129,8 +129,10 @@ def ledger_request_for(recorded: RecordedEvent, welcome_credits: int) -> LedgerC
     if user is None:
         return None
     match recorded.event:
-        case GenerationRequested(confirmation_id=hold_id, credits=amount, quote=quote, expires_at=expires_at):
-            return Reserve(user_id=user, hold_id=hold_id, amount=amount, quote=quote, expires_at=expires_at)
+        case GenerationRequested(confirmation_id=hold_id, credits=amount, quote=quote, expires_at=expires_at,
+                                 free_day=free_day, free_per_day=free_per_day):
+            return Reserve(user_id=user, hold_id=hold_id, amount=amount, quote=quote, expires_at=expires_at,
+                           free_day=free_day, free_per_day=free_per_day)
         case TopUpPaid(topup_id=topup_id, charge_id=charge_id, stars=stars, credits=amount):
             return Credit(user_id=user, credit_id=f"topup:{topup_id}", amount=amount, reason="topup",
                           source=f"{stars} Stars", charge_id=charge_id, stars=stars)

@@ -73,7 +73,12 @@ class Quote(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
 
 
 class HoldPlaced(Event, frozen=True):
-    """``amount`` credits are reserved for an order until it is captured, voided, or ``expires_at`` passes."""
+    """``amount`` credits are reserved for an order until it is captured, voided, or ``expires_at`` passes.
+
+    ``free_day`` is set on a free-tier order: one of that day's free
+    generations is held instead of credits (``amount`` is 0; the quote still
+    says what the order would cost).
+    """
 
     hold_id: str
     amount: int
@@ -81,6 +86,7 @@ class HoldPlaced(Event, frozen=True):
     expires_at: float
     available: int
     held: int
+    free_day: str = ""
 
     def opened_item(self) -> str:
         """A pending hold is an open item until it is captured or voided (the expiry sweep lists them)."""
@@ -88,7 +94,8 @@ class HoldPlaced(Event, frozen=True):
 
 
 class HoldRejected(Event, frozen=True):
-    """No hold: ``reason`` ``insufficient`` (``available`` is below ``amount``). The hold id stays used."""
+    """No hold: ``reason`` ``insufficient`` (``available`` is below ``amount``) or ``free_used_up`` (a free order
+    on a day whose free generations are taken). The hold id stays used."""
 
     hold_id: str
     amount: int

@@ -186,7 +186,8 @@ class ConfirmationOffered(Event, frozen=True):
     ``rule`` and ``registry_version`` come from the registry's quote;
     ``balance`` is the balance shown beside it; ``offered_at`` the time of the
     update that drew it (0 in events written before it was recorded: such a
-    confirmation counts as expired).
+    confirmation counts as expired). ``free_day`` is set when the order is
+    offered free (the free tier: ``credits`` is 0, and the day it counts on).
     """
 
     confirmation_id: str
@@ -198,6 +199,7 @@ class ConfirmationOffered(Event, frozen=True):
     files: tuple[Files, ...] = ()
     balance: int = 0
     offered_at: float = 0.0
+    free_day: str = ""
 
 
 class ConfirmationAccepted(Event, frozen=True):
@@ -219,7 +221,9 @@ class GenerationRequested(Event, frozen=True):
     are the order itself; ``message_id`` the confirmation message, which the
     ledger's answer edits (None when Telegram did not say); ``language`` the
     user's, in which the job's result is captioned ("" in events written
-    before it was recorded).
+    before it was recorded). A free-tier order holds 0 ``credits`` and names
+    ``free_day``, the day it counts on, and ``free_per_day``, the free
+    generations a day allows (the quote still says what it would cost).
     """
 
     confirmation_id: str
@@ -231,6 +235,8 @@ class GenerationRequested(Event, frozen=True):
     expires_at: float
     message_id: int | None
     language: str = ""
+    free_day: str = ""
+    free_per_day: int = 0
 
 
 class DraftRestored(Event, frozen=True):

@@ -171,8 +171,8 @@ def _expired(state: JobState, now: float) -> bool:
 
 
 def _request(state: JobState, command: RequestJob) -> list[Event]:
-    if command.credits <= 0:
-        raise CommandRejected(f"job {command.job_id!r} must hold a positive price", reason="bad_amount")
+    if command.credits < 0:  # 0: a free-tier order
+        raise CommandRejected(f"job {command.job_id!r} cannot hold a negative price", reason="bad_amount")
     if state.status != NEW:
         return []
     return [JobRequested(

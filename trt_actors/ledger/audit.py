@@ -224,10 +224,10 @@ class _Book:
         """The checks that need the state before ``event``: holds resolve once, refunds follow a reservation."""
         state = stream.state
         match event:
-            case HoldPlaced(hold_id=hold_id, amount=amount, quote=quote):
+            case HoldPlaced(hold_id=hold_id, amount=amount, quote=quote, free_day=free_day):
                 if hold_id in state.holds:
                     self.flag("hold_reused", recorded, f"hold {hold_id!r} was decided before")
-                if amount != quote.credits:
+                if amount != (0 if free_day else quote.credits):
                     self.flag("quote_mismatch", recorded, f"hold {hold_id!r} of {amount} credits, quoted at "
                               f"{quote.credits}")
                 stream.placed[hold_id] = _Placed(recorded.seq, recorded.event_id, quote)

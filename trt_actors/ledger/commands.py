@@ -60,12 +60,19 @@ class Reserve(_Command, frozen=True, kw_only=True):
     The hold id is the order's own id (the confirmation id), so a double tap
     or a redelivered update holds once. A hold id the ledger refused stays
     refused: ask again under a new id.
+
+    A **free** order (the free tier, see :mod:`trt_actors.free_tier`) names
+    the day it is counted on (``free_day``) and the free generations a day
+    allows (``free_per_day``); it holds 0 credits (its quote still says what
+    it would cost) and is refused once that day's free uses are taken.
     """
 
     hold_id: str
     amount: int
     quote: Quote
     expires_at: float
+    free_day: str = ""
+    free_per_day: int = 0
 
 
 class Capture(_Command, frozen=True, kw_only=True):

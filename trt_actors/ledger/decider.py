@@ -8,7 +8,8 @@ Two kinds of "no", kept apart:
   raised and nothing is recorded;
 * a **business outcome** is an event, recorded like any other so that the
   asker and the auditor see it and no credit moves: ``HoldRejected``
-  (``insufficient``), ``CaptureRejected``, ``VoidRejected``, ``RefundRejected``
+  (``insufficient``; ``free_used_up`` for a free-tier order past the day's
+  free generations), ``CaptureRejected``, ``VoidRejected``, ``RefundRejected``
   (reason codes on each event, in :mod:`trt_actors.events.ledger`).
 
 **Idempotency.** An operation whose id the state knows decides nothing: a
@@ -36,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from trt_actors.events import Event
+from trt_actors.free_tier import MAX_FREE_PER_DAY, free_left
 from trt_actors.events.ledger import (
     CaptureRejected,
     Credited,
@@ -76,6 +78,8 @@ def _positive(amount: int, what: str) -> None:
 
 
 def _reserve(state: LedgerState, command: Reserve) -> list[Event]:
+    if command.free_day:
+        return _reserve_free(state, command)
     _positive(command.amount, "a hold")
     if command.amount != command.quote.credits:
         raise CommandRejected(
@@ -100,9 +104,27 @@ def _reserve(state: LedgerState, command: Reserve) -> list[Event]:
     )]
 
 
+def _reserve_free(state: LedgerState, command: Reserve) -> list[Event]:
+    """A free-tier order: one of ``free_day``'s free generations held, 0 credits; refused once the day's are taken."""
+    if command.amount != 0 or not 0 < command.free_per_day <= MAX_FREE_PER_DAY:
+        raise CommandRejected(
+            f"free hold {command.hold_id!r} must hold 0 credits (not {command.amount}) of 1 to {MAX_FREE_PER_DAY} "
+            f"free generations a day (not {command.free_per_day})",
+            reason="bad_amount",
+        )
+    if command.hold_id in state.holds:
+        return []
+    available, held = state.available, state.held
+    if free_left(command.free_per_day, state.free_days(), command.free_day) == 0:
+        return [HoldRejected(hold_id=command.hold_id, amount=0, reason="free_used_up", available=available, held=held)]
+    return [HoldPlaced(hold_id=command.hold_id, amount=0, quote=command.quote, expires_at=command.expires_at,
+                       available=available, held=held, free_day=command.free_day)]
+
+
 def _capture(state: LedgerState, command: Capture) -> list[Event]:
-    _positive(command.amount, "a capture")
     hold = state.holds.get(command.hold_id)
+    if hold is None or hold.amount > 0 or command.amount != 0:  # a free hold captures 0 credits
+        _positive(command.amount, "a capture")
     available, held = state.available, state.held
 
     def rejected(reason: str) -> list[Event]:

@@ -69,12 +69,16 @@ class Balance(msgspec.Struct, frozen=True):
 
 
 class HoldEntry(msgspec.Struct, frozen=True):
-    """A hold the ledger decided on: ``status`` is ``pending``, ``captured``, ``voided`` or ``rejected``."""
+    """A hold the ledger decided on: ``status`` is ``pending``, ``captured``, ``voided`` or ``rejected``.
+
+    ``free_day`` is the day a free-tier hold counts on ("" for credits).
+    """
 
     amount: int
     status: str
     expires_at: float = 0.0
     captured: int = 0
+    free_day: str = ""
 
 
 class CreditEntry(msgspec.Struct, frozen=True):
@@ -113,6 +117,10 @@ class LedgerState(msgspec.Struct, frozen=True):
     def balance(self) -> Balance:
         return Balance(available=self.available, held=self.held)
 
+    def free_days(self) -> list[str]:
+        """The days of the free-tier holds that count: placed and not voided (pending or captured)."""
+        return [hold.free_day for hold in self.holds.values() if hold.free_day and hold.status in (PENDING, "captured")]
+
     def pending(self) -> dict[str, HoldEntry]:
         """The holds still waiting for a capture or a void, in the order they were placed."""
         return {hold_id: hold for hold_id, hold in self.holds.items() if hold.status == PENDING}
@@ -141,12 +149,14 @@ def _refunded(state: LedgerState, refund_id: str, entry: RefundEntry, change: in
 def evolve(state: LedgerState, event: Event) -> LedgerState:
     """The state after ``event``; rejections of captures and voids, and other streams' events, change nothing."""
     match event:
-        case HoldPlaced(hold_id=hold_id, amount=amount, expires_at=expires_at):
-            return _hold(state, hold_id, HoldEntry(amount, PENDING, expires_at), held=amount)
+        case HoldPlaced(hold_id=hold_id, amount=amount, expires_at=expires_at, free_day=free_day):
+            return _hold(state, hold_id, HoldEntry(amount, PENDING, expires_at, free_day=free_day), held=amount)
         case HoldRejected(hold_id=hold_id, amount=amount):
             return _hold(state, hold_id, HoldEntry(amount, "rejected"), held=0)
         case HoldCaptured(hold_id=hold_id, captured=captured, released=released):
-            entry = HoldEntry(captured + released, "captured", captured=captured)
+            placed = state.holds.get(hold_id)
+            entry = HoldEntry(captured + released, "captured", captured=captured,
+                              free_day=placed.free_day if placed is not None else "")
             return _hold(state, hold_id, entry, held=-(captured + released), captured=captured)
         case HoldVoided(hold_id=hold_id, amount=amount):
             return _hold(state, hold_id, HoldEntry(amount, "voided"), held=-amount)

@@ -47,17 +47,22 @@ class Rendered(NamedTuple):
 
 
 class Canvas:
-    """The registry, Stars packages, state, audience and catalogue one rendering needs, and a button factory."""
+    """The registry, Stars packages, state, audience and catalogue one rendering needs, and a button factory.
 
-    __slots__ = ("audience", "packages", "registry", "state", "support", "texts")
+    ``free`` is how many free generations the user has left today (None: no free tier).
+    """
+
+    __slots__ = ("audience", "free", "packages", "registry", "state", "support", "texts")
 
     def __init__(self, registry: Registry, state: SessionState, audience: Audience,
-                 packages: tuple[StarsPackage, ...] = (), *, support: Support = Support()) -> None:
+                 packages: tuple[StarsPackage, ...] = (), *, support: Support = Support(),
+                 free: int | None = None) -> None:
         self.registry = registry
         self.state = state
         self.audience = audience
         self.packages = packages
         self.support = support
+        self.free = free
         self.texts = Texts.of(audience.language)
 
     def say(self, key: str, **args: object) -> Markup:

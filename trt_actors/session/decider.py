@@ -113,6 +113,7 @@ from trt_actors.session.state import SessionState, evolve
 from trt_actors.session.taps import press
 from trt_actors.session.texts import LANGUAGES, Texts
 from trt_actors.stars import TOPUP_START
+from trt_actors.free_tier import FreeTier
 from trt_actors.limits import Rate
 from trt_actors.support import Support
 from trt_actors.session.turn import Turn, confirmation_id
@@ -153,18 +154,21 @@ class SessionDecider:
     (``MAX_JOBS_PER_USER``); a Confirm past it is refused with a notice.
     ``support`` is what ``/help`` offers besides its FAQ (``SUPPORT_CONTACT``,
     ``TERMS_URL``, ``PRIVACY_URL``). ``generations`` limits the orders a user
-    may confirm in a window (``RATE_GENERATIONS``; None: no limit).
+    may confirm in a window (``RATE_GENERATIONS``; None: no limit). ``free``
+    is the free tier (``FREE_PER_DAY``, ``TIMEZONE``; see :mod:`trt_actors.free_tier`).
     """
 
-    __slots__ = ("generations", "max_jobs", "packages", "registry", "support")
+    __slots__ = ("free", "generations", "max_jobs", "packages", "registry", "support")
 
     def __init__(self, registry: Registry, packages: tuple[StarsPackage, ...] = DEFAULT_PACKAGES, *,
-                 max_jobs: int = 3, support: Support = Support(), generations: Rate | None = None) -> None:
+                 max_jobs: int = 3, support: Support = Support(), generations: Rate | None = None,
+                 free: FreeTier = FreeTier()) -> None:
         self.registry = registry
         self.packages = packages
         self.max_jobs = max_jobs
         self.support = support
         self.generations = generations
+        self.free = free
 
     def initial_state(self) -> SessionState:
         return SessionState()
@@ -176,7 +180,7 @@ class SessionDecider:
         """The events ``command`` causes in ``state``; a user's command ends with one ``UiRendered``."""
         command = well_formed(command)
         turn = Turn(self.registry, self.packages, state, command, max_jobs=self.max_jobs, support=self.support,
-                    generations=self.generations)
+                    generations=self.generations, free=self.free)
         match command:
             case TextReceived(text=text):
                 return _text(turn, text)

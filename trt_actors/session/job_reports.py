@@ -81,7 +81,8 @@ def _elapsed(seconds: float) -> str:
 def progress(canvas: Canvas, request: Request, key: str, elapsed: float) -> Rendered:
     """The order's message while its job runs, and when it ended."""
     texts = canvas.texts
-    text = canvas.say(key, model=order_name(canvas, request.model_id), price=texts.credits(request.credits),
+    text = canvas.say(key, model=order_name(canvas, request.model_id),
+                      price=texts.price(request.credits, free=bool(request.free_day)),
                       elapsed=_elapsed(elapsed), reason=failure_reason(canvas, request.reason),
                       code=request.confirmation_id)
     rows = ((canvas.labelled("btn.why_short", WhyPrice(job_id=request.confirmation_id)),
@@ -94,7 +95,8 @@ def failed(canvas: Canvas, request: Request) -> Rendered:
     """A job that failed: what happened in words, that the credits are back, and "Try again"."""
     texts = canvas.texts
     text = canvas.say("job.failed_note", model=order_name(canvas, request.model_id),
-                      price=texts.credits(request.credits), reason=failure_reason(canvas, request.reason),
+                      price=texts.price(request.credits, free=bool(request.free_day)),
+                      reason=failure_reason(canvas, request.reason),
                       code=request.confirmation_id)
     retry = (canvas.labelled("btn.retry", Repeat(job_id=request.confirmation_id)),) if request.draft else ()
     rows = tuple(row for row in (retry, (canvas.labelled("btn.menu", OpenMenu()),)) if row)

@@ -12,7 +12,8 @@ Then the user hears of it, as one message or not at all:
                        progress owns the message then, and is never drawn over
 ``HoldRejected``       the confirmation message becomes the top-up screen with what is
                        missing; the order's draft comes back (``DraftRestored``) to be
-                       confirmed again after a top-up
+                       confirmed again after a top-up; a free order past the day's free
+                       generations (``free_used_up``) is offered again at its price
 ``HoldCaptured``       nothing more (the generation's result says it)
 ``HoldVoided``         a new message: the credits are back, and why; nothing more when
                        a job failed (its reason is one of ``FAILURE_REASONS``): the
@@ -63,6 +64,8 @@ def report(turn: Turn, command: LedgerReported) -> list[Event]:
     match command.event:
         case "HoldPlaced" if request is not None and not request.job:
             return turn.show(edit=request.message_id, draw=lambda canvas: order(canvas, request.confirmation_id))
+        case "HoldRejected" if request is not None and command.reason == "free_used_up":
+            return _free_used_up(turn, request)
         case "HoldRejected" if request is not None:
             return _refused(turn, request)
         case "HoldVoided" if command.reason not in FAILURE_REASONS:
@@ -120,6 +123,21 @@ def _refused(turn: Turn, request: Request) -> list[Event]:
         turn.open("topup")
         return turn.show(edit=request.message_id)
     return turn.show(edit=request.message_id, draw=topup)
+
+
+def _free_used_up(turn: Turn, request: Request) -> list[Event]:
+    """A free order the ledger found past the day's free generations: its draft back, offered at its price."""
+    state = turn.state
+    if state.draft is None and request.draft is not None:
+        turn.record(DraftRestored(confirmation_id=request.confirmation_id))
+    draft = turn.state.draft
+    model = turn.model(draft.model_id) if draft is not None else None
+    confirmed = state.confirmed
+    if (draft is not None and model is not None and state.screen == "coming" and confirmed is not None
+            and confirmed.confirmation_id == request.confirmation_id):
+        turn.offer(model, draft)
+    turn.say("notice.free_used_up")
+    return turn.show(edit=request.message_id)
 
 
 def _released(canvas: Canvas, command: LedgerReported, request: Request | None) -> Rendered:

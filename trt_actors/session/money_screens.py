@@ -166,7 +166,8 @@ def history(canvas: Canvas) -> Rendered:
     rows: list[tuple[Button, ...]] = []
     for number, request in enumerate(orders, start=1):
         lines.append(canvas.say("history.line", n=number, model=order_name(canvas, request.model_id),
-                                price=texts.credits(request.credits), status=texts.plain(_status(request)),
+                                price=texts.price(request.credits, free=bool(request.free_day)),
+                                status=texts.plain(_status(request)),
                                 when=_when(request.at), code=request.confirmation_id))
         if number > HISTORY_BUTTONS:
             continue
@@ -189,13 +190,14 @@ def why_price(canvas: Canvas, request: Request) -> Rendered:
     model = _model(canvas, request.model_id)
     values = order_name(canvas, request.model_id, priced_params(model, request.draft)
                         if model is not None and request.draft is not None else ())
-    lines = [canvas.say("why.title", price=texts.credits(request.credits), code=request.confirmation_id),
+    price = texts.price(request.credits, free=bool(request.free_day))
+    lines = [canvas.say("why.title", price=price, code=request.confirmation_id),
              canvas.say("why.quote", what=values, rule=request.rule or "—", version=request.registry_version or "—"),
-             canvas.say("why.held", price=texts.credits(request.credits), when=_when(request.at) or "—")]
+             canvas.say("why.held", price=price, when=_when(request.at) or "—")]
     if request.job == "done" or request.status == "captured":
-        lines.append(canvas.say("why.charged", price=texts.credits(request.credits), when=_when(request.ended) or "—"))
+        lines.append(canvas.say("why.charged", price=price, when=_when(request.ended) or "—"))
     elif request.job == "failed" or request.status == "voided":
-        lines.append(canvas.say("why.refunded", price=texts.credits(request.credits), when=_when(request.ended) or "—",
+        lines.append(canvas.say("why.refunded", price=price, when=_when(request.ended) or "—",
                                 reason=failure_reason(canvas, request.reason)))
     else:
         lines.append(canvas.say("why.pending"))
@@ -231,7 +233,7 @@ def order(canvas: Canvas, confirmation_id: str) -> Rendered:
                           credits=state.confirmed.credits if state.confirmed is not None else 0)
     status = request.status if request.status in _ORDER_KEYS else "requested"
     text = canvas.say(_ORDER_KEYS[status], model=order_name(canvas, request.model_id),
-                      price=texts.credits(request.credits), code=request.confirmation_id)
+                      price=texts.price(request.credits, free=bool(request.free_day)), code=request.confirmation_id)
     rows: list[tuple[Button, ...]] = []
     if status == "rejected":
         rows.append((canvas.labelled("btn.topup", OpenTopUp()),))

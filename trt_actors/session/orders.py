@@ -11,10 +11,12 @@ balance itself: the one it shows may be old, the ledger's is not.
 Two taps are rejected and yet lead on, the confirmation being offered again
 under a new id at today's price: a confirmation older than
 :data:`CONFIRMATION_SECONDS` (``confirmation_expired``), and one whose price
-the registry no longer gives (``price_changed``). A model that can no longer
-be priced at all ends the draft (``unknown_model``). A user who already has
-``max_jobs`` orders running is told to wait (``too_many_jobs``): the
-confirmation stays on screen to be confirmed once one of them ends.
+the registry no longer gives (``price_changed``; also a free order whose
+day's free generations are taken, or that became free on a new day). A
+model that can no longer be priced at all ends the draft (``unknown_model``).
+A user who already has ``max_jobs`` orders running is told to wait
+(``too_many_jobs``): the confirmation stays on screen to be confirmed once
+one of them ends.
 """
 
 from __future__ import annotations
@@ -58,7 +60,12 @@ def confirm(turn: Turn, model: Model, draft: Draft, offer: Offer, message_id: in
     if command.ts - offer.offered_at > CONFIRMATION_SECONDS:
         turn.offer(model, draft)
         raise Refused("confirmation_expired", keep=True, notice="notice.confirmation_expired")
-    if (quote.credits, quote.rule) != (offer.credits, offer.rule):
+    free_day = turn.free_day_for(model)
+    if offer.free_day and offer.free_day != free_day:
+        turn.offer(model, draft)
+        raise Refused("price_changed", keep=True, notice="notice.free_used_up" if not free_day else
+                      "notice.price_changed")
+    if (0 if free_day else quote.credits, quote.rule, free_day) != (offer.credits, offer.rule, offer.free_day):
         turn.offer(model, draft)
         raise Refused("price_changed", keep=True, notice="notice.price_changed")
     turn.record(
@@ -67,11 +74,13 @@ def confirm(turn: Turn, model: Model, draft: Draft, offer: Offer, message_id: in
             model_id=model.id,
             params=draft.params,
             files=draft.files(),
-            credits=quote.credits,
+            credits=offer.credits,
             quote=quote_of(quote, params),
             expires_at=command.ts + HOLD_SECONDS,
             message_id=message_id,
             language=turn.texts.language,
+            free_day=free_day,
+            free_per_day=turn.free.per_day if free_day else 0,
         ),
         ConfirmationAccepted(confirmation_id=offer.confirmation_id, model_id=model.id, credits=offer.credits),
     )

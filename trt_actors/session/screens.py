@@ -108,6 +108,8 @@ def _menu(canvas: Canvas) -> Rendered:
         canvas.say("menu.intro"),
         canvas.say("menu.balance", balance=canvas.credits(canvas.state.balance)),
     ]
+    if canvas.free is not None:
+        lines.append(canvas.say("menu.free", left=canvas.free))
     rows: list[tuple[Button, ...]] = []
     draft = canvas.state.draft
     if draft is not None and (model := _model(canvas, draft.model_id)) is not None:
@@ -174,11 +176,16 @@ def _category(canvas: Canvas, category: str, page: int) -> Rendered:
     page = min(max(page, 0), pages - 1)
     lines = [f"<b>{_escape(canvas.texts.category(category))}</b>"]
     lines.append(canvas.say("category.intro") if models else canvas.say("category.empty"))
+    if canvas.free and any(model.free for model in models):
+        lines.append(canvas.say("category.free", left=canvas.free))
     if pages > 1:
         lines.append(canvas.say("category.page", page=page + 1, pages=pages))
     rows: list[tuple[Button, ...]] = []
     for model in models[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]:
-        label = canvas.texts.plain("btn.model", name=_name(canvas, model), price=_from_price(canvas, model))
+        if model.free and canvas.free:
+            label = canvas.texts.plain("btn.model_free", name=_name(canvas, model), left=canvas.free)
+        else:
+            label = canvas.texts.plain("btn.model", name=_name(canvas, model), price=_from_price(canvas, model))
         rows.append((canvas.button(label, OpenModel(model_id=model.id)),))
     turn: list[Button] = []
     if page > 0:
@@ -216,6 +223,8 @@ def _model_card(canvas: Canvas, model: Model) -> Rendered:
             lines.append(canvas.say("model.price_fixed", price=lowest))
         else:
             lines.append(canvas.say("model.price_from", price=canvas.texts.credits_from(canvas.registry.min_price(model))))
+    if model.free and canvas.free is not None:
+        lines.append(canvas.say("model.free", left=canvas.free) if canvas.free else canvas.say("model.free_used"))
     steps = steps_of(model)
     if steps:
         items = ", ".join(canvas.texts.param(field.name) for field in steps)

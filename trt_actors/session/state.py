@@ -62,6 +62,7 @@ __all__ = [
     "ACCEPTED_KEPT",
     "CHARGES_KEPT",
     "ENTRIES_KEPT",
+    "FREE_USES_KEPT",
     "INVOICES_KEPT",
     "OFFERED_KEPT",
     "REPORTS_KEPT",
@@ -69,6 +70,7 @@ __all__ = [
     "Draft",
     "DraftImage",
     "Entry",
+    "FreeUse",
     "Invoice",
     "Offer",
     "Request",
@@ -96,6 +98,9 @@ REPORTS_KEPT: Final = 64
 
 ENTRIES_KEPT: Final = 10
 """How many ledger entries the balance screen lists."""
+
+FREE_USES_KEPT: Final = 32
+"""How many free-tier orders a session remembers (more than a day's ``FREE_PER_DAY`` can be)."""
 
 
 class DraftImage(msgspec.Struct, frozen=True):
@@ -146,6 +151,7 @@ class Offer(msgspec.Struct, frozen=True):
     rule: str
     registry_version: str
     offered_at: float = 0.0
+    free_day: str = ""
 
 
 class Request(msgspec.Struct, frozen=True):
@@ -162,7 +168,8 @@ class Request(msgspec.Struct, frozen=True):
     progress message shows, ``results`` how many files it made; ``rule`` and
     ``registry_version`` the price entry that priced it ("why this price");
     ``expires_at`` the hold's expiry it asked for, which dates the Confirm
-    (``RATE_GENERATIONS``; 0 in states kept before it was).
+    (``RATE_GENERATIONS``; 0 in states kept before it was); ``free_day`` the
+    day a free-tier order counts on ("" for one paid in credits).
     """
 
     confirmation_id: str
@@ -180,6 +187,7 @@ class Request(msgspec.Struct, frozen=True):
     registry_version: str = ""
     ended: float = 0.0
     expires_at: float = 0.0
+    free_day: str = ""
 
     @property
     def running(self) -> bool:
@@ -209,6 +217,13 @@ class Entry(msgspec.Struct, frozen=True):
     stars: int = 0
 
 
+class FreeUse(msgspec.Struct, frozen=True):
+    """A free-tier order that counts on ``day``: asked for, and neither voided nor refused (except as used up)."""
+
+    hold_id: str
+    day: str
+
+
 class SessionState(msgspec.Struct, frozen=True):
     """Everything a session remembers about its chat.
 
@@ -225,7 +240,8 @@ class SessionState(msgspec.Struct, frozen=True):
     ``entries`` are the last entries it reported, oldest first, and
     ``reported`` the keys (``event:operation_id``) of the last reports.
     ``invoices`` are the Stars invoices offered, ``charges`` the Stars
-    charges already turned into credits.
+    charges already turned into credits. ``free_uses`` are the free-tier
+    orders that count (:mod:`trt_actors.free_tier`), oldest first.
     """
 
     started: bool = False
@@ -250,6 +266,11 @@ class SessionState(msgspec.Struct, frozen=True):
     charges: tuple[str, ...] = ()
     reported: tuple[str, ...] = ()
     entries: tuple[Entry, ...] = ()
+    free_uses: tuple[FreeUse, ...] = ()
+
+    def free_days(self) -> list[str]:
+        """The days the free-tier orders that count were ordered on (see :mod:`trt_actors.free_tier`)."""
+        return [use.day for use in self.free_uses]
 
     def request(self, confirmation_id: str) -> Request | None:
         """The remembered order confirmed as ``confirmation_id``, or None."""
@@ -347,16 +368,20 @@ def _domain(state: SessionState, event: Event) -> SessionState:
             confirmation_id=confirmation_id, credits=credits, rule=rule, registry_version=version, offered_at=at
         ):
             offer = Offer(confirmation_id=confirmation_id, credits=credits, rule=rule, registry_version=version,
-                          offered_at=at)
+                          offered_at=at, free_day=event.free_day)
             offered = (*state.offered, confirmation_id)[-OFFERED_KEPT:]
             return msgspec.structs.replace(state, screen="wizard", offer=offer, offered=offered)
         case GenerationRequested(confirmation_id=confirmation_id, model_id=model_id, credits=credits,
-                                 message_id=message_id, quote=quote, expires_at=expires_at):
+                                 message_id=message_id, quote=quote, expires_at=expires_at, free_day=free_day):
             on_offer = state.offer is not None and state.offer.confirmation_id == confirmation_id
             asked = Request(confirmation_id=confirmation_id, model_id=model_id, credits=credits,
                             message_id=message_id, draft=state.draft if on_offer else None, rule=quote.rule,
-                            registry_version=quote.registry_version, expires_at=expires_at)
-            return msgspec.structs.replace(state, requests=(*state.requests, asked)[-REQUESTS_KEPT:])
+                            registry_version=quote.registry_version, expires_at=expires_at, free_day=free_day)
+            free_uses = state.free_uses
+            if free_day:
+                free_uses = (*free_uses, FreeUse(hold_id=confirmation_id, day=free_day))[-FREE_USES_KEPT:]
+            return msgspec.structs.replace(state, requests=(*state.requests, asked)[-REQUESTS_KEPT:],
+                                           free_uses=free_uses)
         case DraftRestored(confirmation_id=confirmation_id):
             refused = state.request(confirmation_id)
             if refused is None or refused.draft is None:
@@ -392,7 +417,10 @@ def _balance_seen(state: SessionState, seen: BalanceSeen) -> SessionState:
     if status is not None:
         requests = tuple(msgspec.structs.replace(request, status=status)
                          if request.confirmation_id == seen.operation_id else request for request in requests)
-    return msgspec.structs.replace(after, reported=reported, entries=entries, requests=requests)
+    free_uses = state.free_uses
+    if seen.event == "HoldVoided" or (seen.event == "HoldRejected" and seen.reason != "free_used_up"):
+        free_uses = tuple(use for use in free_uses if use.hold_id != seen.operation_id)  # given back
+    return msgspec.structs.replace(after, reported=reported, entries=entries, requests=requests, free_uses=free_uses)
 
 
 def _job_seen(state: SessionState, seen: JobSeen) -> SessionState:

@@ -24,6 +24,7 @@ from trt_actors.events.session import ConfirmationOffered, MessageRejected, Scre
 from trt_actors.session.canvas import Audience, Canvas, Rendered
 from trt_actors.session.commands import JobReported, LedgerReported, SessionCommand
 from trt_actors.session.screens import render
+from trt_actors.free_tier import FreeTier
 from trt_actors.stars import StarsPackage
 from trt_actors.limits import Rate
 from trt_actors.support import Support
@@ -76,16 +77,18 @@ class Turn:
     :meth:`show`, which draws the screen the state is now on.
     """
 
-    __slots__ = ("command", "events", "generations", "max_jobs", "notice", "packages", "registry", "state", "support")
+    __slots__ = ("command", "events", "free", "generations", "max_jobs", "notice", "packages", "registry", "state",
+                 "support")
 
     def __init__(self, registry: Registry, packages: tuple[StarsPackage, ...], state: SessionState,
                  command: SessionCommand, *, max_jobs: int = 3, support: Support = Support(),
-                 generations: Rate | None = None) -> None:
+                 generations: Rate | None = None, free: FreeTier = FreeTier()) -> None:
         self.registry = registry
         self.packages = packages
         self.max_jobs = max_jobs
         self.support = support
         self.generations = generations
+        self.free = free
         self.state = state
         self.command = command
         self.events: list[Event] = []
@@ -129,7 +132,8 @@ class Turn:
             self.open("menu")
         command = self.command
         audience = Audience(language=self.texts.language, first_name=command.first_name, cid=command.cid)
-        canvas = Canvas(self.registry, self.state, audience, self.packages, support=self.support)
+        canvas = Canvas(self.registry, self.state, audience, self.packages, support=self.support,
+                        free=self.free_left() if self.free.per_day else None)
         drawn = render(canvas, self.notice, draw=draw)
         self.record(UiRendered(screen=drawn.screen, dispatch_id=self._dispatch_id(), text=drawn.text,
                                buttons=drawn.buttons, edit_message_id=edit,
@@ -158,6 +162,16 @@ class Turn:
         referrer = int(referral[1]) if referral and int(referral[1]) != self.command.user_id else 0
         self.record(SessionStarted(language=language_of(self.command.language_code),
                                    start_payload=payload, referrer=referrer))
+
+    def free_left(self) -> int:
+        """Free generations left today (the command's day), by the one rule of :mod:`trt_actors.free_tier`."""
+        return self.free.left(self.state.free_days(), self.free.day(self.command.ts))
+
+    def free_day_for(self, model: Model) -> str:
+        """Today, when an order of ``model`` would be free now (a free model, a free generation left); else ""."""
+        if not model.free or self.free.per_day == 0 or self.free_left() == 0:
+            return ""
+        return self.free.day(self.command.ts)
 
     def model(self, model_id: str) -> Model | None:
         """The model if it exists, is enabled and is on the menu; else None."""
@@ -188,19 +202,24 @@ class Turn:
         self.offer(model, draft)
 
     def offer(self, model: Model, draft: Draft) -> None:
-        """Record the confirmation of ``draft`` at today's price under a new id (nothing if it has no price)."""
+        """Record the confirmation of ``draft`` at today's price under a new id (nothing if it has no price).
+
+        A free model is offered free while the user has a free generation left today (``free_day``).
+        """
         try:
             quote = self.registry.quote(model, quote_params(draft))
         except QuoteError:
             return
+        free_day = self.free_day_for(model)
         self.record(ConfirmationOffered(
             confirmation_id=confirmation_id(self.command.cid),
             model_id=model.id,
             params=draft.params,
-            credits=quote.credits,
+            credits=0 if free_day else quote.credits,
             rule=quote.rule,
             registry_version=quote.registry_version,
             files=draft.files(),
             balance=self.state.balance,
             offered_at=self.command.ts,
+            free_day=free_day,
         ))

@@ -166,15 +166,20 @@ def _confirmation(canvas: Canvas, model: Model, draft: Draft) -> Rendered:
     price = texts.credits(offer.credits)
     balance = canvas.state.balance
     lines.append("")
-    lines.append(canvas.say("confirm.price", price=price))
-    if balance >= offer.credits:
-        lines.append(canvas.say("confirm.balance", before=texts.credits(balance),
-                                after=texts.credits(balance - offer.credits)))
+    if offer.free_day:
+        lines.append(canvas.say("confirm.free", left=canvas.free or 0))
     else:
-        lines.append(canvas.say("confirm.short", price=price, balance=texts.credits(balance)))
-    lines.append(canvas.say("confirm.note"))
+        lines.append(canvas.say("confirm.price", price=price))
+        if balance >= offer.credits:
+            lines.append(canvas.say("confirm.balance", before=texts.credits(balance),
+                                    after=texts.credits(balance - offer.credits)))
+        else:
+            lines.append(canvas.say("confirm.short", price=price, balance=texts.credits(balance)))
+        lines.append(canvas.say("confirm.note"))
+    confirm = Confirm(confirmation_id=offer.confirmation_id)
     rows: list[tuple[Button, ...]] = [
-        (canvas.labelled("btn.confirm", Confirm(confirmation_id=offer.confirmation_id), price=price),),
+        (canvas.labelled("btn.confirm_free", confirm) if offer.free_day else
+         canvas.labelled("btn.confirm", confirm, price=price),),
     ]
     if balance < offer.credits:
         rows.append((canvas.labelled("btn.topup", OpenTopUp()),))

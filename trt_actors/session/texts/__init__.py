@@ -104,6 +104,10 @@ class Texts:
             form = "one" if amount == 1 else "many"
         return self._catalogue[f"credits.{form}"].format(n=amount)
 
+    def price(self, amount: int, *, free: bool = False) -> str:
+        """What an order costs: :meth:`credits`, or "0 credits (🎁 free)" for a free-tier order."""
+        return self.plain("price.free") if free else self.credits(amount)
+
     def credits_from(self, amount: int) -> str:
         """``amount`` after "from" ("от" takes the genitive in Russian: от 2 кредитов, от 21 кредита)."""
         if self.language == "ru":
