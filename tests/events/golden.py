@@ -54,6 +54,7 @@ from trt_actors.events.ledger import (
     VoidRejected,
 )
 from trt_actors.events.ops import AdminAlerted, LeaseAcquired, LeaseLost, ModeChanged
+from trt_actors.events.broadcast import BroadcastFinished, BroadcastQueued, BroadcastStarted
 from trt_actors.events.payments import PreCheckoutAnswered
 from trt_actors.events.jobs import (
     CaptureAsked,
@@ -242,6 +243,10 @@ EXAMPLES: list[Event] = [
     LeaseLost(holder="bot-1:4242", epoch=3, reason="expired"),
     LeaseAcquired(holder="bot-2:4343", epoch=4, expires_at=1_767_222_010.0),
     ModeChanged(holder="bot-2:4343", mode="active", epoch=4),
+    BroadcastStarted(broadcast_id="b-20260701", admin_id=7, text="<b>New models</b> are here &amp; cheaper",
+                     recipients=(1001, 1002, 1003)),
+    BroadcastQueued(broadcast_id="b-20260701", recipient=1001),
+    BroadcastFinished(broadcast_id="b-20260701", recipients=3, delivered=1, failed=1, unreachable=1),
 ]
 
 

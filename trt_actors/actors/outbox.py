@@ -31,12 +31,26 @@ Each outcome is appended to stream ``outbox:<chat_id>`` with a deterministic
 event id (``dispatch:<dispatch_id>:ok``, ``dispatch:<dispatch_id>:fail:<attempt>``),
 the ``UiRendered``'s ``cid``, chat and user, and ``causation`` = its event id.
 
+Broadcasts: a second reactor (``outbox-broadcast``, its own checkpoint and
+``broadcast_workers`` lanes) delivers each ``BroadcastQueued`` as a
+``sendMessage`` of its broadcast's text (read once from ``BroadcastStarted``)
+under the dispatch id ``broadcast:<id>:<user_id>``, with the same budgets, 429
+pauses, retries, 403 handling and outcome events as a screen. Being a reactor
+of its own, a broadcast of thousands never queues ahead of the screens users
+are waiting for; ``broadcast_rate`` (optional) caps broadcast sends per second
+below the global budget, so screens always find room in it.
+
+A stop (cancellation) does not cut a call that went out: its answer is waited
+for and its outcome recorded, so a restart does not send it again. Only a
+crash between Telegram's answer and the commit repeats a send.
+
 Recovery: before the reactor hands anything over, the outbox reads the
 outcomes recorded after the reactor's checkpoint (by type, not the whole
-log): a dispatch with a final outcome is not sent again, and attempt numbers
-go on from the last one recorded. Unreachable chats are kept in memory only,
-bounded (the least recently blocked are forgotten first): a forgotten one
-costs one more refused call, which marks it again.
+log): a dispatch with a final outcome is not sent again, attempt numbers go
+on from the last one recorded, and a chat paused by a recorded 429 stays
+paused for what is left of its ``retry_after``. Unreachable chats are kept in
+memory only, bounded (the least recently blocked are forgotten first): a
+forgotten one costs one more refused call, which marks it again.
 
 Example::
 
@@ -51,7 +65,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 from typing import ClassVar
@@ -60,8 +74,9 @@ import msgspec
 import trio
 
 from eventlog import EventLogError, EventStore, NewEvent, RecordedEvent
-from trt_actors.actors.throttle import Throttle, ThrottleStatistics
+from trt_actors.actors.throttle import Throttle, ThrottleStatistics, TokenBucket
 from trt_actors.events import DispatchFailed, DispatchOk, Event, UiRendered, UpdateReceived
+from trt_actors.events.broadcast import BroadcastQueued, BroadcastStarted, broadcast_stream
 from trt_actors.events.dispatch import Button
 from trt_actors.events.session import InvoiceRequested
 from trt_actors.runtime import Reactor, ReactorStatistics
@@ -91,6 +106,8 @@ _SEND = "sendMessage"
 _INVOICE = "sendInvoice"
 _EDIT_IMPOSSIBLE = ("message to edit not found", "message can't be edited")
 _OUTCOMES = (DispatchOk.type_name(), DispatchFailed.type_name())
+_BROADCAST_SCREEN = "broadcast"
+_BROADCAST_TEXTS = 8
 
 
 class OutboxStatistics(msgspec.Struct, frozen=True):
@@ -109,6 +126,8 @@ class OutboxStatistics(msgspec.Struct, frozen=True):
     lag: int
     reactor: ReactorStatistics
     throttle: ThrottleStatistics
+    broadcast_pending: int
+    broadcast_reactor: ReactorStatistics
 
 
 @dataclass(frozen=True)
@@ -147,6 +166,8 @@ class Outbox:
         max_unreachable: int = 100_000,
         head: Callable[[], int] | None = None,
         clock: Callable[[], float] = time.time,
+        broadcast_workers: int = 8,
+        broadcast_rate: float | None = None,
     ) -> None:
         self._log = log
         self._tg = tg
@@ -170,6 +191,21 @@ class Outbox:
             checkpoint_interval=checkpoint_interval,
             clock=clock,
         )
+        self.broadcast_reactor = Reactor(
+            "outbox-broadcast",
+            log,
+            types=(BroadcastQueued.type_name(),),
+            handle=self._handle_broadcast,
+            key=lambda recorded: recorded.chat_id,
+            workers=broadcast_workers,
+            batch=1,
+            max_pending=max_pending,
+            checkpoint_interval=checkpoint_interval,
+            clock=clock,
+        )
+        self._broadcast_rate = broadcast_rate
+        self._broadcast_budget: TokenBucket | None = None
+        self._broadcasts: OrderedDict[str, BroadcastStarted] = OrderedDict()
         self._finished: set[str] = set()
         self._attempts: dict[str, int] = {}
         self._unreachable: OrderedDict[int, None] = OrderedDict()
@@ -190,11 +226,20 @@ class Outbox:
     # -- the loop ----------------------------------------------------------------
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        """Deliver until cancelled; ``task_status.started()`` once the recovery scan is done."""
+        """Deliver until cancelled; ``task_status.started()`` once the recovery scans are done."""
         async with trio.open_nursery() as nursery:
+
+            async def follow(
+                reactor: Reactor, on_start: Callable[[int], Awaitable[None]],
+                *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+            ) -> None:
+                await reactor.run(on_start=on_start, task_status=task_status)
+                nursery.cancel_scope.cancel()  # the log closed
+
             nursery.start_soon(self._forget_idle_budgets)
-            await self.reactor.run(on_start=self._recover, task_status=task_status)
-            nursery.cancel_scope.cancel()
+            await nursery.start(follow, self.reactor, self._recover)
+            await nursery.start(follow, self.broadcast_reactor, self._scan_outcomes)
+            task_status.started()
 
     async def _forget_idle_budgets(self) -> None:
         while True:
@@ -204,6 +249,10 @@ class Outbox:
     async def _recover(self, checkpoint: int) -> None:
         """Outcomes recorded after the checkpoint: which dispatches are done, how many attempts were made."""
         self._finished, self._attempts, self._unreachable = set(), {}, OrderedDict()
+        await self._scan_outcomes(checkpoint)
+
+    async def _scan_outcomes(self, checkpoint: int) -> None:
+        """Add the outcomes recorded after ``checkpoint`` (also the broadcast reactor's recovery)."""
         seq = checkpoint + 1
         while page := await self._log.read_from(seq, 1000, types=_OUTCOMES):
             for recorded in page:
@@ -215,6 +264,10 @@ class Outbox:
                         self._mark_unreachable(recorded.chat_id)
                 elif isinstance(event, DispatchFailed):
                     self._attempts[event.dispatch_id] = max(self._attempts.get(event.dispatch_id, 0), event.attempts)
+                    if event.retry_after and recorded.chat_id is not None:  # a 429's pause outlives a restart
+                        left = recorded.ts + event.retry_after - self._clock()
+                        if left > 0:
+                            self.throttle.pause_chat(recorded.chat_id, left)
             seq = page[-1].seq + 1
 
     async def _handle(self, chat: Hashable, events: Sequence[RecordedEvent]) -> None:
@@ -233,6 +286,44 @@ class Outbox:
                 else:
                     await self._deliver(chat, recorded, event, self._attempts.pop(dispatch_id, 0))
 
+    async def _handle_broadcast(self, chat: Hashable, events: Sequence[RecordedEvent]) -> None:
+        for recorded in events:
+            queued = recorded.event
+            if not isinstance(queued, BroadcastQueued):
+                continue
+            if queued.dispatch_id in self._finished:
+                self._finished.discard(queued.dispatch_id)
+            elif not isinstance(chat, int):
+                await self._record(recorded, _SEND, 0, _Failure(None, "the event names no chat", True, label="nochat"))
+            else:
+                message = await self._broadcast_message(queued)
+                await self._deliver(chat, recorded, message, self._attempts.pop(queued.dispatch_id, 0), broadcast=True)
+
+    async def _broadcast_message(self, queued: BroadcastQueued) -> UiRendered:
+        """The message of one copy: its broadcast's text, read once per broadcast from ``BroadcastStarted``."""
+        started = self._broadcasts.get(queued.broadcast_id)
+        if started is None:
+            first = await self._log.read_stream(broadcast_stream(queued.broadcast_id), 1, 1)
+            if not first or not isinstance(first[0].event, BroadcastStarted):
+                raise LookupError(f"broadcast {queued.broadcast_id!r} has no BroadcastStarted; its copies cannot be sent")
+            started = first[0].event
+            self._broadcasts[queued.broadcast_id] = started
+            while len(self._broadcasts) > _BROADCAST_TEXTS:
+                self._broadcasts.popitem(last=False)
+        return UiRendered(
+            screen=_BROADCAST_SCREEN, dispatch_id=queued.dispatch_id, text=started.text, parse_mode=started.parse_mode
+        )
+
+    async def _wait_broadcast_budget(self) -> None:
+        """Take a token of the broadcasts' own budget (when ``broadcast_rate`` is set)."""
+        if self._broadcast_rate is None:
+            return
+        if self._broadcast_budget is None:
+            self._broadcast_budget = TokenBucket(self._broadcast_rate, 1, trio.current_time())
+        while (wait := self._broadcast_budget.wait_needed(trio.current_time())) > 0:
+            await trio.sleep(max(wait, 1e-6))
+        self._broadcast_budget.take(trio.current_time())
+
     def _mark_unreachable(self, chat: int) -> None:
         self._unreachable[chat] = None
         self._unreachable.move_to_end(chat)
@@ -241,7 +332,9 @@ class Outbox:
 
     # -- one delivery --------------------------------------------------------------
 
-    async def _deliver(self, chat: int, recorded: RecordedEvent, ui: Deliverable, attempt: int) -> None:
+    async def _deliver(
+        self, chat: int, recorded: RecordedEvent, ui: Deliverable, attempt: int, *, broadcast: bool = False
+    ) -> None:
         """Send (or edit) until an outcome is final, recording every attempt. ``attempt``: made before."""
         if isinstance(ui, InvoiceRequested):
             method = _INVOICE
@@ -256,10 +349,13 @@ class Outbox:
                     await self._record(recorded, method, attempt, _Failure(403, why, True, label="unreachable"))
                     self.failed += 1
                     return
+                if broadcast:
+                    await self._wait_broadcast_budget()
                 await self.throttle.wait_turn(chat)
                 attempt += 1
                 try:
-                    message_id = await self._call(chat, ui, method)
+                    with trio.CancelScope(shield=True):  # a call that went out is waited for (see the docstring)
+                        message_id = await self._call(chat, ui, method)
                 except MessageNotModified:
                     message_id = ui.edit_message_id if isinstance(ui, UiRendered) else None
                 except TooManyRequests as exc:
@@ -302,7 +398,8 @@ class Outbox:
                     self.failed += 1
                     return
                 ok = DispatchOk(dispatch_id=_dispatch_id(ui), method=method, attempts=attempt, message_id=message_id)
-                await self._append(self._outcome(recorded, "ok", ok))
+                with trio.CancelScope(shield=True):  # recorded even when a stop came during the call
+                    await self._append(self._outcome(recorded, "ok", ok))
                 self.sent += 1
                 return
         finally:
@@ -340,7 +437,7 @@ class Outbox:
 
     async def _record(self, recorded: RecordedEvent, method: str, attempt: int, failure: _Failure) -> None:
         ui = recorded.event
-        assert isinstance(ui, UiRendered | InvoiceRequested)
+        assert isinstance(ui, UiRendered | InvoiceRequested | BroadcastQueued)
         event = DispatchFailed(
             dispatch_id=_dispatch_id(ui),
             method=method,
@@ -354,7 +451,7 @@ class Outbox:
 
     def _outcome(self, recorded: RecordedEvent, suffix: str, event: Event) -> NewEvent:
         ui = recorded.event
-        assert isinstance(ui, UiRendered | InvoiceRequested)
+        assert isinstance(ui, UiRendered | InvoiceRequested | BroadcastQueued)
         return NewEvent(
             event_id=f"dispatch:{_dispatch_id(ui)}:{suffix}",
             stream=f"outbox:{recorded.chat_id}",
@@ -379,7 +476,7 @@ class Outbox:
     # -- observing -----------------------------------------------------------------
 
     def statistics(self) -> OutboxStatistics:
-        reactor = self.reactor.statistics()
+        reactor, broadcasts = self.reactor.statistics(), self.broadcast_reactor.statistics()
         head = self._head() if self._head is not None else reactor.read_seq
         return OutboxStatistics(
             running=reactor.running,
@@ -393,6 +490,8 @@ class Outbox:
             lag=max(0, head - reactor.checkpoint),
             reactor=reactor,
             throttle=self.throttle.statistics(),
+            broadcast_pending=broadcasts.pending,
+            broadcast_reactor=broadcasts,
         )
 
 
@@ -400,7 +499,7 @@ Deliverable = UiRendered | InvoiceRequested
 """What the outbox sends: a screen, or an invoice."""
 
 
-def _dispatch_id(event: Deliverable) -> str:
+def _dispatch_id(event: Deliverable | BroadcastQueued) -> str:
     return f"invoice:{event.topup_id}" if isinstance(event, InvoiceRequested) else event.dispatch_id
 
 

@@ -10,6 +10,7 @@ Session events live in :mod:`trt_actors.events.session`, the credit ledger's in
 from __future__ import annotations
 
 from trt_actors.events.base import Event
+from trt_actors.events.broadcast import BROADCAST_EVENTS
 from trt_actors.events.callbacks import CallbackAccepted, CallbackReceived, CallbackRejected, CallbackRouted
 from trt_actors.events.codec import EventCodec, UnknownEventType, Upcaster
 from trt_actors.events.dispatch import Button, DispatchFailed, DispatchOk, UiRendered
@@ -77,6 +78,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     *PAYMENT_EVENTS,
     *JOB_EVENTS,
     *OPS_EVENTS,
+    *BROADCAST_EVENTS,
 )
 
 CODEC = EventCodec(ALL_EVENTS)
