@@ -107,7 +107,7 @@ def _replay(args: argparse.Namespace) -> int:
     from trt_actors.config import ConfigError, Settings
     from trt_actors.events import CODEC
     from trt_actors.replay import chains, replay_chain
-    from trt_actors.app import decider_for
+    from trt_actors.app import decider_for, recorded_bot_username
 
     if (args.cid is None) == (not args.all):
         print("replay needs a cid, or --all", file=sys.stderr)
@@ -120,10 +120,11 @@ def _replay(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    decider = decider_for(settings, load_valid_registry(markup=settings.price_markup))
+    registry = load_valid_registry(markup=settings.price_markup)
 
     async def run() -> int:
         async with SQLiteEventLog.open_readonly(path, codec=CODEC) as log:
+            decider = decider_for(settings, registry, await recorded_bot_username(log))
             cids = [args.cid] if args.cid is not None else await chains(log, since=args.since)
             differ = decisions = 0
             for cid in cids:

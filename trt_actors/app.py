@@ -54,7 +54,7 @@ from urllib.parse import urlsplit
 import httpx
 import trio
 
-from eventlog import NewEvent, SQLiteEventLog
+from eventlog import EventStore, NewEvent, SQLiteEventLog
 from registry import Registry, load_valid_registry
 from trt_actors.actors.checkout import Checkout
 from trt_actors.actors.job_reactions import AdminAlerts, HoldOutcomes, JobReports, JobRequests, JobSettlements, Resends
@@ -66,7 +66,9 @@ from trt_actors.actors.ledger import Ledger
 from trt_actors.actors.ledger_reactions import HoldExpiry, LedgerReports, LedgerRequests
 from trt_actors.actors.outbox import Outbox
 from trt_actors.actors.receiver import UpdateReceiver
-from trt_actors.actors.referrals import ReferralBonuses
+from trt_actors.actors.promo_reactions import PromoCredits, PromoRedemptions, PromoReports
+from trt_actors.actors.promos import Promos
+from trt_actors.actors.referrals import FriendReports, ReferralBonuses
 from trt_actors.actors.refunds import Refunds
 from trt_actors.actors.routing import Router
 from trt_actors.actors.session_region import Sessions
@@ -77,12 +79,15 @@ from trt_actors.session import SessionDecider
 from trt_actors.http.bot_server import BotServer, readiness
 from trt_actors.metrics import Metrics
 from trt_actors.events import CODEC
+from trt_actors.events.ops import BotIdentified
+from trt_actors.invitations import Invitations
 from trt_actors.kie import open_kie_client
 from trt_actors.runtime import Reactor, Supervisor, SystemJournal
 from trt_actors.secret import Secret
-from trt_actors.telegram import NotFound, TelegramClient, TelegramError, Unauthorized
+from trt_actors.telegram import NotFound, TelegramClient, TelegramError, Unauthorized, User
 
-__all__ = ["DRAIN_SECONDS", "BotCannotStart", "BotStopped", "RunningBot", "decider_for", "drain", "run_bot"]
+__all__ = ["BOT_STREAM", "DRAIN_SECONDS", "BotCannotStart", "BotStopped", "RunningBot", "decider_for", "drain",
+           "recorded_bot_username", "run_bot"]
 
 DRAIN_SECONDS = 5.0
 """How long a clean stop lets the work in flight finish before it cancels the rest."""
@@ -117,13 +122,38 @@ class RunningBot:
     http_url: str
     mode: str
     leadership: Leadership | None = None
+    promos: Promos | None = None
 
 
-def decider_for(settings: Settings, registry: Registry) -> SessionDecider:
-    """The sessions' decider as ``settings`` configure it (``replay`` builds the same one to re-run a log)."""
+def decider_for(settings: Settings, registry: Registry, bot_username: str = "") -> SessionDecider:
+    """The sessions' decider as ``settings`` configure it, for the bot named ``bot_username`` (``replay`` builds
+    the same one to re-run a log, with the name :func:`recorded_bot_username` finds there)."""
     return SessionDecider(registry, settings.stars_packages, max_jobs=settings.max_jobs_per_user,
                           support=settings.support, generations=settings.rate_generations,
-                          free=settings.free_tier)
+                          free=settings.free_tier,
+                          invitations=Invitations(bot_username=bot_username, bonus=settings.referral_bonus))
+
+
+BOT_STREAM = "ops:bot"
+"""Where the bot's identity is recorded (``BotIdentified``)."""
+
+
+async def recorded_bot_username(log: EventStore) -> str:
+    """The bot's username as last recorded (``BotIdentified``); "" if Telegram never said."""
+    recorded = await log.read_stream(BOT_STREAM, 1, 1_000)
+    names = [r.event.username for r in recorded if isinstance(r.event, BotIdentified)]
+    return names[-1] if names else ""
+
+
+async def _identify(log: EventStore, me: User | None) -> str:
+    """Record who Telegram says the bot is, when that is news; the username to build invitation links with."""
+    if me is None or not me.username:
+        return await recorded_bot_username(log)
+    if me.username != await recorded_bot_username(log):
+        await log.append([NewEvent(event_id=f"bot:{me.id}:{me.username}", stream=BOT_STREAM,
+                                   event=BotIdentified(bot_id=me.id, username=me.username), cid=f"bot:{me.id}",
+                                   ts=time.time())])
+    return me.username
 
 
 async def run_bot(
@@ -145,7 +175,7 @@ async def run_bot(
     registry = registry if registry is not None else load_valid_registry(markup=settings.price_markup)
     _check_log_file(settings.db_path)
     _check_port(settings.http_host, settings.http_port)
-    await _check_token(settings)
+    me = await _check_token(settings)
     async with SQLiteEventLog.open(settings.db_path, codec=CODEC) as log, trio.open_nursery() as serving:
         # Three clients: the long poll holds one connection for its whole timeout, and a job's uploads and
         # deliveries (files of many megabytes) must not keep the outbox's screens waiting.
@@ -162,6 +192,7 @@ async def run_bot(
         http_url: str = await serving.start(_serve, server, settings)
         await leadership.take()
         await _record_declined(log, passive)
+        bot_username = await _identify(log, me)
         journal = SystemJournal(log)
         try:
             # The HTTP clients outlive the supervisor: a stop waits for a createTask in flight (see JobRunner).
@@ -170,9 +201,10 @@ async def run_bot(
             ) as files_http, open_kie_client(settings) as kie, Supervisor.open(
                 "root", journal=journal
             ) as root, Sessions.open(
-                log, registry, idle_timeout=idle_timeout, journal=journal, decider=decider_for(settings, registry),
+                log, registry, idle_timeout=idle_timeout, journal=journal,
+                decider=decider_for(settings, registry, bot_username),
                 limiter=RateLimiter(messages=settings.rate_messages, taps=settings.rate_taps),
-            ) as sessions, Ledger.open(log, journal=journal) as ledger:
+            ) as sessions, Ledger.open(log, journal=journal) as ledger, Promos.open(log, journal=journal) as promos:
                 receiver = UpdateReceiver(
                     log, intake_tg, bot_id=_bot_id(settings), webhook_secret=settings.webhook_secret
                 )
@@ -189,6 +221,8 @@ async def run_bot(
                 requests = LedgerRequests(log, ledger, welcome_credits=settings.welcome_credits)
                 reports = LedgerReports(log, sessions.run)
                 referrals = ReferralBonuses(log, ledger, bonus=settings.referral_bonus)
+                growth = (FriendReports(log, sessions.run), PromoRedemptions(log, promos), PromoCredits(log, ledger),
+                          PromoReports(log, sessions.run))
                 limits = JobLimits(
                     deadlines=settings.job_deadlines, max_running=settings.max_running_jobs,
                     callback_base=settings.kie_callback_base, callback_secret=_callback_secret(settings.kie_api_key),
@@ -217,8 +251,9 @@ async def run_bot(
                 metrics.register("lease", leadership.statistics)
                 telemetry = Telemetry(log, out=telemetry_out, token=settings.events_token)
                 metrics.register("telemetry", telemetry.statistics)
-                for reaction in job_reactors:
+                for reaction in (*job_reactors, *growth):
                     metrics.register(reaction.reactor.name.replace("-", "_"), reaction.statistics)
+                metrics.register("promos", promos.statistics)
                 server.activate(
                     receiver=receiver,
                     metrics=metrics,
@@ -242,7 +277,7 @@ async def run_bot(
                 root.start("refunds", refunds.run)
                 root.start("referrals", referrals.run)
                 root.start("telemetry", telemetry.run)
-                for reaction in job_reactors:
+                for reaction in (*job_reactors, *growth):
                     root.start(reaction.reactor.name, reaction.run)
                 webhook_url = settings.webhook_url
                 if webhook_url is not None:
@@ -259,8 +294,9 @@ async def run_bot(
                     RunningBot(
                         log, registry, sessions, receiver, router, outbox, ledger, refunds, jobs,
                         (router.reactor, outbox.reactor, checkout.reactor, requests.reactor, reports.reactor,
-                         refunds.reactor, referrals.reactor, *(reaction.reactor for reaction in job_reactors)),
-                        root, metrics, http_url, mode, leadership=leadership,
+                         refunds.reactor, referrals.reactor,
+                         *(reaction.reactor for reaction in (*job_reactors, *growth))),
+                        root, metrics, http_url, mode, leadership=leadership, promos=promos,
                     )
                 )
                 raise BotStopped(await _stopped_by(log, leadership))
@@ -365,17 +401,19 @@ def _check_port(host: str, port: int) -> None:
                                  "there, or set HTTP_PORT to a free port.") from None
 
 
-async def _check_token(settings: Settings) -> None:
-    """Telegram knows the token (``getMe``). Only a refusal stops the start: an unreachable Telegram is retried."""
+async def _check_token(settings: Settings) -> User | None:
+    """Telegram knows the token (``getMe``): the bot itself, or None when Telegram did not answer. Only a refusal
+    stops the start: an unreachable Telegram is retried."""
     async with TelegramClient.from_settings(settings) as tg:
         try:
             with trio.move_on_after(10):
-                await tg.get_me()
+                return await tg.get_me()
         except (Unauthorized, NotFound):
             raise BotCannotStart("Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized): copy the token again from "
                                  "@BotFather, or revoke it there and use the new one.") from None
         except TelegramError as error:
             logger.warning("getMe failed (%s); starting anyway, the receiver retries", error)
+    return None
 
 
 def _callback_secret(kie_api_key: Secret) -> Secret:

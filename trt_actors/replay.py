@@ -40,7 +40,8 @@ from eventlog import RecordedEvent, SQLiteEventLog
 from trt_actors.actors.intake import UpdateMeta
 from trt_actors.actors.job_reactions import hold_outcome_for, job_report_for, request_for, settlement_for
 from trt_actors.actors.ledger_reactions import ledger_request_for, report_of
-from trt_actors.actors.referrals import bonus_for
+from trt_actors.actors.promo_reactions import promo_credit_for, promo_report_for, redemption_for
+from trt_actors.actors.referrals import bonus_for, friend_report_for
 from trt_actors.actors.session_region import command_for
 from trt_actors.events import CODEC, Event, UpdateReceived
 from trt_actors.config import DEFAULT_JOB_DEADLINES
@@ -62,7 +63,8 @@ from trt_actors.events.ledger import (
     RefundRejected,
     RefundReserved,
 )
-from trt_actors.events.session import InputThrottled
+from trt_actors.events.session import InputBlocked, InputThrottled, SessionStarted
+from trt_actors.promo import PromoDecider
 from trt_actors.jobs import JobDecider, JobState
 from trt_actors.jobs.commands import (
     JobCommand,
@@ -86,7 +88,7 @@ from trt_actors.ledger import (
 )
 from trt_actors.runtime.decider import fold
 from trt_actors.session import SessionCommand, SessionDecider
-from trt_actors.session.commands import throttled
+from trt_actors.session.commands import blocked, throttled
 from trt_actors.telegram import Update
 
 __all__ = ["Divergence", "ReplayResult", "chains", "ledger_own_command", "replay_chain", "runner_command"]
@@ -146,9 +148,9 @@ async def replay_chain(log: SQLiteEventLog, cid: str, *, decider: SessionDecider
     result = ReplayResult(cid)
     decisions: dict[str, list[RecordedEvent]] = {}  # one decision's events share their id up to the last "/"
     for recorded in chain:
-        if recorded.stream.startswith(("chat:", "ledger:", "job:")):
+        if recorded.stream.startswith(("chat:", "ledger:", "job:", "promo:")):
             decisions.setdefault(recorded.event_id.rpartition("/")[0], []).append(recorded)
-    ledger, jobs = LedgerDecider(), jobs or JobDecider()
+    ledger, jobs, promos = LedgerDecider(), jobs or JobDecider(), PromoDecider()
     deadline = _deadline_of(deadlines)
     folded: dict[str, tuple[int, Any]] = {}  # stream -> (version, state): each stream is read once per chain
 
@@ -168,6 +170,10 @@ async def replay_chain(log: SQLiteEventLog, cid: str, *, decider: SessionDecider
         if stream.startswith("chat:"):
             if cause is not None and (asked := await _command(log, cause, decided[0].event)) is not None:
                 produced = decider.decide(await before(stream, first, decider.initial_state(), decider.evolve), asked)
+        elif stream.startswith("promo:"):
+            redeem = redemption_for(cause) if cause is not None else None
+            if redeem is not None:
+                produced = promos.decide(await before(stream, first, promos.initial_state(), promos.evolve), redeem)
         elif stream.startswith("ledger:"):
             user = int(stream.removeprefix("ledger:"))
             if cause is None:
@@ -311,14 +317,15 @@ def _ledger_command(cause: RecordedEvent, welcome_credits: int, first: Event) ->
             return CompleteRefund(user_id=user, refund_id=refund_id)
         case RefundReserved(refund_id=refund_id), RefundFailed(error=error):
             return FailRefund(user_id=user, refund_id=refund_id, error=error)
-    return settlement_for(cause) or ledger_request_for(cause, welcome_credits)
+    return settlement_for(cause) or promo_credit_for(cause) or ledger_request_for(cause, welcome_credits)
 
 
 async def _command(log: SQLiteEventLog, cause: RecordedEvent, first: Event) -> SessionCommand | None:
     """The command the decision caused by ``cause`` was given, rebuilt as the router or a reactor built it.
 
     ``first`` is the decision's first event: an update the rate limit turned away was decided as
-    ``Throttled``, and the limiter's verdict is on its ``InputThrottled``.
+    ``Throttled``, and the limiter's verdict is on its ``InputThrottled``; one from a blocked user as
+    ``Blocked`` (``InputBlocked``).
     """
     event = cause.event
     if isinstance(event, UpdateReceived):
@@ -327,9 +334,15 @@ async def _command(log: SQLiteEventLog, cause: RecordedEvent, first: Event) -> S
         command = command_for(_UPDATE.decode(event.body), meta)
         if command is not None and isinstance(first, InputThrottled):
             return throttled(command, kind=first.kind, retry_at=first.retry_at, notify=first.notified)
+        if command is not None and isinstance(first, InputBlocked):
+            return blocked(command, kind=first.kind)
         return command
     if cause.stream.startswith("ledger:"):
         return report_of(cause)
+    if cause.stream.startswith("promo:"):
+        return promo_report_for(cause)
+    if isinstance(event, SessionStarted):
+        return await friend_report_for(log, cause)
     if cause.stream.startswith("job:"):
         requested = await log.read_stream(cause.stream, 1, 1)
         jobs = JobDecider()

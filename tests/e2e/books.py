@@ -13,7 +13,7 @@ from pathlib import Path
 
 from eventlog import RecordedEvent, SQLiteEventLog
 from registry import Registry
-from trt_actors.app import decider_for
+from trt_actors.app import decider_for, recorded_bot_username
 from trt_actors.config import Settings
 from trt_actors.events import CODEC
 from trt_actors.ledger.audit import audit
@@ -44,8 +44,8 @@ async def replays_identical(db: Path, settings: Settings, registry: Registry) ->
     bot ran with: the divergences as lines (empty: none)."""
     if not db.exists():
         return []
-    decider = decider_for(settings, registry)
     async with SQLiteEventLog.open_readonly(db, codec=CODEC) as log:
+        decider = decider_for(settings, registry, await recorded_bot_username(log))
         lines: list[str] = []
         for cid in await chains(log):
             result = await replay_chain(log, cid, decider=decider, welcome_credits=settings.welcome_credits,

@@ -8,6 +8,7 @@ from pathlib import Path
 from tests.e2e.support import bot_process, wait_settled
 from tests.e2e.test_money import buy
 from trt_actors.events.ledger import Credited
+from trt_actors.events.session import FriendJoined
 from trt_actors.ledger import Balance
 from trt_actors.sandbox.scripted import ScriptedUser
 
@@ -38,3 +39,35 @@ async def test_the_first_top_up_of_an_invited_user_credits_both_once_and_nothing
     reasons = [(r, r.event.reason) for r in credits if isinstance(r.event, Credited)]
     first_top_up = next(r for r, reason in reasons if r.stream == f"ledger:{BOB}" and reason == "topup")
     assert all(r.causation == first_top_up.event_id for r, reason in reasons if reason == "referral")
+
+
+async def test_invite_friends_shows_the_link_and_counts_who_joined_and_paid_and_a_made_up_link_counts_nothing(
+    tmp_path: Path,
+) -> None:
+    ann_id, bob_id, dan_id, nobody = 9411, 9412, 9414, 777_777
+    async with bot_process(tmp_path / "trt.sqlite3", referral_bonus=BONUS) as process:
+        ann = ScriptedUser(process.emulator.user(ann_id, first_name="Ann", language_code="en"))
+        bob = ScriptedUser(process.emulator.user(bob_id, first_name="Bob", language_code="ru"))
+        dan = ScriptedUser(process.emulator.user(dan_id, first_name="Dan", language_code="en"))
+        await ann.say("/invite")
+        link = f"https://t.me/emulator_bot?start=ref_{ann_id}"
+        assert await ann.screen() == "invite" and link in (ann.current.body or "")
+        assert "Invited: 0 · topped up: 0 · you earned: 0 credits" in (ann.current.body or "")
+        await bob.say(f"/start ref_{ann_id}")
+        await dan.say(f"/start ref_{nobody}")  # a link nobody made
+        assert (await buy(bob)).status == "paid"
+        assert (await buy(dan)).status == "paid"
+        await wait_settled(process.bot)
+        await ann.say("/invite")
+        shown = ann.current.body or ""
+        await bob.say("/invite")
+        bob_shown = bob.current.body or ""
+        events = await process.bot.log.read_from(1, limit=100_000)
+        dan_balance = await process.bot.ledger.balance(dan_id)
+
+    assert "Invited: 1 · topped up: 1 · you earned: 20 credits" in shown
+    assert f"https://t.me/emulator_bot?start=ref_{bob_id}" in bob_shown and "Приглашено: 0" in bob_shown
+    joined = [(r.stream, r.event.friend_id) for r in events if isinstance(r.event, FriendJoined)]
+    assert joined == [(f"chat:{ann_id}", bob_id)]
+    assert dan_balance == Balance(available=100, held=0)  # no bonus for a made-up inviter
+    assert not [r for r in events if r.stream == f"chat:{nobody}"]

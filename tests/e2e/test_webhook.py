@@ -22,6 +22,7 @@ import pytest
 import trio
 
 from eventlog import RecordedEvent
+from trt_actors.app import BOT_STREAM
 from trt_actors.actors.receiver import MAX_WEBHOOK_BODY, SECRET_HEADER
 from trt_actors.app import RunningBot
 from trt_actors.events import (
@@ -65,8 +66,9 @@ class Webhook:
         return await self.http.post(f"{self.bot.http_url}{WEBHOOK_PATH}", content=body, headers=headers)
 
     async def events(self) -> list[RecordedEvent]:
-        """What the bot recorded, but for the lease it took at start (``ops:lease``)."""
-        return [r for r in await self.bot.log.read_from(1, limit=100_000) if r.stream != "ops:lease"]
+        """What the bot recorded, but for the lease it took and who Telegram said it is, at start (``ops:``)."""
+        return [r for r in await self.bot.log.read_from(1, limit=100_000)
+                if r.stream not in ("ops:lease", BOT_STREAM)]
 
 
 @pytest.fixture

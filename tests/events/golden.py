@@ -25,7 +25,10 @@ from trt_actors.events.session import (
     GenerationRequested,
     ImageAdded,
     ImagesCompleted,
+    FriendJoined,
+    InputBlocked,
     InputThrottled,
+    PromoAnswered,
     InvoiceRequested,
     JobSeen,
     LanguageChosen,
@@ -53,9 +56,10 @@ from trt_actors.events.ledger import (
     RefundReserved,
     VoidRejected,
 )
-from trt_actors.events.ops import AdminAlerted, LeaseAcquired, LeaseLost, ModeChanged
+from trt_actors.events.ops import AdminAlerted, BotIdentified, LeaseAcquired, LeaseLost, ModeChanged
 from trt_actors.events.broadcast import BroadcastFinished, BroadcastQueued, BroadcastStarted
 from trt_actors.events.payments import PreCheckoutAnswered
+from trt_actors.events.promo import PromoCreated, PromoCreateRefused, PromoEntered, PromoRedeemed, PromoRefused
 from trt_actors.events.jobs import (
     CaptureAsked,
     HoldSettled,
@@ -247,6 +251,15 @@ EXAMPLES: list[Event] = [
                      recipients=(1001, 1002, 1003)),
     BroadcastQueued(broadcast_id="b-20260701", recipient=1001),
     BroadcastFinished(broadcast_id="b-20260701", recipients=3, delivered=1, failed=1, unreachable=1),
+    PromoEntered(code="SPRING-25"),
+    PromoAnswered(code="SPRING-25", outcome="refused", operation_id="promo:SPRING-25/e1/0", reason="expired"),
+    FriendJoined(friend_id=42),
+    InputBlocked(kind="taps", notified=True),
+    BotIdentified(bot_id=123456, username="trt_shop_bot"),
+    PromoCreated(code="SPRING-25", credits=50, expires_at=1_769_904_000.0, max_uses=100, admin_id=7),
+    PromoCreateRefused(code="SPRING-25", admin_id=7, reason="exists"),
+    PromoRedeemed(code="SPRING-25", user_id=42, credits=50, redemption=1),
+    PromoRefused(code="SPRING-25", user_id=43, reason="used_up"),
 ]
 
 

@@ -253,3 +253,13 @@ def test_every_reason_code_is_documented_and_tested_here() -> None:
     for code in MESSAGE_REJECTIONS:
         assert f"``{code}``" in documented, code
         assert f'"{code}"' in tests, code
+
+
+@pytest.mark.parametrize("text", ["/promo ab", "/promo SPRING!!", "/promo " + "A" * 10_000, "/promo весна"])
+def test_a_promo_code_that_cannot_be_one(registry: Registry, text: str) -> None:
+    chat = Chat(registry, language_code="en")
+    chat.text("/balance")
+    chat.text(text)
+    _expect(chat, "bad_promo_code", text.removeprefix("/promo ")[:64], screen="promo", changes=True)
+    assert [type(event).__name__ for event in chat.domain_events()] == ["ScreenOpened"]  # nothing asked of promos
+    assert "That is not a promo code" in chat.screen.text

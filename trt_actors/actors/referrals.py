@@ -8,10 +8,15 @@ top-up of an invited user, asks the ledger for two ``Credit``\\ s of
 ``REFERRAL_BONUS`` credits (reason ``referral``): ``referral:<user>`` to the
 new user and ``referral:<user>:inviter`` to the inviter, each caused by the
 top-up. The credit ids make a redelivered top-up a no-op; a later top-up
-gives nothing more.
+gives nothing more. An inviter who never started the bot (a made-up
+``ref_`` link) gets nothing, and neither does the user they named.
 
-:func:`bonus_for` is what decides, from the log alone, so ``replay`` rebuilds
-the same commands.
+:class:`FriendReports` tells the inviter's session that someone joined
+through their link (``FriendReported``), once per friend, so the "Invite
+friends" screen counts them.
+
+:func:`bonus_for` and :func:`friend_report_for` are what decide, from the log
+alone, so ``replay`` rebuilds the same commands.
 
 Example::
 
@@ -20,7 +25,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 
 import trio
 
@@ -30,9 +35,10 @@ from trt_actors.events.ledger import Credited
 from trt_actors.events.session import SessionStarted
 from trt_actors.actors.session_region import session_stream
 from trt_actors.ledger import STREAM_PREFIX, Credit
-from trt_actors.runtime import CommandMeta, Reactor, ReactorStatistics, reaction_id
+from trt_actors.runtime import CommandMeta, Executed, Reactor, ReactorStatistics, reaction_id
+from trt_actors.session.commands import FriendReported
 
-__all__ = ["ReferralBonuses", "bonus_for", "referral_credit_ids"]
+__all__ = ["FriendReports", "ReferralBonuses", "bonus_for", "friend_report_for", "referral_credit_ids"]
 
 
 def referral_credit_ids(user_id: int) -> tuple[str, str]:
@@ -51,13 +57,62 @@ async def bonus_for(log: EventStore, recorded: RecordedEvent, bonus: int) -> lis
         return []  # not the first top-up
     started = await log.read_stream(session_stream(user), 1, 5)
     inviter = next((r.event.referrer for r in started if isinstance(r.event, SessionStarted)), 0)
-    if inviter <= 0 or inviter == user:
+    if inviter <= 0 or inviter == user or not await _started(log, inviter):
         return []
     own, inviters = referral_credit_ids(user)
     return [
         Credit(user_id=user, credit_id=own, amount=bonus, reason="referral", source=f"invited by {inviter}"),
         Credit(user_id=inviter, credit_id=inviters, amount=bonus, reason="referral", source=f"invited {user}"),
     ]
+
+
+async def _started(log: EventStore, user_id: int) -> bool:
+    """Whether ``user_id`` ever started the bot (their session's first events hold ``SessionStarted``)."""
+    return any(isinstance(r.event, SessionStarted) for r in await log.read_stream(session_stream(user_id), 1, 5))
+
+
+async def friend_report_for(log: EventStore, recorded: RecordedEvent) -> FriendReported | None:
+    """What the inviter's session hears of a ``SessionStarted`` that names them; None for anything else."""
+    started, friend = recorded.event, recorded.user_id
+    if not isinstance(started, SessionStarted) or friend is None or started.referrer in (0, friend):
+        return None
+    if not await _started(log, started.referrer):
+        return None  # nobody we know: a made-up link
+    return FriendReported(chat_id=started.referrer, user_id=started.referrer, cid=recorded.cid, update_id=0,
+                          ts=recorded.ts, friend_id=friend)
+
+
+class FriendReports:
+    """An invited user's ``SessionStarted`` → ``FriendReported`` for the inviter's session."""
+
+    def __init__(self, log: EventStore, run_session: Callable[[FriendReported, CommandMeta], Awaitable[Executed]],
+                 *, workers: int = 8) -> None:
+        self._log = log
+        self._run = run_session
+        self.reactor = Reactor(
+            "friend-reports",
+            log,
+            types=[SessionStarted.type_name()],
+            handle=self._handle,
+            key=lambda recorded: recorded.event.referrer if isinstance(recorded.event, SessionStarted) else 0,
+            select=lambda recorded: isinstance(recorded.event, SessionStarted) and recorded.event.referrer > 0,
+            workers=workers,
+            max_attempts=None,
+        )
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        await self.reactor.run(task_status=task_status)
+
+    async def _handle(self, lane: Hashable, events: Sequence[RecordedEvent]) -> None:
+        for recorded in events:
+            command = await friend_report_for(self._log, recorded)
+            if command is not None:
+                meta = CommandMeta(command_id=reaction_id(recorded), cid=recorded.cid, ts=recorded.ts,
+                                   causation=recorded.event_id, chat_id=command.chat_id, user_id=command.user_id)
+                await self._run(command, meta)
+
+    def statistics(self) -> ReactorStatistics:
+        return self.reactor.statistics()
 
 
 class ReferralBonuses:

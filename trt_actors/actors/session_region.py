@@ -21,7 +21,7 @@ Example::
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import ClassVar, TypedDict
 
@@ -39,6 +39,7 @@ from trt_actors.session.commands import (
     SessionCommand,
     TextReceived,
     Unsupported,
+    blocked,
     throttled,
 )
 from trt_actors.session.decider import SessionDecider
@@ -204,6 +205,7 @@ class Sessions:
         max_live: int | None,
         journal: SystemJournal | None,
         limiter: RateLimiter | None = None,
+        blocked: Callable[[int], bool] | None = None,
     ) -> None:
         if max_live is not None and max_live < 1:
             raise ValueError(f"the sessions need max_live of at least 1 (or None), not {max_live}")
@@ -212,6 +214,7 @@ class Sessions:
         self._max_live = max_live
         self._journal = journal
         self._limiter = limiter
+        self._blocked = blocked
         self._live: OrderedDict[int, _Live] = OrderedDict()
         self._activations = self._passivations = self._evictions = self._crashes = 0
 
@@ -227,12 +230,14 @@ class Sessions:
         journal: SystemJournal | None = None,
         limiter: RateLimiter | None = None,
         decider: SessionDecider | None = None,
+        blocked: Callable[[int], bool] | None = None,
     ) -> AsyncIterator[Sessions]:
         """``limiter``: the users' message and tap limits (``RATE_MESSAGES``, ``RATE_TAPS``), none when None;
         ``decider``: the sessions' decider as configured (``trt_actors.app.decider_for``), the registry's with
-        the defaults when None."""
+        the defaults when None; ``blocked``: whether an admin blocked a user (their messages and taps become
+        ``Blocked``; a payment still goes through), nobody when None."""
         decider = decider or SessionDecider(registry)
-        sessions = cls(log, decider, max_live=max_live, journal=journal, limiter=limiter)
+        sessions = cls(log, decider, max_live=max_live, journal=journal, limiter=limiter, blocked=blocked)
         async with trio.open_nursery() as nursery:
             if idle_timeout is not None:
                 nursery.start_soon(sessions._passivate_idle, idle_timeout)
@@ -267,7 +272,9 @@ class Sessions:
         if command is None:
             return
         kind = _limited(command)
-        if self._limiter is not None and kind is not None:
+        if self._blocked is not None and kind is not None and self._blocked(command.user_id):
+            command = blocked(command, kind=kind)
+        elif self._limiter is not None and kind is not None:
             verdict = self._limiter.check(command.user_id, kind, at=command.ts)
             if not verdict.allowed:
                 command = throttled(command, kind=kind, retry_at=verdict.retry_at, notify=verdict.first)

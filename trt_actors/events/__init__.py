@@ -16,6 +16,7 @@ from trt_actors.events.codec import EventCodec, UnknownEventType, Upcaster
 from trt_actors.events.dispatch import Button, DispatchFailed, DispatchOk, UiRendered
 from trt_actors.events.ledger import LEDGER_EVENTS
 from trt_actors.events.payments import PAYMENT_EVENTS
+from trt_actors.events.promo import PROMO_EVENTS
 from trt_actors.events.session import SESSION_EVENTS
 
 # After the ledger's: the job's events import the session's, whose circle with the ledger's must start there.
@@ -79,6 +80,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     *JOB_EVENTS,
     *OPS_EVENTS,
     *BROADCAST_EVENTS,
+    *PROMO_EVENTS,
 )
 
 CODEC = EventCodec(ALL_EVENTS)

@@ -4,6 +4,10 @@ Stream ``ops:alerts``. An alert is recorded before it is sent, under an id
 that names what it is about (``alert:kie_balance_empty:<hour>``), so the same
 alert is sent once however often its cause repeats or is delivered again.
 
+Stream ``ops:bot``: who the bot is, as Telegram said at start-up
+(``BotIdentified``, recorded when its username is new): the "Invite friends"
+screen builds its links from it, and ``replay`` reads it back.
+
 Stream ``ops:lease``: which instance is the active one. An instance that
 takes the lease records, in its first write under its new epoch, that the
 previous holder lost it (``LeaseLost``: it expired, or was released),
@@ -16,7 +20,7 @@ from __future__ import annotations
 
 from trt_actors.events.base import Event
 
-__all__ = ["OPS_EVENTS", "AdminAlerted", "LeaseAcquired", "LeaseLost", "ModeChanged"]
+__all__ = ["OPS_EVENTS", "AdminAlerted", "BotIdentified", "LeaseAcquired", "LeaseLost", "ModeChanged"]
 
 
 class AdminAlerted(Event, frozen=True):
@@ -51,4 +55,11 @@ class ModeChanged(Event, frozen=True):
     epoch: int
 
 
-OPS_EVENTS: tuple[type[Event], ...] = (AdminAlerted, LeaseLost, LeaseAcquired, ModeChanged)
+class BotIdentified(Event, frozen=True):
+    """Telegram's ``getMe`` said the bot is ``username`` (id ``bot_id``)."""
+
+    bot_id: int
+    username: str
+
+
+OPS_EVENTS: tuple[type[Event], ...] = (AdminAlerted, LeaseLost, LeaseAcquired, ModeChanged, BotIdentified)

@@ -58,6 +58,9 @@ __all__ = [
     "ImageAdded",
     "ImagesCompleted",
     "InputThrottled",
+    "PromoAnswered",
+    "FriendJoined",
+    "InputBlocked",
     "InvoiceRequested",
     "JobSeen",
     "LanguageChosen",
@@ -374,6 +377,33 @@ class InputThrottled(Event, frozen=True):
     notified: bool = False
 
 
+class InputBlocked(Event, frozen=True):
+    """A message or a tap (``kind``) from a user an admin blocked: nothing was done with it. ``notified`` says
+    whether it got the one polite answer (the first after the block does). Like ``BalanceSeen`` it changes no
+    screen."""
+
+    kind: str
+    notified: bool = False
+
+
+class PromoAnswered(Event, frozen=True):
+    """The promo code ``code`` the user entered was ``redeemed`` (for ``credits``) or ``refused`` (``reason``:
+    ``unknown``, ``expired``, ``used_up``, ``already_redeemed``), as the session heard it; ``operation_id``
+    names the promo's decision. Like ``BalanceSeen`` it changes no screen."""
+
+    code: str
+    outcome: str
+    operation_id: str
+    reason: str = ""
+    credits: int = 0
+
+
+class FriendJoined(Event, frozen=True):
+    """Someone opened the bot with this user's invitation link for the first time (``friend_id``), as heard."""
+
+    friend_id: int
+
+
 SESSION_EVENTS: tuple[type[Event], ...] = (
     SessionStarted,
     LanguageChosen,
@@ -398,5 +428,8 @@ SESSION_EVENTS: tuple[type[Event], ...] = (
     JobSeen,
     ResultResendRequested,
     InputThrottled,
+    PromoAnswered,
+    FriendJoined,
+    InputBlocked,
 )
 """Every session event type; the lead registers them in :data:`trt_actors.events.ALL_EVENTS`."""

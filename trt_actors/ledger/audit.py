@@ -34,6 +34,8 @@ The **closure checks**, one :class:`Violation` per finding (``check`` codes):
   what was paid;
 * ``referral_without_top_up``: a referral bonus is credited only because of
   a top-up (the invited user's first; its ``Credited`` is the bonus's causation);
+* ``promo_without_redemption``: a promo credit is caused by a ``PromoRedeemed``
+  (on a ``promo:`` stream) of that user, for its credits, and credits it once;
 * ``capture_without_success``, ``void_without_failure``: a hold is captured
   only when its job (``job:<hold_id>``) succeeded and asked for the capture
   (``CaptureAsked`` is the capture's causation), and voided only when its
@@ -71,8 +73,10 @@ from trt_actors.events.ledger import (
     RefundFailed,
     RefundReserved,
 )
+from trt_actors.events.promo import PromoRedeemed
 from trt_actors.ledger.audit_report import AuditReport, AuditSummary, Movement, Violation
 from trt_actors.ledger.state import STREAM_PREFIX, LedgerState, evolve, ledger_stream
+from trt_actors.promo.code import STREAM_PREFIX as PROMO_PREFIX
 
 __all__ = ["EXPIRY_GRACE", "audit"]
 
@@ -147,6 +151,8 @@ class _Book:
         self.jobs: dict[str, str] = {}  # job stream -> how it ended so far: "succeeded" or "failed"
         self.asks: dict[str, tuple[str, str, str]] = {}  # a CaptureAsked's / VoidAsked's id -> (type, job, its end)
         self.topups: set[str] = set()  # the ids of every top-up credited (any user's: a bonus may be another's)
+        self.redemptions: dict[str, tuple[int, int]] = {}  # a PromoRedeemed's id -> (its user, its credits)
+        self.promo_credited: set[str] = set()  # the redemptions credited so far
         self.movements: list[Movement] = []
         self.violations: list[Violation] = []
 
@@ -164,6 +170,9 @@ class _Book:
                 self._payment(recorded, event)
         elif recorded.stream.startswith(JOB_PREFIX):
             self._job(recorded)
+        elif recorded.stream.startswith(PROMO_PREFIX):
+            if isinstance(event, PromoRedeemed):
+                self.redemptions[recorded.event_id] = (event.user_id, event.credits)
         elif recorded.stream.startswith(STREAM_PREFIX):
             if isinstance(event, Credited) and event.reason == "topup":
                 self.topups.add(recorded.event_id)
@@ -254,6 +263,8 @@ class _Book:
             case Credited(credit_id=credit_id, reason="referral") if recorded.causation not in self.topups:
                 self.flag("referral_without_top_up", recorded, f"referral bonus {credit_id!r} was not caused by a "
                           "top-up")
+            case Credited(credit_id=credit_id, amount=amount, reason="promo"):
+                self._promo_credit(recorded, credit_id, amount)
             case RefundReserved(refund_id=refund_id, credit_id=credit_id, amount=amount):
                 credit = state.credits.get(credit_id)
                 if credit is None:
@@ -267,6 +278,21 @@ class _Book:
                 if refund is None or refund.status != "reserved":
                     status = "unknown" if refund is None else refund.status
                     self.flag("refund_not_reserved", recorded, f"refund {refund_id!r} settles, but is {status}")
+
+    def _promo_credit(self, recorded: RecordedEvent, credit_id: str, amount: int) -> None:
+        cause = recorded.causation or ""
+        redeemed = self.redemptions.get(cause)
+        user = recorded.stream.removeprefix(STREAM_PREFIX)
+        if redeemed is None:
+            self.flag("promo_without_redemption", recorded, f"promo credit {credit_id!r} was not caused by a "
+                      "redemption of a promo code")
+        elif (str(redeemed[0]), redeemed[1]) != (user, amount):
+            self.flag("promo_without_redemption", recorded, f"promo credit {credit_id!r} gives {amount} credits to "
+                      f"user {user}; its redemption gave {redeemed[1]} to user {redeemed[0]}")
+        elif cause in self.promo_credited:
+            self.flag("promo_without_redemption", recorded, f"promo credit {credit_id!r}: its redemption was "
+                      "credited before")
+        self.promo_credited.add(cause)
 
     def _pending_amount(self, state: LedgerState, recorded: RecordedEvent, hold_id: str) -> int | None:
         hold = state.holds.get(hold_id)

@@ -46,7 +46,7 @@ __all__ = [
     "quote_of",
 ]
 
-CREDIT_REASONS: Final = frozenset({"topup", "welcome", "referral", "adjustment"})
+CREDIT_REASONS: Final = frozenset({"topup", "welcome", "referral", "adjustment", "promo"})
 """Why credits may come in. A ``topup`` names its Stars payment; the others come from us."""
 
 

@@ -63,7 +63,7 @@ from trt_actors.ledger.commands import (
     Reserve,
     Void,
 )
-from trt_actors.ledger.state import PENDING, LedgerState, RefundEntry, evolve
+from trt_actors.ledger.state import LedgerState, RefundEntry, evolve
 from trt_actors.runtime.decider import CommandRejected
 
 __all__ = ["EXPIRED", "LedgerDecider"]

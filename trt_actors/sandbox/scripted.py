@@ -115,11 +115,13 @@ _ORDERS: Final = tuple(
     for key in (
         "job.queued", "job.generating", "job.delivering", "job.done", "job.failed", "job.failed_note",
         "order.reserving", "order.reserved", "order.rejected", "order.charged", "order.released",
-        "ledger.topup", "ledger.adjustment", "ledger.credited",
+        "ledger.topup", "ledger.adjustment", "ledger.promo", "ledger.credited",
         "ledger.released", "ledger.refund_reserved", "ledger.refund_completed", "ledger.refund_failed",
-        "ledger.refund_rejected",
+        "ledger.refund_rejected", "promo.prompt", "invite.title",
     )
-)
+) + tuple(("promo.refused", _phrase(f"promo.refused_{reason}"))
+          for reason in ("unknown", "expired", "used_up", "already_redeemed"))
+_RENAMED: Final = {"promo.prompt": "promo", "invite.title": "invite"}
 
 
 PLACED: Final = ("order.reserved", "job.queued", "job.generating", "job.delivering", "job.done")
@@ -145,7 +147,8 @@ def screen_of(message: BotMessage) -> str:
     ``job.generating``, ``job.delivering``, ``job.done``, ``job.failed`` and
     the note ``job.failed_note``, ``ledger.topup`` and the other
     receipts of the ledger, ``topup``, ``balance``,
-    ``history``, ``help``, ``language``, ``debug``); ``wizard`` or ``step``
+    ``history``, ``help``, ``language``, ``debug``, ``promo``, ``promo.refused``,
+    ``invite``); ``wizard`` or ``step``
     when a wizard screen cannot be told apart, ``""`` when nothing fits.
     """
     kinds = {type(action) for _, _, action in _actions(message)}
@@ -161,7 +164,7 @@ def screen_of(message: BotMessage) -> str:
         return "topup"
     order = next((key for key, phrases in _ORDERS if any(p.search(body) for p in phrases)), None)
     if order is not None:
-        return order
+        return _RENAMED.get(order, order)
     if StartDraft in kinds:
         return "model"
     if OpenCategory in kinds or OpenHelp in kinds:

@@ -42,7 +42,9 @@ __all__ = [
     "OpenHistory",
     "OpenLanguages",
     "OpenMenu",
+    "OpenInvite",
     "OpenModel",
+    "OpenPromo",
     "OpenTopUp",
     "Refresh",
     "Repeat",
@@ -93,6 +95,14 @@ class OpenBalance(_Action, frozen=True, tag="balance"):
 
 class OpenHistory(_Action, frozen=True, tag="history"):
     """The history of generations."""
+
+
+class OpenPromo(_Action, frozen=True, tag="promo"):
+    """The promo-code screen: it asks for a code."""
+
+
+class OpenInvite(_Action, frozen=True, tag="invite"):
+    """The "Invite friends" screen: the user's invitation link and what it earned."""
 
 
 class OpenTopUp(_Action, frozen=True, tag="topup"):
@@ -221,6 +231,8 @@ Action: TypeAlias = (
     | Repeat
     | Resend
     | WhyPrice
+    | OpenPromo
+    | OpenInvite
 )
 """Every action a button can carry."""
 
@@ -254,6 +266,8 @@ _BARE: Final[dict[str, Action]] = {
     "k": GoBack(),
     "x": CancelDraft(),
     "rf": Refresh(),
+    "pr": OpenPromo(),
+    "iv": OpenInvite(),
 }
 _VERB_OF: Final[dict[type[_Action], str]] = {type(action): verb for verb, action in _BARE.items()}
 _ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:+-]{0,59}")

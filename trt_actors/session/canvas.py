@@ -15,6 +15,7 @@ from trt_actors.events import Button
 from trt_actors.session.callback_data import Action, encode
 from trt_actors.session.state import SessionState
 from trt_actors.session.texts import Markup, Texts
+from trt_actors.invitations import Invitations
 from trt_actors.stars import StarsPackage
 from trt_actors.support import Support
 
@@ -28,7 +29,7 @@ Rows = tuple[tuple[Button, ...], ...]
 
 @dataclass(frozen=True, slots=True)
 class Audience:
-    """Who a screen is drawn for: their language and first name, and the current ``cid``.
+    """Who a screen is drawn for: their language, first name and user id, and the current ``cid``.
 
     The balance is not here: it is state (:attr:`SessionState.balance`), folded from ``BalanceSeen``.
     """
@@ -36,6 +37,7 @@ class Audience:
     language: str
     first_name: str
     cid: str
+    user_id: int = 0
 
 
 class Rendered(NamedTuple):
@@ -49,20 +51,22 @@ class Rendered(NamedTuple):
 class Canvas:
     """The registry, Stars packages, state, audience and catalogue one rendering needs, and a button factory.
 
-    ``free`` is how many free generations the user has left today (None: no free tier).
+    ``free`` is how many free generations the user has left today (None: no free tier); ``invitations`` the
+    bot's username and the referral bonus, for the "Invite friends" screen.
     """
 
-    __slots__ = ("audience", "free", "packages", "registry", "state", "support", "texts")
+    __slots__ = ("audience", "free", "invitations", "packages", "registry", "state", "support", "texts")
 
     def __init__(self, registry: Registry, state: SessionState, audience: Audience,
                  packages: tuple[StarsPackage, ...] = (), *, support: Support = Support(),
-                 free: int | None = None) -> None:
+                 free: int | None = None, invitations: Invitations = Invitations()) -> None:
         self.registry = registry
         self.state = state
         self.audience = audience
         self.packages = packages
         self.support = support
         self.free = free
+        self.invitations = invitations
         self.texts = Texts.of(audience.language)
 
     def say(self, key: str, **args: object) -> Markup:

@@ -27,9 +27,13 @@ __all__ = [
     "LedgerReported",
     "PaymentReceived",
     "PhotoReceived",
+    "PromoReported",
+    "FriendReported",
     "SessionCommand",
     "TextReceived",
     "Throttled",
+    "Blocked",
+    "blocked",
     "Unsupported",
     "throttled",
     "valid_unicode",
@@ -97,6 +101,16 @@ class Throttled(_Command, frozen=True, kw_only=True, tag=True):
     notify: bool
 
 
+class Blocked(_Command, frozen=True, kw_only=True, tag=True):
+    """An update from a user an admin blocked, in place of its own command (``kind``: ``messages`` or ``taps``).
+
+    The session records it (``InputBlocked``) and answers the first one
+    politely, then nothing until the user is unblocked.
+    """
+
+    kind: str
+
+
 class PaymentReceived(_Command, frozen=True, kw_only=True, tag=True):
     """A message with successful_payment in the chat (a Stars payment went through)."""
 
@@ -156,9 +170,30 @@ class JobReported(_Command, frozen=True, kw_only=True, tag=True):
     result_count: int = 0
 
 
+class PromoReported(_Command, frozen=True, kw_only=True, tag=True):
+    """The promo code the user entered was decided (update_id is 0: it comes from the log).
+
+    ``outcome`` is ``redeemed`` (``credits``; the ledger's credit follows) or
+    ``refused`` (``reason``: ``unknown``, ``expired``, ``used_up``,
+    ``already_redeemed``); ``operation_id`` is the decision's event id.
+    """
+
+    code: str
+    outcome: str
+    operation_id: str
+    reason: str = ""
+    credits: int = 0
+
+
+class FriendReported(_Command, frozen=True, kw_only=True, tag=True):
+    """Someone (``friend_id``) started the bot with this user's invitation link (update_id is 0: from the log)."""
+
+    friend_id: int
+
+
 SessionCommand: TypeAlias = (
     TextReceived | PhotoReceived | ButtonPressed | Unsupported | PaymentReceived | LedgerReported | JobReported
-    | Throttled
+    | Throttled | PromoReported | FriendReported | Blocked
 )
 """Everything a session accepts."""
 
@@ -188,6 +223,12 @@ def well_formed(command: SessionCommand) -> SessionCommand:
 def valid_unicode(text: str) -> str:
     """``text`` with every lone surrogate replaced by U+FFFD, so it can be written as UTF-8."""
     return _SURROGATE.sub("\ufffd", text)
+
+
+def blocked(command: SessionCommand, *, kind: str) -> Blocked:
+    """``command`` (a user's) from a blocked user: its common fields, and what it was."""
+    return Blocked(chat_id=command.chat_id, user_id=command.user_id, cid=command.cid, update_id=command.update_id,
+                   ts=command.ts, language_code=command.language_code, first_name=command.first_name, kind=kind)
 
 
 def throttled(command: SessionCommand, *, kind: str, retry_at: float, notify: bool) -> Throttled:

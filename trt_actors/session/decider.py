@@ -7,7 +7,8 @@ exactly one ``UiRendered``, the message the user sees, with dispatch id
 ``f"{cid}/0"``, except a Stars payment that credits (``TopUpPaid``: the
 ledger's receipt follows) and an update the rate limit turned away
 (``Throttled``: ``InputThrottled``, and a notice only for the first of a
-burst); a ledger report ends in at most one (see :mod:`.ledger_reports`):
+burst) and an update from a user an admin blocked (``Blocked``:
+``InputBlocked``, and one polite answer, the first); a ledger report ends in at most one (see :mod:`.ledger_reports`):
 
 * text and photos get a **new** message; a button press **edits** the
   message that carried the button (``edit_message_id``); see :mod:`.taps`
@@ -24,6 +25,12 @@ burst); a ledger report ends in at most one (see :mod:`.ledger_reports`):
   (:mod:`.job_reports`); a user with ``max_jobs`` orders running, or past
   ``generations`` confirmed in its window, is told to wait instead of
   confirming another;
+* ``/promo CODE`` (or the code typed on the promo screen) asks for a promo
+  code (``PromoEntered``, for a code :func:`trt_actors.promo.normalise_code`
+  accepts); its answer comes back as ``PromoReported`` (``PromoAnswered``: a
+  refusal is said, a redemption is said by the ledger's credit); ``/invite``
+  shows the invitation link, and a friend who joined through it comes back as
+  ``FriendReported`` (``FriendJoined``, counted on that screen);
 * ``/history`` lists the last orders; a finished one can be sent again
   (``ResultResendRequested``) or repeated through a new confirmation;
 * a package tap asks for a Stars invoice and a ``successful_payment`` is
@@ -52,6 +59,8 @@ burst); a ledger report ends in at most one (see :mod:`.ledger_reports`):
   ``out_of_range``              a number outside the step's range
   ``photo_not_expected``        a photo where no photo step is on screen
   ``caption_not_used``          a photo was taken, but no text step took its caption
+  ``bad_promo_code``            a promo code that cannot be one (odd characters, too
+                                long or short): nothing is asked of the promo codes
   ============================  =====================================================
 
   ``detail`` names the wizard parameter for the step's refusals
@@ -85,7 +94,9 @@ from registry import Registry
 from trt_actors.events import Event
 from trt_actors.events.session import (
     DraftDiscarded,
+    FriendJoined,
     ImageAdded,
+    InputBlocked,
     ImagesCompleted,
     InputThrottled,
     LanguageChosen,
@@ -93,11 +104,14 @@ from trt_actors.events.session import (
     ParamValue,
 )
 from trt_actors.session.commands import (
+    Blocked,
     ButtonPressed,
+    FriendReported,
     JobReported,
     LedgerReported,
     PaymentReceived,
     PhotoReceived,
+    PromoReported,
     SessionCommand,
     TextReceived,
     Throttled,
@@ -114,6 +128,10 @@ from trt_actors.session.taps import press
 from trt_actors.session.texts import LANGUAGES, Texts
 from trt_actors.stars import TOPUP_START
 from trt_actors.free_tier import FreeTier
+from trt_actors.invitations import Invitations
+from trt_actors.session.promos import enter_code, promo_report
+from trt_actors.session.screens import blocked_notice
+from trt_actors.session.state import report_key
 from trt_actors.limits import Rate
 from trt_actors.support import Support
 from trt_actors.session.turn import Turn, confirmation_id
@@ -126,7 +144,7 @@ MESSAGE_REJECTIONS: Final = frozenset({
     "unsupported_kind", "unknown_text", "unknown_command", "unknown_model", "awaiting_confirmation",
     "no_open_step", "photo_expected", "media_expected", "not_a_choice", "empty_text", "text_too_long",
     "text_too_short", "value_not_allowed", "not_a_number", "not_an_integer", "out_of_range",
-    "photo_not_expected", "caption_not_used",
+    "photo_not_expected", "caption_not_used", "bad_promo_code",
 })
 """Every ``MessageRejected.reason_code`` the session records (the table in the module docstring)."""
 
@@ -139,6 +157,7 @@ SCREEN_COMMANDS: Final = {
     "topup": "topup",
     "history": "history",
     "debug": "debug",
+    "invite": "invite",
 }
 """Slash commands that open a screen (``/start`` and ``/cancel`` do a little more)."""
 
@@ -155,20 +174,22 @@ class SessionDecider:
     ``support`` is what ``/help`` offers besides its FAQ (``SUPPORT_CONTACT``,
     ``TERMS_URL``, ``PRIVACY_URL``). ``generations`` limits the orders a user
     may confirm in a window (``RATE_GENERATIONS``; None: no limit). ``free``
-    is the free tier (``FREE_PER_DAY``, ``TIMEZONE``; see :mod:`trt_actors.free_tier`).
+    is the free tier (``FREE_PER_DAY``, ``TIMEZONE``; see :mod:`trt_actors.free_tier`); ``invitations`` the
+    bot's username and ``REFERRAL_BONUS`` the "Invite friends" screen shows.
     """
 
-    __slots__ = ("free", "generations", "max_jobs", "packages", "registry", "support")
+    __slots__ = ("free", "generations", "invitations", "max_jobs", "packages", "registry", "support")
 
     def __init__(self, registry: Registry, packages: tuple[StarsPackage, ...] = DEFAULT_PACKAGES, *,
                  max_jobs: int = 3, support: Support = Support(), generations: Rate | None = None,
-                 free: FreeTier = FreeTier()) -> None:
+                 free: FreeTier = FreeTier(), invitations: Invitations = Invitations()) -> None:
         self.registry = registry
         self.packages = packages
         self.max_jobs = max_jobs
         self.support = support
         self.generations = generations
         self.free = free
+        self.invitations = invitations
 
     def initial_state(self) -> SessionState:
         return SessionState()
@@ -180,7 +201,7 @@ class SessionDecider:
         """The events ``command`` causes in ``state``; a user's command ends with one ``UiRendered``."""
         command = well_formed(command)
         turn = Turn(self.registry, self.packages, state, command, max_jobs=self.max_jobs, support=self.support,
-                    generations=self.generations, free=self.free)
+                    generations=self.generations, free=self.free, invitations=self.invitations)
         match command:
             case TextReceived(text=text):
                 return _text(turn, text)
@@ -199,6 +220,19 @@ class SessionDecider:
                 return report(turn, command)
             case JobReported():
                 return job_report(turn, command)
+            case PromoReported():
+                return promo_report(turn, command)
+            case FriendReported(friend_id=friend_id):
+                if report_key("FriendJoined", str(friend_id)) in turn.state.reported:
+                    return []
+                turn.record(FriendJoined(friend_id=friend_id))
+                return turn.events  # counted on the "Invite friends" screen; the user asked nothing
+            case Blocked(kind=kind):
+                notify = not state.blocked_told
+                turn.record(InputBlocked(kind=kind, notified=notify))
+                if not notify:
+                    return turn.events  # one polite answer, then nothing
+                return turn.show(draw=blocked_notice)
             case Throttled(kind=kind, retry_at=retry_at, notify=notify):
                 turn.record(InputThrottled(kind=kind, retry_at=retry_at, notified=notify))
                 if not notify:
@@ -216,7 +250,7 @@ class SessionDecider:
         report gets no answer: the user asked nothing (and its ``cid``'s
         first screen is already taken by the update that asked).
         """
-        if isinstance(command, LedgerReported | JobReported):
+        if isinstance(command, LedgerReported | JobReported | PromoReported | FriendReported):
             return []
         return crash_answer(state, command, registry_version=_version_of(self.registry))
 
@@ -236,6 +270,8 @@ def _text(turn: Turn, text: str) -> list[Event]:
     turn.start()
     state = turn.state
     draft = state.draft
+    if state.screen == "promo":
+        return enter_code(turn, text)
     if state.screen == "wizard" and draft is not None:
         model = turn.model(draft.model_id)
         if model is None:
@@ -293,6 +329,10 @@ def _slash(turn: Turn, name: str, argument: str) -> list[Event]:
             turn.record(DraftDiscarded(reason="cancelled"))
             turn.say("notice.cancelled")
         turn.open("menu")
+    elif name == "promo" and argument:
+        return enter_code(turn, argument)
+    elif name == "promo":
+        turn.open("promo")
     elif name in ("lang", "language") and argument.lower() in LANGUAGES:
         if argument.lower() != turn.state.language:
             turn.record(LanguageChosen(language=argument.lower()))

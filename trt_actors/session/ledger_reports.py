@@ -19,7 +19,7 @@ Then the user hears of it, as one message or not at all:
                        a job failed (its reason is one of ``FAILURE_REASONS``): the
                        job's own failure message said so (:mod:`.job_reports`)
 ``Credited``           a new message: the receipt of a top-up ("+550 credits (250 ⭐)"),
-                       or of an adjustment, with the balance after it; a welcome or
+                       of a promo code, or of an adjustment, with the balance after it; a welcome or
                        referral bonus says nothing more (it lands while the user
                        finds their way around the menu; the balance screen lists it)
 ``Refund…``            a new message: credits removed, Stars returned, refund failed or refused
@@ -48,7 +48,7 @@ __all__ = ["report"]
 _TAKEN: Final = frozenset({"HoldPlaced", "RefundReserved"})
 _GIVEN: Final = frozenset({"HoldVoided", "Credited", "RefundFailed"})
 _NO_CHANGE: Final = frozenset({"HoldRejected", "RefundRejected", "RefundCompleted"})
-_CREDIT_NOTES: Final = {"topup": "ledger.topup", "adjustment": "ledger.adjustment"}
+_CREDIT_NOTES: Final = {"topup": "ledger.topup", "adjustment": "ledger.adjustment", "promo": "ledger.promo"}
 _SILENT_CREDITS: Final = frozenset({"welcome", "referral"})
 _REFUND_NOTES: Final = {"RefundReserved": "ledger.refund_reserved", "RefundCompleted": "ledger.refund_completed",
                         "RefundFailed": "ledger.refund_failed", "RefundRejected": "ledger.refund_rejected"}
@@ -73,7 +73,8 @@ def report(turn: Turn, command: LedgerReported) -> list[Event]:
         case "Credited" if command.reason not in _SILENT_CREDITS:
             key = _CREDIT_NOTES.get(command.reason, "ledger.credited")
             credits, stars = turn.texts.credits(command.amount), command.stars
-            return turn.show(draw=lambda canvas: ledger_note(canvas, key, credits=credits, stars=stars))
+            code = command.operation_id.split(":")[1] if command.reason == "promo" else ""  # promo:<CODE>:<user>
+            return turn.show(draw=lambda canvas: ledger_note(canvas, key, credits=credits, stars=stars, code=code))
         case "RefundReserved" | "RefundCompleted" | "RefundFailed" | "RefundRejected":
             key, credits = _REFUND_NOTES[command.event], turn.texts.credits(command.amount)
             reason = turn.texts.plain("refund_reason.spent" if command.reason == "spent" else "refund_reason.other")

@@ -21,6 +21,7 @@ from trt_actors.session.callback_data import (
     OpenBalance,
     OpenHistory,
     OpenMenu,
+    OpenPromo,
     OpenTopUp,
     Repeat,
     Resend,
@@ -43,7 +44,7 @@ _ORDER_KEYS: Final = {
     "captured": "order.charged", "voided": "order.released",
 }
 _CREDIT_KEYS: Final = {"topup": "entry.topup", "welcome": "entry.welcome", "referral": "entry.referral",
-                       "adjustment": "entry.adjustment"}
+                       "adjustment": "entry.adjustment", "promo": "entry.promo"}
 _ENTRY_KEYS: Final = {"HoldPlaced": "entry.hold", "HoldCaptured": "entry.captured", "HoldVoided": "entry.voided",
                       "RefundReserved": "entry.refund_reserved", "RefundCompleted": "entry.refund_completed",
                       "RefundFailed": "entry.refund_failed"}
@@ -116,7 +117,7 @@ def balance(canvas: Canvas) -> Rendered:
     else:
         lines.append(canvas.say("balance.none"))
     rows = _rows(
-        (canvas.labelled("btn.topup", OpenTopUp()),),
+        (canvas.labelled("btn.topup", OpenTopUp()), canvas.labelled("btn.promo", OpenPromo())),
         (canvas.labelled("btn.history", OpenHistory()), canvas.labelled("btn.menu", OpenMenu())),
     )
     return Rendered("balance", "\n".join(lines), rows)

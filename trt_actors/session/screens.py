@@ -27,6 +27,7 @@ from trt_actors.session.callback_data import (
     OpenBalance,
     OpenCategory,
     OpenHelp,
+    OpenInvite,
     OpenHistory,
     OpenLanguages,
     OpenMenu,
@@ -37,7 +38,9 @@ from trt_actors.session.callback_data import (
     TurnPage,
 )
 from trt_actors.session.canvas import Audience, Canvas, Rendered, Rows
+from trt_actors.session.invite_screen import invite
 from trt_actors.session.money_screens import balance, history, order, topup
+from trt_actors.session.promo_screens import promo_prompt
 from trt_actors.session.texts import LANGUAGES
 from trt_actors.session.wizard import steps_of
 from trt_actors.session.wizard_screens import wizard
@@ -82,7 +85,19 @@ def _draw(canvas: Canvas) -> Rendered:
             return _language(canvas)
         case "debug":
             return _debug(canvas)
+        case "promo":
+            return promo_prompt(canvas)
+        case "invite":
+            return invite(canvas, canvas.audience.user_id)
     return _menu(canvas)
+
+
+def blocked_notice(canvas: Canvas) -> Rendered:
+    """What a blocked user reads, once: access is suspended, and whom to ask (no buttons: nothing would work)."""
+    lines = [canvas.say("blocked.text")]
+    if canvas.support.contact:
+        lines.append(canvas.say("help.support", contact=canvas.support.contact))
+    return Rendered("blocked", "\n\n".join(lines), ())
 
 
 def _model(canvas: Canvas, model_id: str) -> Model | None:
@@ -142,6 +157,7 @@ def _menu_rows(canvas: Canvas) -> Rows:
           for category in registry.categories()),
         (canvas.labelled("btn.balance", OpenBalance()), canvas.labelled("btn.topup", OpenTopUp()),
          canvas.labelled("btn.history", OpenHistory())),
+        (canvas.labelled("btn.invite", OpenInvite()),),
         (canvas.labelled("btn.help", OpenHelp()), canvas.labelled("btn.language", OpenLanguages())),
     )
     if len(_MENU_ROWS) >= _MAX_MENU_ROWS:

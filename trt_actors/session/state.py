@@ -11,8 +11,9 @@ catalogue says today.
 the nonce of the state it was drawn from; a tap with another nonce is stale.
 Rejections (``CallbackRejected``, ``MessageRejected``, ``PaymentRejected``),
 re-renders, a payment recorded (``TopUpPaid``), the ledger's
-``BalanceSeen`` and the job runner's ``JobSeen`` change no screen, so they leave the nonce (and every button
-on screen) as it was.
+``BalanceSeen``, the job runner's ``JobSeen``, a promo code's answer
+(``PromoAnswered``) and a friend who joined (``FriendJoined``) change no
+screen, so they leave the nonce (and every button on screen) as it was.
 
 What a session remembers of money is bounded: the last orders it asked the
 ledger to hold (:data:`REQUESTS_KEPT`), the invoices it offered
@@ -44,6 +45,8 @@ from trt_actors.events.session import (
     ImageAdded,
     ImagesCompleted,
     InvoiceRequested,
+    FriendJoined,
+    InputBlocked,
     InputThrottled,
     JobSeen,
     LanguageChosen,
@@ -53,6 +56,7 @@ from trt_actors.events.session import (
     ParameterSkipped,
     ParamValue,
     PaymentRejected,
+    PromoAnswered,
     ScreenOpened,
     SessionStarted,
     TopUpPaid,
@@ -232,7 +236,8 @@ class SessionState(msgspec.Struct, frozen=True):
     ``wizard`` (the draft's current step, or its confirmation when ``offer``
     is set), ``coming`` (confirmed: the order's price is being held, see
     ``requests``), ``balance``, ``topup``, ``history``, ``help``,
-    ``language``, ``debug``.
+    ``language``, ``debug``, ``promo`` (asking for a promo code),
+    ``invite`` (the invitation link).
     ``confirmed`` is the last order accepted (shown on the ``coming`` screen).
     ``language`` is empty until the session starts or the user chooses one.
     ``balance`` (credits to spend) and ``held`` (reserved for orders in
@@ -242,6 +247,11 @@ class SessionState(msgspec.Struct, frozen=True):
     ``invoices`` are the Stars invoices offered, ``charges`` the Stars
     charges already turned into credits. ``free_uses`` are the free-tier
     orders that count (:mod:`trt_actors.free_tier`), oldest first.
+    ``friends_invited`` counts who started the bot with the user's invitation
+    link, ``friends_paid`` those whose first top-up paid the user a referral
+    bonus, ``referral_earned`` the credits those bonuses came to.
+    ``blocked_told`` is set once a blocked user got their one answer, and
+    cleared by the next screen drawn for anything else (after an unblock).
     """
 
     started: bool = False
@@ -267,6 +277,10 @@ class SessionState(msgspec.Struct, frozen=True):
     reported: tuple[str, ...] = ()
     entries: tuple[Entry, ...] = ()
     free_uses: tuple[FreeUse, ...] = ()
+    friends_invited: int = 0
+    friends_paid: int = 0
+    referral_earned: int = 0
+    blocked_told: bool = False
 
     def free_days(self) -> list[str]:
         """The days the free-tier orders that count were ordered on (see :mod:`trt_actors.free_tier`)."""
@@ -420,7 +434,11 @@ def _balance_seen(state: SessionState, seen: BalanceSeen) -> SessionState:
     free_uses = state.free_uses
     if seen.event == "HoldVoided" or (seen.event == "HoldRejected" and seen.reason != "free_used_up"):
         free_uses = tuple(use for use in free_uses if use.hold_id != seen.operation_id)  # given back
-    return msgspec.structs.replace(after, reported=reported, entries=entries, requests=requests, free_uses=free_uses)
+    after = msgspec.structs.replace(after, reported=reported, entries=entries, requests=requests, free_uses=free_uses)
+    if seen.event == "Credited" and seen.reason == "referral" and seen.operation_id.endswith(":inviter"):
+        after = msgspec.structs.replace(after, friends_paid=state.friends_paid + 1,
+                                        referral_earned=state.referral_earned + seen.amount)
+    return after
 
 
 def _job_seen(state: SessionState, seen: JobSeen) -> SessionState:
@@ -460,14 +478,24 @@ def evolve(state: SessionState, event: Event) -> SessionState:
     taps, messages and payments change nothing. None of them moves the nonce.
     """
     match event:
-        case UiRendered(dispatch_id=dispatch_id):
-            return msgspec.structs.replace(state, last_cid=dispatch_id.rpartition("/")[0])
+        case UiRendered(dispatch_id=dispatch_id, screen=screen):
+            return msgspec.structs.replace(state, last_cid=dispatch_id.rpartition("/")[0],
+                                           blocked_told=state.blocked_told and screen == "blocked")
+        case InputBlocked(notified=notified):
+            return msgspec.structs.replace(state, blocked_told=state.blocked_told or notified)
         case BalanceSeen():
             return _balance_seen(state, event)
         case JobSeen():
             return _job_seen(state, event)
         case TopUpPaid():
             return _paid(state, event)
+        case PromoAnswered(operation_id=operation_id):
+            return msgspec.structs.replace(
+                state, reported=(*state.reported, report_key("PromoAnswered", operation_id))[-REPORTS_KEPT:])
+        case FriendJoined(friend_id=friend_id):
+            return msgspec.structs.replace(
+                state, friends_invited=state.friends_invited + 1,
+                reported=(*state.reported, report_key("FriendJoined", str(friend_id)))[-REPORTS_KEPT:])
         case CallbackAccepted() | CallbackRejected() | MessageRejected() | PaymentRejected() | InputThrottled():
             return state
     if not isinstance(event, SESSION_EVENTS):

@@ -60,6 +60,8 @@ from trt_actors.session.callback_data import (
     OpenCategory,
     OpenHelp,
     OpenHistory,
+    OpenInvite,
+    OpenPromo,
     OpenLanguages,
     OpenMenu,
     OpenModel,
@@ -148,6 +150,10 @@ def _act(turn: Turn, action: Action, message_id: int | None) -> None:
             buy(turn, action)
         case OpenHistory():
             turn.open("history")
+        case OpenPromo():
+            turn.open("promo")
+        case OpenInvite():
+            turn.open("invite")
         case OpenLanguages():
             turn.open("language")
         case ChooseLanguage(language=language):

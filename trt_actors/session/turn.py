@@ -22,9 +22,10 @@ from registry import Model, QuoteError, Registry
 from trt_actors.events import Event, UiRendered
 from trt_actors.events.session import ConfirmationOffered, MessageRejected, ScreenOpened, SessionStarted
 from trt_actors.session.canvas import Audience, Canvas, Rendered
-from trt_actors.session.commands import JobReported, LedgerReported, SessionCommand
+from trt_actors.session.commands import JobReported, LedgerReported, PromoReported, SessionCommand
 from trt_actors.session.screens import render
 from trt_actors.free_tier import FreeTier
+from trt_actors.invitations import Invitations, referrer_of
 from trt_actors.stars import StarsPackage
 from trt_actors.limits import Rate
 from trt_actors.support import Support
@@ -38,7 +39,6 @@ DETAIL_CHARS: Final = 64
 """How much of a refusal's detail ``MessageRejected`` keeps."""
 
 _PAYLOAD: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_REFERRAL: Final = re.compile(r"ref_([0-9]{1,15})")
 
 
 def short_hash(text: str, *, salt: str = "") -> str:
@@ -77,18 +77,20 @@ class Turn:
     :meth:`show`, which draws the screen the state is now on.
     """
 
-    __slots__ = ("command", "events", "free", "generations", "max_jobs", "notice", "packages", "registry", "state",
-                 "support")
+    __slots__ = ("command", "events", "free", "generations", "invitations", "max_jobs", "notice", "packages",
+                 "registry", "state", "support")
 
     def __init__(self, registry: Registry, packages: tuple[StarsPackage, ...], state: SessionState,
                  command: SessionCommand, *, max_jobs: int = 3, support: Support = Support(),
-                 generations: Rate | None = None, free: FreeTier = FreeTier()) -> None:
+                 generations: Rate | None = None, free: FreeTier = FreeTier(),
+                 invitations: Invitations = Invitations()) -> None:
         self.registry = registry
         self.packages = packages
         self.max_jobs = max_jobs
         self.support = support
         self.generations = generations
         self.free = free
+        self.invitations = invitations
         self.state = state
         self.command = command
         self.events: list[Event] = []
@@ -131,9 +133,10 @@ class Turn:
         if self.state.screen == "none" and draw is None:
             self.open("menu")
         command = self.command
-        audience = Audience(language=self.texts.language, first_name=command.first_name, cid=command.cid)
+        audience = Audience(language=self.texts.language, first_name=command.first_name, cid=command.cid,
+                            user_id=command.user_id)
         canvas = Canvas(self.registry, self.state, audience, self.packages, support=self.support,
-                        free=self.free_left() if self.free.per_day else None)
+                        free=self.free_left() if self.free.per_day else None, invitations=self.invitations)
         drawn = render(canvas, self.notice, draw=draw)
         self.record(UiRendered(screen=drawn.screen, dispatch_id=self._dispatch_id(), text=drawn.text,
                                buttons=drawn.buttons, edit_message_id=edit,
@@ -143,6 +146,9 @@ class Turn:
     def _dispatch_id(self) -> str:
         command = self.command
         rendered = sum(isinstance(event, UiRendered) for event in self.events)
+        if isinstance(command, PromoReported):
+            suffix = f"PromoAnswered.{short_hash(command.operation_id)}"
+            return f"{command.cid}/{suffix}" if rendered == 0 else f"{command.cid}/{suffix}.{rendered}"
         if isinstance(command, LedgerReported | JobReported):
             operation = command.operation_id if isinstance(command, LedgerReported) else command.job_id
             suffix = f"{command.event}.{short_hash(operation)}"
@@ -158,8 +164,8 @@ class Turn:
         if self.state.started:
             return
         payload = payload if _PAYLOAD.fullmatch(payload) else ""
-        referral = _REFERRAL.fullmatch(payload)
-        referrer = int(referral[1]) if referral and int(referral[1]) != self.command.user_id else 0
+        referrer = referrer_of(payload)
+        referrer = referrer if referrer != self.command.user_id else 0
         self.record(SessionStarted(language=language_of(self.command.language_code),
                                    start_payload=payload, referrer=referrer))
 
