@@ -30,13 +30,10 @@ Example::
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import ClassVar
 
 import msgspec
-import trio
 
 from eventlog import EventStore
 from trt_actors.events import Event
@@ -62,35 +59,12 @@ from trt_actors.runtime import (
     Executed,
     SystemJournal,
 )
+from trt_actors.runtime.shells import Shells, ShellsStatistics
 
 __all__ = ["Promos", "PromosStatistics"]
 
-Shell = EventSourced[PromoState, PromoCommand]
-
-
-class PromosStatistics(msgspec.Struct, frozen=True):
-    """``live`` codes are in memory; the rest are only in the log."""
-
-    COUNTERS: ClassVar[frozenset[str]] = frozenset({"activations", "evictions", "crashes"})
-
-    live: int
-    max_live: int | None
-    activations: int
-    evictions: int
-    crashes: int
-    busy: int
-
-
-class _Live:
-    """A code in memory: its shell, and the lock that runs one command at a time."""
-
-    __slots__ = ("busy", "lock", "recovered", "shell")
-
-    def __init__(self, shell: Shell) -> None:
-        self.shell = shell
-        self.lock = trio.Lock()
-        self.recovered = False
-        self.busy = 0
+PromosStatistics = ShellsStatistics
+"""``live`` codes are in memory; the rest are only in the log."""
 
 
 class Promos:
@@ -99,15 +73,14 @@ class Promos:
     def __init__(
         self, log: EventStore, *, max_live: int | None, snapshot_every: int, journal: SystemJournal | None
     ) -> None:
-        if max_live is not None and max_live < 1:
-            raise ValueError(f"the promos need max_live of at least 1 (or None), not {max_live}")
         self._log = log
-        self._decider = PromoDecider()
-        self._max_live = max_live
-        self._snapshot_every = snapshot_every
-        self._journal = journal
-        self._live: OrderedDict[str, _Live] = OrderedDict()
-        self._activations = self._evictions = self._crashes = 0
+        decider = PromoDecider()
+        self._shells: Shells[str, PromoState, PromoCommand] = Shells(
+            "promo",
+            lambda code: EventSourced(decider, log, promo_stream(code), state_type=PromoState,
+                                      snapshot_every=snapshot_every),
+            max_live=max_live, journal=journal,
+        )
 
     @classmethod
     @asynccontextmanager
@@ -134,7 +107,7 @@ class Promos:
             raise CommandRejected(f"{command.code[:40]!r} is no normalised promo code", reason="bad_code")
         if isinstance(command, Redeem) and meta.user_id != command.user_id:
             meta = msgspec.structs.replace(meta, user_id=command.user_id)
-        async with self._code(command.code) as shell:
+        async with self._shells.use(command.code) as shell:
             return await shell.handle(command, meta)
 
     async def create(self, command: CreatePromo, meta: CommandMeta) -> PromoCreated | PromoCreateRefused:
@@ -155,7 +128,7 @@ class Promos:
         """The code as committed: its terms and who redeemed it (an unknown or malformed code: the empty state)."""
         if normalise_code(code) != code:
             return PromoState()
-        async with self._code(code) as shell:
+        async with self._shells.use(code) as shell:
             return shell.state
 
     async def _outcome(self, command: PromoCommand, meta: CommandMeta) -> Event:
@@ -170,60 +143,8 @@ class Promos:
         raise LookupError(f"{event_id!r} is not in the chain {meta.cid!r}: the command id was first used under "
                           "another cid")
 
-    @asynccontextmanager
-    async def _code(self, code: str) -> AsyncIterator[Shell]:
-        live = self._live.get(code)
-        if live is None:
-            live = self._activate(code)
-        else:
-            self._live.move_to_end(code)
-        live.busy += 1
-        try:
-            async with live.lock:
-                if not live.recovered:
-                    await live.shell.recover()
-                    live.recovered = True
-                yield live.shell
-        except CommandRejected:
-            raise
-        except Exception as error:
-            await self._crashed(code, live, error)
-            raise
-        finally:
-            live.busy -= 1
-
-    def _activate(self, code: str) -> _Live:
-        if self._max_live is not None:
-            while len(self._live) >= self._max_live:
-                idle = next((key for key, entry in self._live.items() if not entry.busy), None)
-                if idle is None:
-                    break  # every code is busy: go over the limit for a moment rather than wait
-                del self._live[idle]
-                self._evictions += 1
-        shell: Shell = EventSourced(
-            self._decider, self._log, promo_stream(code), state_type=PromoState, snapshot_every=self._snapshot_every,
-        )
-        live = _Live(shell)
-        self._live[code] = live
-        self._activations += 1
-        return live
-
-    async def _crashed(self, code: str, live: _Live, error: BaseException) -> None:
-        if self._live.get(code) is live:
-            del self._live[code]  # its state may be off: the next command rebuilds it from the log
-        self._crashes += 1
-        if self._journal is not None:
-            await self._journal.crashed(f"promo/{code}", error, 1, 0.0)
-
     def statistics(self) -> PromosStatistics:
-        return PromosStatistics(
-            live=len(self._live),
-            max_live=self._max_live,
-            activations=self._activations,
-            evictions=self._evictions,
-            crashes=self._crashes,
-            busy=sum(1 for live in self._live.values() if live.busy),
-        )
+        return self._shells.statistics()
 
 
 def _bug(command: PromoCommand, meta: CommandMeta, recorded: Event) -> RuntimeError:
