@@ -66,6 +66,9 @@ from trt_actors.actors.ledger import Ledger
 from trt_actors.actors.ledger_reactions import HoldExpiry, LedgerReports, LedgerRequests
 from trt_actors.actors.outbox import Outbox
 from trt_actors.actors.receiver import UpdateReceiver
+from trt_actors.actors.admin_desk import AdminDesk, AdminRequests, admin_route
+from trt_actors.actors.broadcasts import Broadcasts
+from trt_actors.admin.views import BlockList
 from trt_actors.actors.promo_reactions import PromoCredits, PromoRedemptions, PromoReports
 from trt_actors.actors.promos import Promos
 from trt_actors.actors.referrals import FriendReports, ReferralBonuses
@@ -193,6 +196,7 @@ async def run_bot(
         await leadership.take()
         await _record_declined(log, passive)
         bot_username = await _identify(log, me)
+        blocks = await BlockList.load(log)
         journal = SystemJournal(log)
         try:
             # The HTTP clients outlive the supervisor: a stop waits for a createTask in flight (see JobRunner).
@@ -204,11 +208,15 @@ async def run_bot(
                 log, registry, idle_timeout=idle_timeout, journal=journal,
                 decider=decider_for(settings, registry, bot_username),
                 limiter=RateLimiter(messages=settings.rate_messages, taps=settings.rate_taps),
+                blocked=blocks.is_blocked,
             ) as sessions, Ledger.open(log, journal=journal) as ledger, Promos.open(log, journal=journal) as promos:
                 receiver = UpdateReceiver(
                     log, intake_tg, bot_id=_bot_id(settings), webhook_secret=settings.webhook_secret
                 )
-                router = Router(log, sessions.route, answer=receiver.answers.answer)
+                broadcasts = Broadcasts(log)
+                desk = AdminDesk(log, ledger, admin_ids=settings.admin_ids, blocks=blocks, broadcasts=broadcasts,
+                                 kie_credits=kie.credit)
+                router = Router(log, admin_route(desk, sessions.route), answer=receiver.answers.answer)
                 budget = throttle or Throttle(
                     per_chat_rate=settings.send_rate_per_chat,
                     per_chat_burst=max(3.0, settings.send_rate_per_chat),
@@ -222,7 +230,7 @@ async def run_bot(
                 reports = LedgerReports(log, sessions.run)
                 referrals = ReferralBonuses(log, ledger, bonus=settings.referral_bonus)
                 growth = (FriendReports(log, sessions.run), PromoRedemptions(log, promos), PromoCredits(log, ledger),
-                          PromoReports(log, sessions.run))
+                          PromoReports(log, sessions.run), AdminRequests(log, desk, ledger, refunds, promos, broadcasts))
                 limits = JobLimits(
                     deadlines=settings.job_deadlines, max_running=settings.max_running_jobs,
                     callback_base=settings.kie_callback_base, callback_secret=_callback_secret(settings.kie_api_key),
@@ -254,6 +262,8 @@ async def run_bot(
                 for reaction in (*job_reactors, *growth):
                     metrics.register(reaction.reactor.name.replace("-", "_"), reaction.statistics)
                 metrics.register("promos", promos.statistics)
+                metrics.register("admin_desk", desk.statistics)
+                metrics.register("broadcasts", broadcasts.statistics)
                 server.activate(
                     receiver=receiver,
                     metrics=metrics,
@@ -276,6 +286,7 @@ async def run_bot(
                 root.start("hold-expiry", HoldExpiry(log, ledger).run)
                 root.start("refunds", refunds.run)
                 root.start("referrals", referrals.run)
+                root.start("broadcasts", broadcasts.run)
                 root.start("telemetry", telemetry.run)
                 for reaction in (*job_reactors, *growth):
                     root.start(reaction.reactor.name, reaction.run)

@@ -12,7 +12,8 @@ so a difference is a change of behaviour, and :class:`Divergence` names the
 event and the field.
 
 The ledger's decisions are replayed too: those the reactors ask for (a hold
-for an order, a top-up, a welcome credit, a referral bonus, a job's capture or
+for an order, a top-up, a welcome credit, a referral bonus, a promo code's
+credit, an admin's adjustment, a job's capture or
 void, a refund's outcome as Telegram answered it) and those it makes on its own (a hold's
 expiry, whose clock reading is the decision's time; an admin's refund). So are
 the job runner's: a job opened for a placed hold, the ledger's answer about
@@ -40,6 +41,8 @@ from eventlog import RecordedEvent, SQLiteEventLog
 from trt_actors.actors.intake import UpdateMeta
 from trt_actors.actors.job_reactions import hold_outcome_for, job_report_for, request_for, settlement_for
 from trt_actors.actors.ledger_reactions import ledger_request_for, report_of
+from trt_actors.actors.admin_desk import adjustment_for
+from trt_actors.events.admin import AdjustmentAsked
 from trt_actors.actors.promo_reactions import promo_credit_for, promo_report_for, redemption_for
 from trt_actors.actors.referrals import bonus_for, friend_report_for
 from trt_actors.actors.session_region import command_for
@@ -317,6 +320,8 @@ def _ledger_command(cause: RecordedEvent, welcome_credits: int, first: Event) ->
             return CompleteRefund(user_id=user, refund_id=refund_id)
         case RefundReserved(refund_id=refund_id), RefundFailed(error=error):
             return FailRefund(user_id=user, refund_id=refund_id, error=error)
+    if isinstance(cause.event, AdjustmentAsked):
+        return adjustment_for(cause.event)
     return settlement_for(cause) or promo_credit_for(cause) or ledger_request_for(cause, welcome_credits)
 
 

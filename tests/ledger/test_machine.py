@@ -1,7 +1,7 @@
 """A random ledger for a long time, decider and shell together, on a real SQLite log that restarts.
 
 The machine drives two users' ledgers through :class:`Ledger` with random
-top-ups (each paid by a recorded Stars update, some paid twice), bonuses,
+top-ups (each paid by a recorded Stars update, some paid twice), bonuses, admin debits,
 reserves, full and partial captures (some beyond the hold), voids, captures
 and voids of unknown holds, the clock moving on (every user's expired holds
 voided), refunds and their outcomes, malformed commands, retries of any
@@ -13,7 +13,7 @@ Beside it runs the pure decider alone (the model): every command must record
 exactly what the model decides, and a retry of a command that recorded must
 record nothing. After every step: the shell's state, the stream in the log and
 the fold of the whole log all equal the model; each user's books add up
-(available = credited − captured − held − refunded ≥ 0, held is the sum of
+(available = credited − captured − held − refunded − debited ≥ 0, held is the sum of
 the pending holds); and the audit of the whole log passes.
 
 Hypothesis's state machines are synchronous and the ledger is not, so the
@@ -34,14 +34,16 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from eventlog import RecordedEvent, SQLiteEventLog
+from eventlog import NewEvent, RecordedEvent, SQLiteEventLog
 from tests.ledger.support import job_ended, payment, quote, read_all
 from trt_actors.actors.ledger import Ledger
 from trt_actors.events import CODEC, Event
+from trt_actors.events.admin import AdjustmentAsked
 from trt_actors.ledger import (
     Capture,
     CompleteRefund,
     Credit,
+    Debit,
     Expire,
     FailRefund,
     LedgerCommand,
@@ -100,7 +102,8 @@ def check_books(state: LedgerState) -> None:
     for credit_id, credit in state.credits.items():
         assert credit.refunded == sum(refund.amount for refund in live_refunds if refund.credit_id == credit_id)
         assert 0 <= credit.refunded <= credit.amount
-    assert state.available == state.credited - state.captured - state.held - state.refunded >= 0
+    assert set(state.debits.values()) <= {"debited", "rejected"}
+    assert state.available == state.credited - state.captured - state.held - state.refunded - state.debited >= 0
 
 
 class RandomLedger(RuleBasedStateMachine):
@@ -204,8 +207,26 @@ class RandomLedger(RuleBasedStateMachine):
     @rule(user=users, amount=st.integers(min_value=1, max_value=60),
           reason=st.sampled_from(["welcome", "adjustment"]))
     def bonus(self, user: int, amount: int, reason: str) -> None:
-        """Credits from us (a referral bonus needs a top-up as its cause: see the referral tests)."""
-        self.execute(Credit(user_id=user, credit_id=f"{reason}:{self.steps}", amount=amount, reason=reason))
+        """Credits from us (a referral bonus needs a top-up as its cause: see the referral tests; an adjustment,
+        an admin's request)."""
+        credit_id = f"{reason}:{self.steps}"
+        meta = self._asked_by_admin(user, amount, credit_id) if reason == "adjustment" else None
+        self.execute(Credit(user_id=user, credit_id=credit_id, amount=amount, reason=reason), meta)
+
+    @rule(user=users, amount=st.integers(min_value=1, max_value=200))
+    def debit(self, user: int, amount: int) -> None:
+        """An admin takes credits out (refused past the balance)."""
+        debit_id = f"debit:{self.steps}"
+        self.execute(Debit(user_id=user, debit_id=debit_id, amount=amount, reason="adjustment", source="admin 7"),
+                     self._asked_by_admin(user, -amount, debit_id))
+
+    def _asked_by_admin(self, user: int, amount: int, adjustment_id: str) -> CommandMeta:
+        """The meta of an adjustment caused by an admin's recorded ``AdjustmentAsked`` (the audit requires it)."""
+        asked = NewEvent(event_id=f"admin:7/{adjustment_id}/0", stream="admin:7", cid=f"a{self.steps}", ts=self.now,
+                         event=AdjustmentAsked(admin_id=7, user_id=user, amount=amount, reason="goodwill",
+                                               adjustment_id=adjustment_id))
+        self.loop.run(lambda: self.log.append([asked]))
+        return CommandMeta(command_id=f"adjust-{self.steps}", cid=asked.cid, ts=self.now, causation=asked.event_id)
 
     @rule(user=users, amount=st.integers(min_value=1, max_value=120), ttl=st.integers(min_value=1, max_value=600))
     def reserve(self, user: int, amount: int, ttl: int) -> None:

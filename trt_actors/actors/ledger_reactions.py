@@ -40,6 +40,7 @@ from trt_actors.actors.ledger import Ledger
 from trt_actors.events import Event
 from trt_actors.events.ledger import (
     Credited,
+    Debited,
     HoldCaptured,
     HoldPlaced,
     HoldRejected,
@@ -143,7 +144,7 @@ def ledger_request_for(recorded: RecordedEvent, welcome_credits: int) -> LedgerC
 
 
 _REPORTED: tuple[type[Event], ...] = (
-    HoldPlaced, HoldRejected, HoldCaptured, HoldVoided, Credited,
+    HoldPlaced, HoldRejected, HoldCaptured, HoldVoided, Credited, Debited,
     RefundReserved, RefundRejected, RefundCompleted, RefundFailed,
 )
 
@@ -171,6 +172,8 @@ def report_of(recorded: RecordedEvent) -> LedgerReported | None:
             return reported(op, amount, available, held, reason=reason)
         case Credited(credit_id=op, amount=amount, reason=reason, stars=stars, available=available, held=held):
             return reported(op, amount, available, held, reason=reason, stars=stars)
+        case Debited(debit_id=op, amount=amount, reason=reason, available=available, held=held):
+            return reported(op, amount, available, held, reason=reason)
         case RefundReserved(refund_id=op, amount=amount, available=available, held=held):
             return reported(op, amount, available, held)
         case RefundCompleted(refund_id=op, amount=amount, available=available, held=held):

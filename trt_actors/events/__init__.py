@@ -9,6 +9,7 @@ Session events live in :mod:`trt_actors.events.session`, the credit ledger's in
 
 from __future__ import annotations
 
+from trt_actors.events.admin import ADMIN_EVENTS
 from trt_actors.events.base import Event
 from trt_actors.events.broadcast import BROADCAST_EVENTS
 from trt_actors.events.callbacks import CallbackAccepted, CallbackReceived, CallbackRejected, CallbackRouted
@@ -81,6 +82,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     *OPS_EVENTS,
     *BROADCAST_EVENTS,
     *PROMO_EVENTS,
+    *ADMIN_EVENTS,
 )
 
 CODEC = EventCodec(ALL_EVENTS)

@@ -38,6 +38,8 @@ __all__ = [
     "LEDGER_EVENTS",
     "CaptureRejected",
     "Credited",
+    "DebitRejected",
+    "Debited",
     "HoldCaptured",
     "HoldPlaced",
     "HoldRejected",
@@ -175,6 +177,29 @@ class Credited(Event, frozen=True):
     stars: int = 0
 
 
+class Debited(Event, frozen=True):
+    """``amount`` credits went out by an admin's adjustment (``reason`` ``adjustment``; ``source`` names the admin
+    and why). The desk's ``AdjustmentAsked`` is its causation; ``debit_id`` is its adjustment id."""
+
+    debit_id: str
+    amount: int
+    reason: str
+    available: int
+    held: int
+    source: str = ""
+
+
+class DebitRejected(Event, frozen=True):
+    """A debit that moved nothing: ``insufficient`` (``available`` is below ``amount``: a balance never goes
+    below zero). The debit id stays used."""
+
+    debit_id: str
+    amount: int
+    reason: str
+    available: int
+    held: int
+
+
 class RefundReserved(Event, frozen=True):
     """A refund of the top-up ``credit_id`` began: ``amount`` credits are removed before its Stars go back."""
 
@@ -232,6 +257,8 @@ LedgerEvent: TypeAlias = (
     | RefundRejected
     | RefundCompleted
     | RefundFailed
+    | Debited
+    | DebitRejected
 )
 """Any ledger event: each states the balance after it (``available``, ``held``). Works with ``isinstance``."""
 

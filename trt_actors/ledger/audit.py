@@ -6,7 +6,7 @@ returns an :class:`~trt_actors.ledger.audit_report.AuditReport`. Pure: the
 clock reading ``now`` is a parameter.
 
 A **movement** is a ledger event that moved credits: a hold placed, captured
-(``spent``, the rest released) or voided, a credit, a refund reserved,
+(``spent``, the rest released) or voided, a credit, an admin's debit, a refund reserved,
 completed or failed. Each carries its chain: ``cid`` and the update that
 started it, ``causation`` and that event's type, the hold and the quote that
 priced it (model, rule, registry version), the Stars charge that funded a
@@ -36,6 +36,10 @@ The **closure checks**, one :class:`Violation` per finding (``check`` codes):
   a top-up (the invited user's first; its ``Credited`` is the bonus's causation);
 * ``promo_without_redemption``: a promo credit is caused by a ``PromoRedeemed``
   (on a ``promo:`` stream) of that user, for its credits, and credits it once;
+* ``adjustment_without_admin``: an adjustment (``Credited`` of reason
+  ``adjustment``, or ``Debited``) is caused by an ``AdjustmentAsked`` (on an
+  ``admin:`` stream) naming an admin, for that user and that amount (its sign
+  saying credit or debit);
 * ``capture_without_success``, ``void_without_failure``: a hold is captured
   only when its job (``job:<hold_id>``) succeeded and asked for the capture
   (``CaptureAsked`` is the capture's causation), and voided only when its
@@ -62,8 +66,10 @@ import msgspec
 from eventlog import RecordedEvent
 from trt_actors.events import ActorCrashed, UpdateReceived
 from trt_actors.events.jobs import CaptureAsked, JobFailed, JobSucceeded, VoidAsked
+from trt_actors.events.admin import ADMIN_STREAM_PREFIX, AdjustmentAsked
 from trt_actors.events.ledger import (
     Credited,
+    Debited,
     HoldCaptured,
     HoldPlaced,
     HoldVoided,
@@ -153,6 +159,7 @@ class _Book:
         self.topups: set[str] = set()  # the ids of every top-up credited (any user's: a bonus may be another's)
         self.redemptions: dict[str, tuple[int, int]] = {}  # a PromoRedeemed's id -> (its user, its credits)
         self.promo_credited: set[str] = set()  # the redemptions credited so far
+        self.adjustments: dict[str, AdjustmentAsked] = {}  # an AdjustmentAsked's id -> the event
         self.movements: list[Movement] = []
         self.violations: list[Violation] = []
 
@@ -170,6 +177,9 @@ class _Book:
                 self._payment(recorded, event)
         elif recorded.stream.startswith(JOB_PREFIX):
             self._job(recorded)
+        elif recorded.stream.startswith(ADMIN_STREAM_PREFIX):
+            if isinstance(event, AdjustmentAsked):
+                self.adjustments[recorded.event_id] = event
         elif recorded.stream.startswith(PROMO_PREFIX):
             if isinstance(event, PromoRedeemed):
                 self.redemptions[recorded.event_id] = (event.user_id, event.credits)
@@ -265,6 +275,10 @@ class _Book:
                           "top-up")
             case Credited(credit_id=credit_id, amount=amount, reason="promo"):
                 self._promo_credit(recorded, credit_id, amount)
+            case Credited(credit_id=credit_id, amount=amount, reason="adjustment"):
+                self._adjustment(recorded, credit_id, amount)
+            case Debited(debit_id=debit_id, amount=amount):
+                self._adjustment(recorded, debit_id, -amount)
             case RefundReserved(refund_id=refund_id, credit_id=credit_id, amount=amount):
                 credit = state.credits.get(credit_id)
                 if credit is None:
@@ -293,6 +307,19 @@ class _Book:
             self.flag("promo_without_redemption", recorded, f"promo credit {credit_id!r}: its redemption was "
                       "credited before")
         self.promo_credited.add(cause)
+
+    def _adjustment(self, recorded: RecordedEvent, operation_id: str, change: int) -> None:
+        asked = self.adjustments.get(recorded.causation or "")
+        user = recorded.stream.removeprefix(STREAM_PREFIX)
+        if asked is None:
+            self.flag("adjustment_without_admin", recorded, f"adjustment {operation_id!r} was not caused by an "
+                      "admin's AdjustmentAsked")
+        elif asked.admin_id <= 0:
+            self.flag("adjustment_without_admin", recorded, f"adjustment {operation_id!r} names no admin "
+                      f"({asked.admin_id})")
+        elif (str(asked.user_id), asked.amount) != (user, change):
+            self.flag("adjustment_without_admin", recorded, f"adjustment {operation_id!r} moves {change:+d} credits "
+                      f"of user {user}; admin {asked.admin_id} asked {asked.amount:+d} of user {asked.user_id}")
 
     def _pending_amount(self, state: LedgerState, recorded: RecordedEvent, hold_id: str) -> int | None:
         hold = state.holds.get(hold_id)
@@ -332,6 +359,9 @@ class _Book:
             case Credited(credit_id=credit_id, amount=amount, reason=reason, source=source, charge_id=charge_id):
                 move = self._move(stream, recorded, event, amount, 0, credit_id=credit_id, reason=reason,
                                   detail=source, charge_id=charge_id)
+            case Debited(debit_id=debit_id, amount=amount, reason=reason, source=source):
+                move = self._move(stream, recorded, event, -amount, 0, credit_id=debit_id, reason=reason,
+                                  detail=source)
             case RefundReserved(refund_id=refund_id, credit_id=credit_id, amount=amount, charge_id=charge_id):
                 move = self._move(stream, recorded, event, -amount, 0, refund_id=refund_id, credit_id=credit_id,
                                   charge_id=charge_id)

@@ -10,7 +10,8 @@ decided the first time and records nothing. Time enters as a field
   or part of) a hold, :class:`Void` releases it, :class:`Expire` voids every
   hold past its expiry;
 * :class:`Credit` adds credits (Stars top-ups, bonuses, admin adjustments);
-  there is no debit but through a hold;
+  credits go out only through a captured hold, a refund, or an admin's :class:`Debit`;
+* :class:`Debit` takes credits out by an admin's adjustment (never below zero);
 * :class:`Refund` removes the credits of a top-up before its Stars go back,
   then :class:`CompleteRefund` or :class:`FailRefund` records what Telegram said.
 
@@ -37,6 +38,8 @@ __all__ = [
     "Capture",
     "CompleteRefund",
     "Credit",
+    "DEBIT_REASONS",
+    "Debit",
     "Expire",
     "FailRefund",
     "LedgerCommand",
@@ -111,6 +114,20 @@ class Credit(_Command, frozen=True, kw_only=True):
     stars: int = 0
 
 
+DEBIT_REASONS: Final = frozenset({"adjustment"})
+"""Why credits may go out other than by a captured hold or a refund: an admin's adjustment only."""
+
+
+class Debit(_Command, frozen=True, kw_only=True):
+    """Take ``amount`` credits out (``reason`` one of :data:`DEBIT_REASONS`); refused (``DebitRejected``,
+    ``insufficient``) when fewer are available. ``debit_id`` makes a retry a no-op."""
+
+    debit_id: str
+    amount: int
+    reason: str
+    source: str = ""
+
+
 class Refund(_Command, frozen=True, kw_only=True):
     """Remove the credits of the top-up ``credit_id`` before asking Telegram to return its Stars.
 
@@ -137,7 +154,9 @@ class FailRefund(_Command, frozen=True, kw_only=True):
     error: str
 
 
-LedgerCommand: TypeAlias = Reserve | Capture | Void | Expire | Credit | Refund | CompleteRefund | FailRefund
+LedgerCommand: TypeAlias = (
+    Reserve | Capture | Void | Expire | Credit | Refund | CompleteRefund | FailRefund | Debit
+)
 
 
 def quote_of(quote: RegistryQuote, params: Mapping[str, ParamValue]) -> Quote:

@@ -9,13 +9,13 @@ Two kinds of "no", kept apart:
 * a **business outcome** is an event, recorded like any other so that the
   asker and the auditor see it and no credit moves: ``HoldRejected``
   (``insufficient``; ``free_used_up`` for a free-tier order past the day's
-  free generations), ``CaptureRejected``, ``VoidRejected``, ``RefundRejected``
-  (reason codes on each event, in :mod:`trt_actors.events.ledger`).
+  free generations), ``CaptureRejected``, ``VoidRejected``, ``RefundRejected``,
+  ``DebitRejected`` (reason codes on each event, in :mod:`trt_actors.events.ledger`).
 
 **Idempotency.** An operation whose id the state knows decides nothing: a
 second ``Reserve`` of a hold (placed or rejected), a second ``Capture`` of a
 captured hold, a second ``Void`` of a voided one, a ``Credit`` whose id or
-Stars charge is known, a second ``Refund``, a repeated refund outcome. The
+Stars charge is known, a ``Debit`` whose id is known, a second ``Refund``, a repeated refund outcome. The
 asker finds the first outcome in the state (its ``holds``, ``credits`` and
 ``refunds``). Conflicting resolutions are rejections: a capture of a voided hold,
 a void of a captured one.
@@ -41,6 +41,8 @@ from trt_actors.free_tier import MAX_FREE_PER_DAY, free_left
 from trt_actors.events.ledger import (
     CaptureRejected,
     Credited,
+    DebitRejected,
+    Debited,
     HoldCaptured,
     HoldPlaced,
     HoldRejected,
@@ -56,6 +58,8 @@ from trt_actors.ledger.commands import (
     Capture,
     CompleteRefund,
     Credit,
+    DEBIT_REASONS,
+    Debit,
     Expire,
     FailRefund,
     LedgerCommand,
@@ -222,6 +226,23 @@ def _credit(state: LedgerState, command: Credit) -> list[Event]:
     )]
 
 
+def _debit(state: LedgerState, command: Debit) -> list[Event]:
+    _positive(command.amount, "a debit")
+    if command.reason not in DEBIT_REASONS:
+        raise CommandRejected(
+            f"debit {command.debit_id!r}: {command.reason!r} is not one of {sorted(DEBIT_REASONS)}",
+            reason="bad_reason",
+        )
+    if command.debit_id in state.debits:
+        return []
+    available, held = state.available, state.held
+    if command.amount > available:
+        return [DebitRejected(debit_id=command.debit_id, amount=command.amount, reason="insufficient",
+                              available=available, held=held)]
+    return [Debited(debit_id=command.debit_id, amount=command.amount, reason=command.reason, source=command.source,
+                    available=available - command.amount, held=held)]
+
+
 def _refund(state: LedgerState, command: Refund) -> list[Event]:
     _positive(command.amount, "a refund")
     if command.refund_id in state.refunds:
@@ -320,6 +341,8 @@ class LedgerDecider:
                 return _complete_refund(state, command)
             case FailRefund():
                 return _fail_refund(state, command)
+            case Debit():
+                return _debit(state, command)
 
     def evolve(self, state: LedgerState, event: Event) -> LedgerState:
         return evolve(state, event)

@@ -6,7 +6,8 @@ the two finds an event that was deleted or altered. The rules:
 
 * ``held`` is the sum of the pending holds; ``credited``, ``captured`` and
   ``refunded`` (refunds reserved or completed, not failed) only add up;
-* ``available = credited − captured − held − refunded``, never below zero
+* ``debited`` (an admin's debits) only adds up too;
+* ``available = credited − captured − held − refunded − debited``, never below zero
   (the decider refuses what would take it there);
 * every operation id stays known with its outcome (``holds``, ``credits``,
   ``refunds``; Stars ``charges`` by Telegram's charge id), rejected ones
@@ -27,6 +28,8 @@ import msgspec
 from trt_actors.events import Event
 from trt_actors.events.ledger import (
     Credited,
+    DebitRejected,
+    Debited,
     HoldCaptured,
     HoldPlaced,
     HoldRejected,
@@ -109,10 +112,12 @@ class LedgerState(msgspec.Struct, frozen=True):
     credits: dict[str, CreditEntry] = {}
     refunds: dict[str, RefundEntry] = {}
     charges: dict[str, str] = {}
+    debited: int = 0
+    debits: dict[str, str] = {}  # debit id -> "debited" or "rejected"
 
     @property
     def available(self) -> int:
-        return self.credited - self.captured - self.held - self.refunded
+        return self.credited - self.captured - self.held - self.refunded - self.debited
 
     def balance(self) -> Balance:
         return Balance(available=self.available, held=self.held)
@@ -168,6 +173,11 @@ def evolve(state: LedgerState, event: Event) -> LedgerState:
                 charges=charges,
                 credited=state.credited + amount,
             )
+        case Debited(debit_id=debit_id, amount=amount):
+            return msgspec.structs.replace(state, debits={**state.debits, debit_id: "debited"},
+                                           debited=state.debited + amount)
+        case DebitRejected(debit_id=debit_id):
+            return msgspec.structs.replace(state, debits={**state.debits, debit_id: "rejected"})
         case RefundReserved(refund_id=refund_id, credit_id=credit_id, amount=amount):
             return _refunded(state, refund_id, RefundEntry(credit_id, amount, "reserved"), amount)
         case RefundRejected(refund_id=refund_id, credit_id=credit_id, amount=amount):

@@ -115,7 +115,7 @@ _ORDERS: Final = tuple(
     for key in (
         "job.queued", "job.generating", "job.delivering", "job.done", "job.failed", "job.failed_note",
         "order.reserving", "order.reserved", "order.rejected", "order.charged", "order.released",
-        "ledger.topup", "ledger.adjustment", "ledger.promo", "ledger.credited",
+        "ledger.topup", "ledger.adjustment", "ledger.debited", "ledger.promo", "ledger.credited",
         "ledger.released", "ledger.refund_reserved", "ledger.refund_completed", "ledger.refund_failed",
         "ledger.refund_rejected", "promo.prompt", "invite.title",
     )

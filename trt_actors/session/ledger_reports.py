@@ -22,6 +22,7 @@ Then the user hears of it, as one message or not at all:
                        of a promo code, or of an adjustment, with the balance after it; a welcome or
                        referral bonus says nothing more (it lands while the user
                        finds their way around the menu; the balance screen lists it)
+``Debited``            a new message: support took credits off the balance (an admin's adjustment)
 ``Refund…``            a new message: credits removed, Stars returned, refund failed or refused
 =====================  ==================================================================
 
@@ -45,7 +46,7 @@ from trt_actors.session.turn import Turn
 
 __all__ = ["report"]
 
-_TAKEN: Final = frozenset({"HoldPlaced", "RefundReserved"})
+_TAKEN: Final = frozenset({"HoldPlaced", "RefundReserved", "Debited"})
 _GIVEN: Final = frozenset({"HoldVoided", "Credited", "RefundFailed"})
 _NO_CHANGE: Final = frozenset({"HoldRejected", "RefundRejected", "RefundCompleted"})
 _CREDIT_NOTES: Final = {"topup": "ledger.topup", "adjustment": "ledger.adjustment", "promo": "ledger.promo"}
@@ -75,6 +76,9 @@ def report(turn: Turn, command: LedgerReported) -> list[Event]:
             credits, stars = turn.texts.credits(command.amount), command.stars
             code = command.operation_id.split(":")[1] if command.reason == "promo" else ""  # promo:<CODE>:<user>
             return turn.show(draw=lambda canvas: ledger_note(canvas, key, credits=credits, stars=stars, code=code))
+        case "Debited":
+            credits = turn.texts.credits(command.amount)
+            return turn.show(draw=lambda canvas: ledger_note(canvas, "ledger.debited", credits=credits))
         case "RefundReserved" | "RefundCompleted" | "RefundFailed" | "RefundRejected":
             key, credits = _REFUND_NOTES[command.event], turn.texts.credits(command.amount)
             reason = turn.texts.plain("refund_reason.spent" if command.reason == "spent" else "refund_reason.other")
