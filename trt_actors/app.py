@@ -68,7 +68,7 @@ from trt_actors.actors.outbox import Outbox
 from trt_actors.actors.receiver import UpdateReceiver
 from trt_actors.actors.admin_desk import AdminDesk, AdminRequests, admin_route
 from trt_actors.actors.broadcasts import Broadcasts
-from trt_actors.admin.views import BlockList
+from trt_actors.admin.views import BlockList, ModelSwitches
 from trt_actors.actors.promo_reactions import PromoCredits, PromoRedemptions, PromoReports
 from trt_actors.actors.promos import Promos
 from trt_actors.actors.referrals import FriendReports, ReferralBonuses
@@ -197,6 +197,7 @@ async def run_bot(
         await _record_declined(log, passive)
         bot_username = await _identify(log, me)
         blocks = await BlockList.load(log)
+        switches = await ModelSwitches.load(log)
         journal = SystemJournal(log)
         try:
             # The HTTP clients outlive the supervisor: a stop waits for a createTask in flight (see JobRunner).
@@ -208,13 +209,14 @@ async def run_bot(
                 log, registry, idle_timeout=idle_timeout, journal=journal,
                 decider=decider_for(settings, registry, bot_username),
                 limiter=RateLimiter(messages=settings.rate_messages, taps=settings.rate_taps),
-                blocked=blocks.is_blocked,
+                blocked=blocks.is_blocked, disabled=switches.disabled,
             ) as sessions, Ledger.open(log, journal=journal) as ledger, Promos.open(log, journal=journal) as promos:
                 receiver = UpdateReceiver(
                     log, intake_tg, bot_id=_bot_id(settings), webhook_secret=settings.webhook_secret
                 )
                 broadcasts = Broadcasts(log)
-                desk = AdminDesk(log, ledger, admin_ids=settings.admin_ids, blocks=blocks, broadcasts=broadcasts,
+                desk = AdminDesk(log, ledger, admin_ids=settings.admin_ids, blocks=blocks, switches=switches,
+                                 models=[model.id for model in registry.models], broadcasts=broadcasts,
                                  kie_credits=kie.credit)
                 router = Router(log, admin_route(desk, sessions.route), answer=receiver.answers.answer)
                 budget = throttle or Throttle(

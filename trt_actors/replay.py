@@ -66,7 +66,7 @@ from trt_actors.events.ledger import (
     RefundRejected,
     RefundReserved,
 )
-from trt_actors.events.session import InputBlocked, InputThrottled, SessionStarted
+from trt_actors.events.session import InputBlocked, InputThrottled, ModelsSeen, SessionStarted
 from trt_actors.promo import PromoDecider
 from trt_actors.jobs import JobDecider, JobState
 from trt_actors.jobs.commands import (
@@ -90,8 +90,8 @@ from trt_actors.ledger import (
     Refund,
 )
 from trt_actors.runtime.decider import fold
-from trt_actors.session import SessionCommand, SessionDecider
-from trt_actors.session.commands import blocked, throttled
+from trt_actors.session import SessionCommand, SessionDecider, SessionState
+from trt_actors.session.commands import USER_COMMANDS, blocked, throttled
 from trt_actors.telegram import Update
 
 __all__ = ["Divergence", "ReplayResult", "chains", "ledger_own_command", "replay_chain", "runner_command"]
@@ -172,7 +172,8 @@ async def replay_chain(log: SQLiteEventLog, cid: str, *, decider: SessionDecider
         produced: Sequence[Event] | None = None
         if stream.startswith("chat:"):
             if cause is not None and (asked := await _command(log, cause, decided[0].event)) is not None:
-                produced = decider.decide(await before(stream, first, decider.initial_state(), decider.evolve), asked)
+                chat_state = await before(stream, first, decider.initial_state(), decider.evolve)
+                produced = decider.decide(chat_state, _with_switches(asked, chat_state, decided[0].event))
         elif stream.startswith("promo:"):
             redeem = redemption_for(cause) if cause is not None else None
             if redeem is not None:
@@ -354,6 +355,15 @@ async def _command(log: SQLiteEventLog, cause: RecordedEvent, first: Event) -> S
         order: JobState = fold(jobs, jobs.initial_state(), [r.event for r in requested])
         return job_report_for(cause, order)
     return None
+
+
+def _with_switches(command: SessionCommand, state: SessionState, first: Event) -> SessionCommand:
+    """A user's command as the sessions gave it: with the models switched off then, which the decision recorded
+    (``ModelsSeen``) when they had changed, and which are otherwise the ones the session already knew."""
+    if not isinstance(command, USER_COMMANDS):
+        return command
+    disabled = first.disabled if isinstance(first, ModelsSeen) else state.disabled
+    return msgspec.structs.replace(command, disabled=disabled)
 
 
 def _compare(stream: str, what: str, recorded: Sequence[Event], replayed: Sequence[Event]) -> Divergence | None:

@@ -139,3 +139,26 @@ def test_a_report_is_recorded_and_told_under_its_own_dispatch_id() -> None:
     assert [type(e) for e in events] == [AdminActionReported, UiRendered]
     screen = _screen(events)
     assert screen.dispatch_id.startswith("c9/admin.") and "170" in screen.text
+
+
+def test_a_known_model_is_switched_and_an_unknown_one_refused() -> None:
+    from trt_actors.events.admin import ModelSwitched
+
+    decider = DeskDecider(frozenset({"z-image"}))  # the desk switches only the models it is given
+    state = decider.initial_state()
+    off = decider.decide(state, AdminText(admin_id=7, chat_id=7, cid="c1", update_id=1, ts=1e9, language_code="en",
+                                          text="/admin model z-image off"))
+    assert [e for e in off if isinstance(e, ModelSwitched)] == [ModelSwitched(admin_id=7, model_id="z-image",
+                                                                              enabled=False)]
+    unknown = decider.decide(state, AdminText(admin_id=7, chat_id=7, cid="c2", update_id=2, ts=1e9,
+                                              language_code="en", text="/admin model nope on"))
+    assert [e.reason_code for e in unknown if isinstance(e, AdminInputRejected)] == ["unknown_model"]
+
+
+def test_the_preview_of_a_broadcast_of_telegrams_full_length_stays_within_it() -> None:
+    from trt_actors.broadcast import html_problem
+
+    text = "x" * 4096
+    screen = _screen(Desk().text(f"/admin broadcast {text}"))
+    assert html_problem(screen.text) is None and text in screen.text
+    assert any(b.data and b.data.startswith("a.bo.") for row in screen.buttons for b in row)

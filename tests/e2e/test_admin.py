@@ -16,14 +16,16 @@ from trt_actors.events.admin import (
     AdminInputRejected,
     AdminLookedUp,
     BroadcastAsked,
+    ModelSwitched,
     PromoCreateAsked,
     RefundAsked,
     UserBlocked,
 )
 from trt_actors.events.ledger import Credited, Debited, RefundReserved
-from trt_actors.events.session import InputBlocked, MessageRejected
+from trt_actors.events.session import InputBlocked, MessageRejected, ModelsSeen
 from trt_actors.ledger import Balance
 from trt_actors.sandbox.scripted import ScriptedUser
+from trt_actors.session.callback_data import OpenCategory
 
 ADMIN, ANN, BOB, EVE = 9701, 9702, 9703, 9704
 
@@ -90,6 +92,14 @@ async def test_the_admin_desk_does_what_admins_ask_and_refuses_everything_else(t
         await admin.tap_data(send, "send")
         await wait_settled(process.bot)
         await _answer(admin, f"/admin unblock {BOB}")
+        assert "No such model" in await _answer(admin, "/admin model no-such-model off")
+        await _answer(admin, "/admin model z-image off")
+        await ann.say("/menu")
+        await ann.tap_action(OpenCategory, category="text_to_image")  # the list opens, without Z-Image
+        category = [label for label, _, _ in ann.actions()]
+        await _answer(admin, "/admin model z-image on")
+        await ann.say("/menu")
+        await ann.open_model("text_to_image", "z-image")  # back
         stats = await _answer(admin, "/admin stats")
         events = await process.bot.log.read_from(1, limit=1_000_000)
         balance = await process.bot.ledger.balance(ANN)
@@ -104,7 +114,7 @@ async def test_the_admin_desk_does_what_admins_ask_and_refuses_everything_else(t
     assert [r.event.reason_code for r in of(CallbackRejected) if r.user_id == EVE] == ["malformed"]
     rejected = [r.event.reason_code for r in of(AdminInputRejected)]
     assert rejected == ["unknown_user", "no_reason", "bad_amount", "insufficient", "unknown_payment", "spent",
-                        "no_reason", "bad_code", "bad_html"]
+                        "no_reason", "bad_code", "bad_html", "unknown_model"]
     asked = [(r.event.amount, r.event.reason) for r in of(AdjustmentAsked)]
     assert asked == [(50, "goodwill gesture"), (-30, "duplicate bonus"), (-100, "spend it all"), (100, "back again")]
     assert all(r.stream == f"admin:{ADMIN}" for r in of(AdjustmentAsked) + of(RefundAsked) + of(UserBlocked))
@@ -116,6 +126,10 @@ async def test_the_admin_desk_does_what_admins_ask_and_refuses_everything_else(t
     assert [r.event.notified for r in of(InputBlocked)] == [True, False]
     assert "доступ к боту приостановлен" in blocked_answer  # Bob reads Russian
     assert len(of(PromoCreateAsked)) == 1 and len(of(BroadcastAsked)) == 1
+    assert not any(label.startswith("Z-Image") for label in category) and category
+    switched = [(r.event.model_id, r.event.enabled) for r in of(ModelSwitched)]
+    assert switched == [("z-image", False), ("z-image", True)]
+    assert [r.event.disabled for r in of(ModelsSeen) if r.user_id == ANN] == [("z-image",), ()]
     assert "Users: 3; active today 4" in stats and "KIE credits: 1000" in stats  # the admin has no session
     assert {r.event.outcome for r in of(AdminActionReported)} >= {"Credited", "Debited", "RefundReserved",
                                                                     "PromoCreated", "BroadcastStarted"}

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from registry import Registry
 from tests.session.chat import Chat
 from trt_actors.events import UiRendered
 from trt_actors.events.session import InputBlocked
-from trt_actors.session import TextReceived
+from tests.session.test_wizard import walk_to_confirmation
+from trt_actors.events.session import GenerationRequested, ModelsSeen
+from trt_actors.session import ButtonPressed, TextReceived
 from trt_actors.session.commands import blocked
 from trt_actors.session.texts import Texts
 from trt_actors.support import Support
@@ -45,3 +48,24 @@ def test_after_an_unblock_the_user_is_served_and_a_new_block_is_answered_again(r
     assert chat.screen.screen == "balance" and not chat.state.blocked_told
     again = _blocked_text(chat, "hello")
     assert [type(event) for event in again] == [InputBlocked, UiRendered]
+
+
+def test_a_model_switched_off_is_seen_once_then_neither_confirmed_nor_listed(registry: Registry) -> None:
+    chat = Chat(registry, language_code="en", balance=100)
+    walk_to_confirmation(chat, registry, "z-image")
+    confirm = chat.button("✅").data or ""
+    switched = ("z-image",)
+    tap = ButtonPressed(callback_query_id="q", data=confirm, message_id=100, **chat._common())
+    refused = chat.send(msgspec.structs.replace(tap, disabled=switched))
+    assert refused[0] == ModelsSeen(disabled=switched) and chat.state.disabled == switched
+    assert not [event for event in refused if isinstance(event, GenerationRequested)]
+    assert chat.rejected() is not None
+    menu = chat.send(msgspec.structs.replace(TextReceived(text="/menu", **chat._common()), disabled=switched))
+    assert not [event for event in menu if isinstance(event, ModelsSeen)]  # recorded once, while it stays so
+    category = chat.button(Texts.of("en").category("text_to_image")).data or ""
+    chat.send(msgspec.structs.replace(ButtonPressed(callback_query_id="q", data=category, message_id=100,
+                                                    **chat._common()), disabled=switched))
+    assert chat.screen.screen == "category"
+    assert not any(label.startswith("Z-Image") for label in chat.labels())
+    back = chat.send(TextReceived(text="/menu", **chat._common()))  # switched on again: () differs, recorded
+    assert back[0] == ModelsSeen(disabled=())

@@ -37,4 +37,4 @@ def test_commands_carry_the_common_fields() -> None:
 
 
 def test_session_events_are_exported_in_one_tuple() -> None:
-    assert len(SESSION_EVENTS) == len(set(SESSION_EVENTS)) == 26
+    assert len(SESSION_EVENTS) == len(set(SESSION_EVENTS)) == 27

@@ -4,8 +4,9 @@
   the decision needs (a user's profile, the stats, a broadcast's progress;
   :mod:`trt_actors.admin.views`) into the command, then the pure
   :class:`~trt_actors.admin.decider.DeskDecider` decides, and its screen goes
-  out through the outbox like any other. Committed blocks update the
-  :class:`~trt_actors.admin.views.BlockList` the sessions consult.
+  out through the outbox like any other. Committed blocks and model switches
+  update the :class:`~trt_actors.admin.views.BlockList` and
+  :class:`~trt_actors.admin.views.ModelSwitches` the sessions consult.
 * :func:`admin_route` wraps the sessions' route: an update of a user in
   ``ADMIN_IDS`` that is an ``/admin`` command, the answer to an open desk
   prompt, or a desk button goes to the desk; everything else (a non-admin's
@@ -45,7 +46,7 @@ from trt_actors.admin.callback_data import is_admin_data
 from trt_actors.admin.commands import ActionReport, AdminTap, AdminText, DeskCommand
 from trt_actors.admin.decider import DeskDecider, query_of, tap_ask, text_ask
 from trt_actors.admin.state import DeskState
-from trt_actors.admin.views import BlockList, read_profile, read_stats
+from trt_actors.admin.views import BlockList, ModelSwitches, read_profile, read_stats
 from trt_actors.events import Event
 from trt_actors.events.admin import (
     AdjustmentAsked,
@@ -71,16 +72,18 @@ class AdminDesk:
     """Every admin's desk (see the module docstring)."""
 
     def __init__(self, log: EventStore, ledger: Ledger, *, admin_ids: Collection[int], blocks: BlockList,
+                 switches: ModelSwitches | None = None, models: Collection[str] = (),
                  broadcasts: Broadcasts | None = None, kie_credits: Callable[[], Awaitable[float]] | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self._log = log
         self._ledger = ledger
         self.admin_ids = frozenset(admin_ids)
         self.blocks = blocks
+        self.switches = switches or ModelSwitches()
         self._broadcasts = broadcasts
         self._kie_credits = kie_credits
         self._clock = clock
-        decider = DeskDecider()
+        decider = DeskDecider(frozenset(models))
         self._shells: Shells[int, DeskState, DeskCommand] = Shells(
             "admin",
             lambda admin: EventSourced(decider, log, admin_stream(admin), state_type=DeskState, snapshot_every=50),
@@ -125,6 +128,7 @@ class AdminDesk:
             executed = await shell.handle(desk_command, command_meta)
         for recorded in executed.events:
             self.blocks.apply(recorded.event)
+            self.switches.apply(recorded.event)
 
     async def _with_reads(self, command: AdminText | AdminTap, query: tuple[str, str] | None) -> AdminText | AdminTap:
         match query:

@@ -206,6 +206,7 @@ class Sessions:
         journal: SystemJournal | None,
         limiter: RateLimiter | None = None,
         blocked: Callable[[int], bool] | None = None,
+        disabled: Callable[[], tuple[str, ...]] | None = None,
     ) -> None:
         if max_live is not None and max_live < 1:
             raise ValueError(f"the sessions need max_live of at least 1 (or None), not {max_live}")
@@ -215,6 +216,7 @@ class Sessions:
         self._journal = journal
         self._limiter = limiter
         self._blocked = blocked
+        self._disabled = disabled
         self._live: OrderedDict[int, _Live] = OrderedDict()
         self._activations = self._passivations = self._evictions = self._crashes = 0
 
@@ -231,13 +233,16 @@ class Sessions:
         limiter: RateLimiter | None = None,
         decider: SessionDecider | None = None,
         blocked: Callable[[int], bool] | None = None,
+        disabled: Callable[[], tuple[str, ...]] | None = None,
     ) -> AsyncIterator[Sessions]:
         """``limiter``: the users' message and tap limits (``RATE_MESSAGES``, ``RATE_TAPS``), none when None;
         ``decider``: the sessions' decider as configured (``trt_actors.app.decider_for``), the registry's with
         the defaults when None; ``blocked``: whether an admin blocked a user (their messages and taps become
-        ``Blocked``; a payment still goes through), nobody when None."""
+        ``Blocked``; a payment still goes through), nobody when None; ``disabled``: the models an admin switched
+        off, told to the session with each update (see ``ModelsSeen``)."""
         decider = decider or SessionDecider(registry)
-        sessions = cls(log, decider, max_live=max_live, journal=journal, limiter=limiter, blocked=blocked)
+        sessions = cls(log, decider, max_live=max_live, journal=journal, limiter=limiter, blocked=blocked,
+                       disabled=disabled)
         async with trio.open_nursery() as nursery:
             if idle_timeout is not None:
                 nursery.start_soon(sessions._passivate_idle, idle_timeout)
@@ -271,6 +276,8 @@ class Sessions:
         command = command_for(update, meta)
         if command is None:
             return
+        if self._disabled is not None:
+            command = msgspec.structs.replace(command, disabled=self._disabled())
         kind = _limited(command)
         if self._blocked is not None and kind is not None and self._blocked(command.user_id):
             command = blocked(command, kind=kind)

@@ -80,9 +80,11 @@ from trt_actors.events.admin import (
     BroadcastDropped,
     BroadcastPreviewed,
     BroadcastProgressShown,
+    ModelSwitched,
     PaymentLine,
     PromoCreateAsked,
     RefundAsked,
+    ModelSwitched,
     StatsShown,
     UserBlocked,
     UserProfile,
@@ -239,7 +241,10 @@ class _Turn:
 
 
 class DeskDecider:
-    """The decider of one admin's desk (see the module docstring)."""
+    """The decider of one admin's desk (see the module docstring); ``models`` are the ids it may switch."""
+
+    def __init__(self, models: frozenset[str] = frozenset()) -> None:
+        self.models = models
 
     def initial_state(self) -> DeskState:
         return DeskState()
@@ -255,7 +260,7 @@ class DeskDecider:
         if language != state.language:
             turn.record(AdminPrompted(prompt=state.prompt, user_id=state.subject, language=language))
         if isinstance(command, AdminText):
-            return _decide(turn, text_ask(command, turn.state))
+            return _decide(turn, text_ask(command, turn.state), self.models)
         ask = tap_ask(command, turn.state)
         if isinstance(ask, Forged):
             turn.record(CallbackRejected(reason_code=ask.reason_code, data=command.data[:64]))
@@ -264,7 +269,7 @@ class DeskDecider:
             turn.record(CallbackRejected(reason_code="stale", data=command.data[:64]))
         else:
             turn.record(CallbackAccepted(action=f"admin.{decode(command.data).verb}"))
-        return _decide(turn, ask)
+        return _decide(turn, ask, self.models)
 
     def crashed(self, state: DeskState, command: DeskCommand) -> list[Event]:
         """What the admin is told when :meth:`decide` has a bug: the menu under a notice (a report: nothing)."""
@@ -274,7 +279,7 @@ class DeskDecider:
         return turn.show(screens.menu(turn.texts, turn.texts.say("crash.notice")), edit=False)
 
 
-def _decide(turn: _Turn, ask: Ask) -> list[Event]:
+def _decide(turn: _Turn, ask: Ask, models: frozenset[str]) -> list[Event]:
     command = turn.command
     assert not isinstance(command, ActionReport)
     texts, admin = turn.texts, turn.admin
@@ -315,9 +320,14 @@ def _decide(turn: _Turn, ask: Ask) -> list[Event]:
                 return turn.show(turn.here())
             turn.record(UserUnblocked(admin_id=admin, user_id=user, reason=reason))
             return turn.show(screens.note(texts, texts.say("asked.unblock", user=user), user=user))
-        case Switch():  # not built: models are switched in the registry's catalogue
-            turn.reject("unknown_command", "/admin model")
-            return turn.show(turn.here())
+        case Switch(model_id=model_id, enabled=enabled):
+            if model_id not in models:
+                turn.reject("unknown_model", model_id)
+                return turn.show(turn.here())
+            turn.record(ModelSwitched(admin_id=admin, model_id=model_id, enabled=enabled))
+            turn.close_prompt()
+            key = "asked.model_on" if enabled else "asked.model_off"
+            return turn.show(screens.note(texts, texts.say(key, model=model_id)))
         case CreateCode():
             return _promo(turn, ask)
         case Broadcast(text=text):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from trt_actors.admin.callback_data import AdminTapData, encode
+from trt_actors.broadcast import html_problem
 from trt_actors.admin.texts import DeskTexts, Markup
 from trt_actors.events import Button
 from trt_actors.events.admin import AdminStats, BroadcastCounts, UserProfile
@@ -38,8 +39,10 @@ def menu(texts: DeskTexts, notice: str = "") -> Drawn:
     rows = (
         (_button(texts, "btn.lookup", "lk"), _button(texts, "btn.stats", "st")),
         (_button(texts, "btn.promo", "pr"), _button(texts, "btn.broadcast", "bc")),
+        (_button(texts, "btn.models", "md"),),
     )
-    return Drawn("admin.menu", _with_notice(notice, texts.say("menu.title")), rows)
+    return Drawn("admin.menu", _with_notice(notice, f"{texts.say('menu.title')}\n\n{texts.say('menu.commands')}"),
+                 rows)
 
 
 def prompt(texts: DeskTexts, name: str, subject: int, notice: str = "") -> Drawn:
@@ -109,8 +112,10 @@ def note(texts: DeskTexts, text: str, *, user: int = 0, broadcast: str = "") -> 
 
 
 def preview(texts: DeskTexts, broadcast_id: str, text: str) -> Drawn:
-    """A broadcast's text as users will get it (valid HTML, checked), with the question under it."""
-    return Drawn("admin.preview", f"{text}\n\n{texts.say('preview.confirm', id=broadcast_id)}",
+    """A broadcast's text as users will get it (valid HTML, checked), with the question under it; a text too
+    long to take the question too is shown alone, and its buttons ask."""
+    asked = f"{text}\n\n{texts.say('preview.confirm', id=broadcast_id)}"
+    return Drawn("admin.preview", text if html_problem(asked) is not None else asked,
                  ((_button(texts, "btn.send", "bo", broadcast_id), _button(texts, "btn.drop", "bx", broadcast_id)),))
 
 

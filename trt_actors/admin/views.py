@@ -22,8 +22,17 @@ from eventlog import EventStore, RecordedEvent
 from trt_actors.actors.ledger import Ledger
 from trt_actors.actors.session_region import session_stream
 from trt_actors.events import Event, UpdateReceived
-from trt_actors.events.admin import AdminStats, JobLine, LedgerLine, ModelCount, PaymentLine, UserBlocked, \
-    UserProfile, UserUnblocked
+from trt_actors.events.admin import (
+    AdminStats,
+    JobLine,
+    LedgerLine,
+    ModelCount,
+    ModelSwitched,
+    PaymentLine,
+    UserBlocked,
+    UserProfile,
+    UserUnblocked,
+)
 from trt_actors.events.jobs import JobFailed, JobRequested
 from trt_actors.events.ledger import (
     Credited,
@@ -37,7 +46,7 @@ from trt_actors.events.ledger import (
 from trt_actors.events.session import SessionStarted
 from trt_actors.ledger import ledger_stream
 
-__all__ = ["BlockList", "read_profile", "read_stats"]
+__all__ = ["BlockList", "ModelSwitches", "read_profile", "read_stats"]
 
 _SHOWN: Final = 5
 _PAGE: Final = 5_000
@@ -78,6 +87,31 @@ class BlockList:
 
     def __len__(self) -> int:
         return len(self._blocked)
+
+
+class ModelSwitches:
+    """Which models an admin switched off, as the log says (``ModelSwitched``, last one wins per model)."""
+
+    def __init__(self) -> None:
+        self._off: set[str] = set()
+        self._disabled: tuple[str, ...] = ()
+
+    @classmethod
+    async def load(cls, log: EventStore) -> ModelSwitches:
+        switches = cls()
+        for recorded in await _all_of(log, ModelSwitched):
+            switches.apply(recorded.event)
+        return switches
+
+    def apply(self, event: Event) -> None:
+        """Take a committed ``ModelSwitched`` into account (anything else changes nothing)."""
+        if isinstance(event, ModelSwitched):
+            (self._off.discard if event.enabled else self._off.add)(event.model_id)
+            self._disabled = tuple(sorted(self._off))
+
+    def disabled(self) -> tuple[str, ...]:
+        """The models switched off, sorted (what the sessions are told with each update)."""
+        return self._disabled
 
 
 async def _user_of(log: EventStore, target: str) -> tuple[int, str, str]:

@@ -8,10 +8,11 @@ The desk is one stream per admin (one writer each). Its events are of three kind
   ``BroadcastProgressShown`` the counts), so a replay has every input;
 * **what the admin asked for**, each naming the admin (``admin_id``): an
   adjustment (``AdjustmentAsked``), a refund (``RefundAsked``), a block or
-  an unblock (``UserBlocked``, ``UserUnblocked``), a promo code (``PromoCreateAsked``), a broadcast
+  an unblock (``UserBlocked``, ``UserUnblocked``), a model switched on or off
+  (``ModelSwitched``), a promo code (``PromoCreateAsked``), a broadcast
   (``BroadcastPreviewed``, then ``BroadcastAsked`` or ``BroadcastDropped``).
-  Blocks take effect through a read model
-  (:class:`trt_actors.admin.views.BlockList`);
+  Blocks and model switches take effect through read models
+  (:class:`trt_actors.admin.views.BlockList`, :class:`trt_actors.admin.views.ModelSwitches`);
   the others are carried out by durable reactors
   (:mod:`trt_actors.actors.admin_desk`), whose commands are caused by these
   events;
@@ -52,6 +53,7 @@ __all__ = [
     "LedgerLine",
     "ModelCount",
     "PaymentLine",
+    "ModelSwitched",
     "PromoCreateAsked",
     "RefundAsked",
     "StatsShown",
@@ -225,6 +227,15 @@ class UserUnblocked(Event, frozen=True):
     reason: str = ""
 
 
+class ModelSwitched(Event, frozen=True):
+    """Admin ``admin_id`` switched model ``model_id`` on (``enabled``) or off for everyone: the sessions stop
+    (or start again) offering it, each recording the change the first time it meets it (``ModelsSeen``)."""
+
+    admin_id: int
+    model_id: str
+    enabled: bool
+
+
 class PromoCreateAsked(Event, frozen=True):
     """Admin ``admin_id`` asked for promo code ``code``: ``credits`` for each of ``max_uses`` users, until
     ``expires_at``. The promo codes decide (``PromoCreated`` or ``PromoCreateRefused``)."""
@@ -309,6 +320,7 @@ AdminEvent: TypeAlias = (
     | RefundAsked
     | UserBlocked
     | UserUnblocked
+    | ModelSwitched
     | PromoCreateAsked
     | BroadcastPreviewed
     | BroadcastAsked

@@ -61,6 +61,7 @@ __all__ = [
     "PromoAnswered",
     "FriendJoined",
     "InputBlocked",
+    "ModelsSeen",
     "InvoiceRequested",
     "JobSeen",
     "LanguageChosen",
@@ -377,6 +378,13 @@ class InputThrottled(Event, frozen=True):
     notified: bool = False
 
 
+class ModelsSeen(Event, frozen=True):
+    """The models an admin has switched off, as the session first met them on a user's update (``disabled``,
+    sorted): from here on it neither lists nor confirms them. Like ``BalanceSeen`` it changes no screen."""
+
+    disabled: tuple[str, ...] = ()
+
+
 class InputBlocked(Event, frozen=True):
     """A message or a tap (``kind``) from a user an admin blocked: nothing was done with it. ``notified`` says
     whether it got the one polite answer (the first after the block does). Like ``BalanceSeen`` it changes no
@@ -431,5 +439,6 @@ SESSION_EVENTS: tuple[type[Event], ...] = (
     PromoAnswered,
     FriendJoined,
     InputBlocked,
+    ModelsSeen,
 )
 """Every session event type; the lead registers them in :data:`trt_actors.events.ALL_EVENTS`."""

@@ -4,7 +4,10 @@ Commands are frozen, tagged msgspec Structs sharing the fields of
 :class:`SessionCommand`'s members: the chat, the user, the update's ``cid``
 and ``update_id``, the time (``ts``, from the update: the decider never reads
 a clock), Telegram's ``language_code`` and the user's first name: all of
-it read from the recorded update. :class:`LedgerReported` is the one command
+it read from the recorded update; ``disabled``, on a user's command, the
+models an admin has switched off (the sessions' view when the update came; the
+session records it as ``ModelsSeen`` when it changes, so replay finds it).
+:class:`LedgerReported` is the one command
 that comes from the log instead (the ledger's event, ``update_id`` 0); the
 balance a session shows comes only from it, through the session's own
 ``BalanceSeen``. Decode a command from bytes with :data:`COMMAND_DECODER`::
@@ -16,12 +19,13 @@ balance a session shows comes only from it, through the session's own
 from __future__ import annotations
 
 import re
-from typing import TypeAlias
+from typing import Final, TypeAlias
 
 import msgspec
 
 __all__ = [
     "COMMAND_DECODER",
+    "USER_COMMANDS",
     "ButtonPressed",
     "JobReported",
     "LedgerReported",
@@ -49,6 +53,7 @@ class _Command(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", forb
     ts: float
     language_code: str | None = None
     first_name: str = ""
+    disabled: tuple[str, ...] = ()
 
 
 class TextReceived(_Command, frozen=True, kw_only=True, tag=True):
@@ -196,6 +201,9 @@ SessionCommand: TypeAlias = (
     | Throttled | PromoReported | FriendReported | Blocked
 )
 """Everything a session accepts."""
+
+USER_COMMANDS: Final = (TextReceived, PhotoReceived, ButtonPressed, Unsupported, PaymentReceived)
+"""The commands a user's update becomes as it is (they carry ``disabled``, the models switched off)."""
 
 COMMAND_DECODER: msgspec.json.Decoder[SessionCommand] = msgspec.json.Decoder(SessionCommand)
 """One reusable JSON decoder for the :data:`SessionCommand` union."""

@@ -14,6 +14,9 @@ burst) and an update from a user an admin blocked (``Blocked``:
   message that carried the button (``edit_message_id``); see :mod:`.taps`
   for how a press is judged (``CallbackAccepted`` or ``CallbackRejected``);
 * the very first command of a chat starts the session (``SessionStarted``);
+* a user's command carries the models an admin switched off (``disabled``);
+  when that differs from what the session knew, it records ``ModelsSeen``
+  first, and from then on neither lists nor confirms them;
 * slash commands work anywhere: ``/start [payload]`` (``/start topup`` opens the top-up), ``/menu``, ``/help``,
   ``/lang [ru|en]``, ``/balance``, ``/topup``, ``/history``, ``/debug``,
   ``/cancel``, also as ``/help@botname``; text in the wizard answers the step on screen;
@@ -97,6 +100,7 @@ from trt_actors.events.session import (
     FriendJoined,
     ImageAdded,
     InputBlocked,
+    ModelsSeen,
     ImagesCompleted,
     InputThrottled,
     LanguageChosen,
@@ -113,6 +117,7 @@ from trt_actors.session.commands import (
     PhotoReceived,
     PromoReported,
     SessionCommand,
+    USER_COMMANDS,
     TextReceived,
     Throttled,
     Unsupported,
@@ -202,6 +207,8 @@ class SessionDecider:
         command = well_formed(command)
         turn = Turn(self.registry, self.packages, state, command, max_jobs=self.max_jobs, support=self.support,
                     generations=self.generations, free=self.free, invitations=self.invitations)
+        if isinstance(command, USER_COMMANDS) and command.disabled != state.disabled:
+            turn.record(ModelsSeen(disabled=command.disabled))  # an admin switched models on or off meanwhile
         match command:
             case TextReceived(text=text):
                 return _text(turn, text)

@@ -101,6 +101,8 @@ def blocked_notice(canvas: Canvas) -> Rendered:
 
 
 def _model(canvas: Canvas, model_id: str) -> Model | None:
+    if model_id in canvas.state.disabled:
+        return None
     try:
         model = canvas.registry.model(model_id)
     except KeyError:
@@ -187,7 +189,7 @@ def model_page(models: tuple[Model, ...], model_id: str) -> int:
 
 
 def _category(canvas: Canvas, category: str, page: int) -> Rendered:
-    models = listed(canvas.registry, category)
+    models = tuple(model for model in listed(canvas.registry, category) if model.id not in canvas.state.disabled)
     pages = max(1, -(-len(models) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     lines = [f"<b>{_escape(canvas.texts.category(category))}</b>"]

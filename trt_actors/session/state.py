@@ -48,6 +48,7 @@ from trt_actors.events.session import (
     FriendJoined,
     InputBlocked,
     InputThrottled,
+    ModelsSeen,
     JobSeen,
     LanguageChosen,
     MessageRejected,
@@ -252,6 +253,7 @@ class SessionState(msgspec.Struct, frozen=True):
     bonus, ``referral_earned`` the credits those bonuses came to.
     ``blocked_told`` is set once a blocked user got their one answer, and
     cleared by the next screen drawn for anything else (after an unblock).
+    ``disabled`` are the models an admin switched off (``ModelsSeen``).
     """
 
     started: bool = False
@@ -281,6 +283,7 @@ class SessionState(msgspec.Struct, frozen=True):
     friends_paid: int = 0
     referral_earned: int = 0
     blocked_told: bool = False
+    disabled: tuple[str, ...] = ()
 
     def free_days(self) -> list[str]:
         """The days the free-tier orders that count were ordered on (see :mod:`trt_actors.free_tier`)."""
@@ -481,6 +484,8 @@ def evolve(state: SessionState, event: Event) -> SessionState:
         case UiRendered(dispatch_id=dispatch_id, screen=screen):
             return msgspec.structs.replace(state, last_cid=dispatch_id.rpartition("/")[0],
                                            blocked_told=state.blocked_told and screen == "blocked")
+        case ModelsSeen(disabled=disabled):
+            return msgspec.structs.replace(state, disabled=disabled)
         case InputBlocked(notified=notified):
             return msgspec.structs.replace(state, blocked_told=state.blocked_told or notified)
         case BalanceSeen():

@@ -180,7 +180,10 @@ class Turn:
         return self.free.day(self.command.ts)
 
     def model(self, model_id: str) -> Model | None:
-        """The model if it exists, is enabled and is on the menu; else None."""
+        """The model if it exists, is enabled (in the catalogue, and not switched off by an admin) and is on the
+        menu; else None."""
+        if model_id in self.state.disabled:
+            return None
         try:
             model = self.registry.model(model_id)
         except KeyError:

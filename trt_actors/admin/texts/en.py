@@ -29,7 +29,8 @@ TEXTS: Final[dict[str, str]] = {
     "menu.commands": "Or type: <code>/admin user 42</code> · <code>/admin adjust 42 +50 reason</code> · "
                      "<code>/admin refund 42 topup:…</code> · <code>/admin block 42 reason</code> · "
                      "<code>/admin unblock 42</code> · <code>/admin promo CODE credits uses days</code> · "
-                     "<code>/admin broadcast text</code> · <code>/admin progress b-…</code> · <code>/admin stats</code>",
+                     "<code>/admin broadcast text</code> · <code>/admin progress b-…</code> · <code>/admin stats</code>"
+                     " · <code>/admin model id off|on</code>",
     "prompt.lookup": "🔎 Send a user id or an @username.",
     "prompt.adjust": "± Adjust the balance of user <code>{user}</code>: send <code>+50 reason</code> or "
                      "<code>-20 reason</code>. A reason is required.",

@@ -29,7 +29,8 @@ TEXTS: Final[dict[str, str]] = {
     "menu.commands": "Или наберите: <code>/admin user 42</code> · <code>/admin adjust 42 +50 причина</code> · "
                      "<code>/admin refund 42 topup:…</code> · <code>/admin block 42 причина</code> · "
                      "<code>/admin unblock 42</code> · <code>/admin promo КОД кредиты использований дней</code> · "
-                     "<code>/admin broadcast текст</code> · <code>/admin progress b-…</code> · <code>/admin stats</code>",
+                     "<code>/admin broadcast текст</code> · <code>/admin progress b-…</code> · <code>/admin stats</code>"
+                     " · <code>/admin model id off|on</code>",
     "prompt.lookup": "🔎 Пришлите id пользователя или @username.",
     "prompt.adjust": "± Баланс пользователя <code>{user}</code>: пришлите <code>+50 причина</code> или "
                      "<code>-20 причина</code>. Причина обязательна.",
