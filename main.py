@@ -129,7 +129,8 @@ def _replay(args: argparse.Namespace) -> int:
             differ = decisions = 0
             for cid in cids:
                 result = await replay_chain(log, cid, decider=decider, welcome_credits=settings.welcome_credits,
-                                            deadlines=settings.job_deadlines, referral_bonus=settings.referral_bonus)
+                                            deadlines=settings.job_deadlines, referral_bonus=settings.referral_bonus,
+                                            referral_free=settings.referral_bonus_free)
                 decisions += result.decisions
                 if args.cid is not None or not result.identical:
                     print(result.summary())

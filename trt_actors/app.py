@@ -134,7 +134,8 @@ def decider_for(settings: Settings, registry: Registry, bot_username: str = "") 
     return SessionDecider(registry, settings.stars_packages, max_jobs=settings.max_jobs_per_user,
                           support=settings.support, generations=settings.rate_generations,
                           free=settings.free_tier,
-                          invitations=Invitations(bot_username=bot_username, bonus=settings.referral_bonus))
+                          invitations=Invitations(bot_username=bot_username, bonus=settings.referral_bonus,
+                                                  free=settings.referral_bonus_free))
 
 
 BOT_STREAM = "ops:bot"
@@ -230,7 +231,8 @@ async def run_bot(
                 refunds = Refunds(log, outbox_tg, ledger)
                 requests = LedgerRequests(log, ledger, welcome_credits=settings.welcome_credits)
                 reports = LedgerReports(log, sessions.run)
-                referrals = ReferralBonuses(log, ledger, bonus=settings.referral_bonus)
+                referrals = ReferralBonuses(log, ledger, bonus=settings.referral_bonus,
+                                            free=settings.referral_bonus_free)
                 growth = (FriendReports(log, sessions.run), PromoRedemptions(log, promos), PromoCredits(log, ledger),
                           PromoReports(log, sessions.run), AdminRequests(log, desk, ledger, refunds, promos, broadcasts))
                 limits = JobLimits(

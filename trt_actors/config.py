@@ -225,6 +225,13 @@ def _free_tier(per_day: str, timezone: str) -> FreeTier:
         raise ConfigError(f"TIMEZONE: {error}.") from None
 
 
+def _free_bonus(value: str) -> int:
+    if not value.strip().isdigit() or int(value) > MAX_FREE_PER_DAY:
+        raise ConfigError(f"REFERRAL_BONUS_FREE must be a whole number of free generations from 0 to "
+                          f"{MAX_FREE_PER_DAY}, not {value!r}.")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, validated. Build it with :meth:`from_env`."""
@@ -246,6 +253,9 @@ class Settings:
     stars_packages: tuple[StarsPackage, ...] = DEFAULT_PACKAGES
     welcome_credits: int = 0
     referral_bonus: int = 0
+    referral_bonus_free: int = 0
+    """Free generations (of the free tier's models) an invited user and their inviter each get at the invited
+    user's first top-up (``REFERRAL_BONUS_FREE``; 0: none), on top of or instead of ``REFERRAL_BONUS``."""
     """Credits an invited user and their inviter each get at the invited user's first top-up
     (``REFERRAL_BONUS``; 0: no bonus)."""
     job_deadlines: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_JOB_DEADLINES))
@@ -352,6 +362,7 @@ class Settings:
             stars_packages=_packages("STARS_PACKAGES", packages) if (packages := get("STARS_PACKAGES")) else DEFAULT_PACKAGES,
             welcome_credits=_credits("WELCOME_CREDITS", get("WELCOME_CREDITS") or "0"),
             referral_bonus=_credits("REFERRAL_BONUS", get("REFERRAL_BONUS") or "0"),
+            referral_bonus_free=_free_bonus(get("REFERRAL_BONUS_FREE") or "0"),
             job_deadlines=_deadlines("JOB_DEADLINES", get("JOB_DEADLINES") or ""),
             max_running_jobs=_count("MAX_RUNNING_JOBS", get("MAX_RUNNING_JOBS") or "20", 1000),
             max_jobs_per_user=_count("MAX_JOBS_PER_USER", get("MAX_JOBS_PER_USER") or "3", 100),

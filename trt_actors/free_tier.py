@@ -8,6 +8,9 @@ its hold is voided (a failed or expired job gives it back), so it is consumed
 only when the generation succeeds. The day is the calendar day of the
 update's recorded time in ``TIMEZONE``, named by the session on the order
 (``GenerationRequested.free_day``): the ledger never reads a clock either.
+Free generations granted on top (a referral bonus, ``REFERRAL_BONUS_FREE``)
+are used once the day's are taken: such an order names :data:`BONUS` as its
+day, and :func:`bonus_left` counts them the same way.
 
 Example::
 
@@ -24,7 +27,10 @@ from functools import lru_cache
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["MAX_FREE_PER_DAY", "FreeTier", "free_left", "zone"]
+__all__ = ["BONUS", "MAX_FREE_PER_DAY", "FreeTier", "bonus_left", "free_left", "zone"]
+
+BONUS: Final = "bonus"
+"""The ``free_day`` of a free order that uses a granted free generation (a referral's) instead of the day's."""
 
 MAX_FREE_PER_DAY: Final = 20
 """The most ``FREE_PER_DAY`` may be (a session remembers this many free orders of a day, and a few more)."""
@@ -33,6 +39,11 @@ MAX_FREE_PER_DAY: Final = 20
 def free_left(per_day: int, days: Iterable[str], day: str) -> int:
     """How many of ``per_day`` free generations are left on ``day``, given the days of the free uses counted."""
     return max(0, per_day - sum(1 for used in days if used == day))
+
+
+def bonus_left(granted: int, days: Iterable[str]) -> int:
+    """How many of ``granted`` free generations are left, given the days of the free uses counted (``BONUS``)."""
+    return max(0, granted - sum(1 for used in days if used == BONUS))
 
 
 @lru_cache(maxsize=16)

@@ -30,10 +30,11 @@ def referrer_of(payload: str) -> int:
 
 
 class Invitations(NamedTuple):
-    """The bot's username ("" until Telegram told it) and the referral bonus in credits (0: none)."""
+    """The bot's username ("" until Telegram told it) and the referral bonus: credits, and free generations."""
 
     bot_username: str = ""
     bonus: int = 0
+    free: int = 0
 
     def link(self, user_id: int) -> str:
         """``user_id``'s invitation link; "" while the bot's username is unknown (or not a Telegram username)."""

@@ -83,6 +83,7 @@ from trt_actors.jobs.commands import (
 )
 from trt_actors.ledger import (
     CompleteRefund,
+    GrantFree,
     Expire,
     FailRefund,
     LedgerCommand,
@@ -138,10 +139,11 @@ class ReplayResult:
 
 async def replay_chain(log: SQLiteEventLog, cid: str, *, decider: SessionDecider, welcome_credits: int = 0,
                        deadlines: Mapping[str, float] = DEFAULT_JOB_DEADLINES, referral_bonus: int = 0,
+                       referral_free: int = 0,
                        jobs: JobDecider | None = None) -> ReplayResult:
     """Replay every session, ledger and job decision of chain ``cid`` (see the module docstring).
 
-    ``welcome_credits``, ``deadlines`` and ``referral_bonus`` are the
+    ``welcome_credits``, ``deadlines``, ``referral_bonus`` and ``referral_free`` are the
     configuration the bot ran with (``WELCOME_CREDITS``, ``JOB_DEADLINES``,
     ``REFERRAL_BONUS``): they shape the commands.
     ``jobs`` is the job decider to replay with (today's by default).
@@ -184,8 +186,10 @@ async def replay_chain(log: SQLiteEventLog, cid: str, *, decider: SessionDecider
                 ordered = ledger_own_command(key.removeprefix(stream + "/"), [r.event for r in decided],
                                              decided[0].ts, user)
             elif isinstance(cause.event, Credited) and cause.event.reason == "topup":  # a referral bonus
-                bonuses = await bonus_for(log, cause, referral_bonus)
-                ordered = next((credit for credit in bonuses if credit.user_id == user), None)
+                bonuses = await bonus_for(log, cause, referral_bonus, referral_free)
+                kind = type(decided[0].event).__name__  # a user gets a credit and a grant: one decision each
+                ordered = next((given for given in bonuses if given.user_id == user
+                                and (kind == "FreeGranted") == isinstance(given, GrantFree)), None)
             else:
                 ordered = _ledger_command(cause, welcome_credits, decided[0].event)
             if ordered is not None:

@@ -49,6 +49,7 @@ async def replays_identical(db: Path, settings: Settings, registry: Registry) ->
         lines: list[str] = []
         for cid in await chains(log):
             result = await replay_chain(log, cid, decider=decider, welcome_credits=settings.welcome_credits,
-                                        deadlines=settings.job_deadlines, referral_bonus=settings.referral_bonus)
+                                        deadlines=settings.job_deadlines, referral_bonus=settings.referral_bonus,
+                                        referral_free=settings.referral_bonus_free)
             lines.extend(divergence.line() for divergence in result.divergences)
         return lines

@@ -3,6 +3,7 @@ stats and a broadcast, each an event naming the admin; every bad input answered,
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import trio
@@ -24,6 +25,8 @@ from trt_actors.events.admin import (
 from trt_actors.events.ledger import Credited, Debited, RefundReserved
 from trt_actors.events.session import InputBlocked, MessageRejected, ModelsSeen
 from trt_actors.ledger import Balance
+from trt_actors.ledger.audit import audit
+from trt_actors.ledger.audit_report import render_table
 from trt_actors.sandbox.scripted import ScriptedUser
 from trt_actors.session.callback_data import OpenCategory
 
@@ -134,3 +137,9 @@ async def test_the_admin_desk_does_what_admins_ask_and_refuses_everything_else(t
     assert {r.event.outcome for r in of(AdminActionReported)} >= {"Credited", "Debited", "RefundReserved",
                                                                     "PromoCreated", "BroadcastStarted"}
     assert of(AdminLookedUp)[0].event.profile.username == "ann_k"
+    report = audit(events, now=time.time())
+    assert report.passed and [action.action for action in report.admin_actions] == [
+        "AdjustmentAsked", "AdjustmentAsked", "AdjustmentAsked", "AdjustmentAsked", "RefundAsked", "UserBlocked",
+        "PromoCreateAsked", "BroadcastAsked", "UserUnblocked", "ModelSwitched", "ModelSwitched"]
+    assert all(action.admin_id == ADMIN for action in report.admin_actions)
+    assert "admin actions:" in render_table(report)

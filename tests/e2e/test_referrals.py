@@ -71,3 +71,31 @@ async def test_invite_friends_shows_the_link_and_counts_who_joined_and_paid_and_
     assert joined == [(f"chat:{ann_id}", bob_id)]
     assert dan_balance == Balance(available=100, held=0)  # no bonus for a made-up inviter
     assert not [r for r in events if r.stream == f"chat:{nobody}"]
+
+
+async def test_a_referral_bonus_of_free_generations_is_granted_to_both_and_used_for_a_free_model(
+    tmp_path: Path,
+) -> None:
+    from tests.e2e.test_jobs import jobs_ended, order
+    from trt_actors.events.ledger import FreeGranted, HoldPlaced
+
+    ann_id, bob_id = 9421, 9422
+    async with bot_process(tmp_path / "trt.sqlite3", referral_bonus_free=1) as process:
+        ann = ScriptedUser(process.emulator.user(ann_id, first_name="Ann", language_code="ru"))
+        bob = ScriptedUser(process.emulator.user(bob_id, first_name="Bob", language_code="en"))
+        await ann.say("/start")
+        await bob.say(f"/start ref_{ann_id}")
+        assert (await buy(bob)).status == "paid"
+        await wait_settled(process.bot)
+        await ann.say("/invite")
+        invite = ann.current.body or ""
+        await order(process, ann_id, "z-image", language="ru")  # no credits, no daily free tier: the grant pays
+        events = await jobs_ended(process, 1)
+        balance = await process.bot.ledger.balance(ann_id)
+
+    granted = sorted((r.stream, r.event.count) for r in events if isinstance(r.event, FreeGranted))
+    assert granted == [(f"ledger:{ann_id}", 1), (f"ledger:{bob_id}", 1)]
+    holds = [r.event for r in events if isinstance(r.event, HoldPlaced) and r.stream == f"ledger:{ann_id}"]
+    assert [(hold.amount, hold.free_day) for hold in holds] == [(0, "bonus")]
+    assert balance == Balance(available=0, held=0)
+    assert "1 бесплатн. генераций" in invite

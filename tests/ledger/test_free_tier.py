@@ -13,7 +13,7 @@ from tests.ledger.support import job_ended, quote, read_all
 from trt_actors.actors.ledger import Ledger
 from trt_actors.events import CODEC, Event
 from trt_actors.events.ledger import HoldCaptured, HoldPlaced, HoldRejected, HoldVoided
-from trt_actors.ledger import Capture, Credit, LedgerDecider, LedgerState, Reserve, Void
+from trt_actors.ledger import Capture, Credit, LedgerCommand, LedgerDecider, LedgerState, Reserve, Void
 from trt_actors.ledger.audit import audit
 from trt_actors.runtime import CommandMeta
 from trt_actors.runtime.decider import CommandRejected, fold
@@ -28,7 +28,7 @@ def free(hold_id: str, day: str = DAY, per_day: int = 2, amount: int = 0) -> Res
                    free_per_day=per_day)
 
 
-def run(state: LedgerState, *commands: Capture | Credit | Reserve | Void) -> tuple[LedgerState, list[Event]]:
+def run(state: LedgerState, *commands: LedgerCommand) -> tuple[LedgerState, list[Event]]:
     events: list[Event] = []
     for command in commands:
         decided = list(DECIDER.decide(state, command))
@@ -115,3 +115,21 @@ async def test_the_audit_passes_on_a_log_with_free_holds_and_flags_one_that_took
     tampered = [msgspec.structs.replace(recorded, event=took) if recorded is forged else recorded
                 for recorded in events]
     assert "quote_mismatch" in {violation.check for violation in audit(tampered, now=2000.0).violations}
+
+
+def test_granted_free_generations_are_used_after_the_days_and_counted_apart() -> None:
+    from trt_actors.events.ledger import FreeGranted
+    from trt_actors.free_tier import BONUS
+    from trt_actors.ledger import GrantFree
+
+    grant = GrantFree(user_id=USER, grant_id="referral:42:free", count=2, reason="referral")
+    state, events = run(LedgerState(), grant, grant, free("b1", day=BONUS, per_day=0), free("b2", day=BONUS),
+                        free("b3", day=BONUS), Void(user_id=USER, hold_id="b1", reason="failed"),
+                        free("b4", day=BONUS))
+    kinds = [type(event).__name__ for event in events]
+    assert kinds == ["FreeGranted", "HoldPlaced", "HoldPlaced", "HoldRejected", "HoldVoided", "HoldPlaced"]
+    assert isinstance(events[0], FreeGranted) and state.free_granted == 2  # the retried grant gave nothing more
+    with pytest.raises(CommandRejected):
+        DECIDER.decide(state, GrantFree(user_id=USER, grant_id="g", count=0, reason="referral"))
+    with pytest.raises(CommandRejected):
+        DECIDER.decide(state, GrantFree(user_id=USER, grant_id="g", count=1, reason="because"))

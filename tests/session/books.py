@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from trt_actors.events import Event
 from trt_actors.events.ledger import (
     Credited,
+    FreeGranted,
     HoldCaptured,
     HoldPlaced,
     HoldRejected,
@@ -88,6 +89,8 @@ class Books:
             ):
                 pass
             case Credited(credit_id=op, amount=amount, reason=reason, stars=stars):
+                pass
+            case FreeGranted(grant_id=op, count=amount, reason=reason):
                 pass
             case _:
                 raise AssertionError(f"the session hears nothing of {event!r}")

@@ -21,7 +21,7 @@ from tests.session.test_wizard import answer_step
 from trt_actors.events.ledger import HoldPlaced, HoldRejected
 from trt_actors.events.session import ConfirmationOffered, GenerationRequested
 from trt_actors.free_tier import FreeTier
-from trt_actors.ledger import Capture, Reserve, Void
+from trt_actors.ledger import Capture, GrantFree, Reserve, Void
 from trt_actors.session import SessionDecider
 from trt_actors.session.texts import Texts
 
@@ -213,3 +213,30 @@ def test_the_screens_the_confirmation_and_the_ledger_never_disagree(
     today = tier.day(chat.now())
     shown = _left_on_list(chat, registry)
     assert (shown or 0) == tier.left(chat.books.state.free_days(), today) == tier.left(chat.state.free_days(), today)
+
+
+def test_granted_free_generations_are_offered_once_the_days_are_taken(registry: Registry) -> None:
+    from trt_actors.free_tier import BONUS
+
+    chat = Chat(registry, language_code="en", balance=10, free=FreeTier(per_day=1), max_jobs=10)
+    chat.books.run(GrantFree(user_id=chat.chat_id, grant_id="referral:42:free", count=1, reason="referral"))
+    granted = chat.books.events[-1]
+    chat.send(chat.books.report(granted, chat_id=chat.chat_id, cid="ledger", ts=chat.now()))
+    assert chat.state.free_granted == 1 and _left_on_list(chat, registry) == 2
+    days = []
+    for _ in range(3):
+        offered = _to_confirmation(chat, registry)
+        days.append(offered.free_day)
+        _confirm(chat)
+        chat.settle()
+    assert days == [FreeTier().day(chat.now()), BONUS, ""]
+    assert not [event for event in chat.books.events if isinstance(event, HoldRejected)
+                and event.reason == "free_used_up"]
+
+
+def test_without_a_daily_free_tier_granted_generations_still_count(registry: Registry) -> None:
+    chat = Chat(registry, language_code="en", balance=10, max_jobs=10)  # FREE_PER_DAY=0
+    chat.books.run(GrantFree(user_id=chat.chat_id, grant_id="referral:42:free", count=1, reason="referral"))
+    chat.send(chat.books.report(chat.books.events[-1], chat_id=chat.chat_id, cid="ledger", ts=chat.now()))
+    offered = _to_confirmation(chat, registry)
+    assert offered.credits == 0 and offered.free_day == "bonus"

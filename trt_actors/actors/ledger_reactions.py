@@ -41,6 +41,7 @@ from trt_actors.events import Event
 from trt_actors.events.ledger import (
     Credited,
     Debited,
+    FreeGranted,
     HoldCaptured,
     HoldPlaced,
     HoldRejected,
@@ -144,7 +145,7 @@ def ledger_request_for(recorded: RecordedEvent, welcome_credits: int) -> LedgerC
 
 
 _REPORTED: tuple[type[Event], ...] = (
-    HoldPlaced, HoldRejected, HoldCaptured, HoldVoided, Credited, Debited,
+    HoldPlaced, HoldRejected, HoldCaptured, HoldVoided, Credited, Debited, FreeGranted,
     RefundReserved, RefundRejected, RefundCompleted, RefundFailed,
 )
 
@@ -174,6 +175,8 @@ def report_of(recorded: RecordedEvent) -> LedgerReported | None:
             return reported(op, amount, available, held, reason=reason, stars=stars)
         case Debited(debit_id=op, amount=amount, reason=reason, available=available, held=held):
             return reported(op, amount, available, held, reason=reason)
+        case FreeGranted(grant_id=op, count=count, reason=reason, available=available, held=held):
+            return reported(op, count, available, held, reason=reason)
         case RefundReserved(refund_id=op, amount=amount, available=available, held=held):
             return reported(op, amount, available, held)
         case RefundCompleted(refund_id=op, amount=amount, available=available, held=held):

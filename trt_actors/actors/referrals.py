@@ -7,8 +7,9 @@ ledger's ``Credited`` top-ups through the runtime's reactor and, for the first
 top-up of an invited user, asks the ledger for two ``Credit``\\ s of
 ``REFERRAL_BONUS`` credits (reason ``referral``): ``referral:<user>`` to the
 new user and ``referral:<user>:inviter`` to the inviter, each caused by the
-top-up. The credit ids make a redelivered top-up a no-op; a later top-up
-gives nothing more. An inviter who never started the bot (a made-up
+top-up; ``REFERRAL_BONUS_FREE`` free generations likewise (``GrantFree``,
+``referral:<user>:free`` and ``referral:<user>:inviter:free``). The ids make a
+redelivered top-up a no-op; a later top-up gives nothing more. An inviter who never started the bot (a made-up
 ``ref_`` link) gets nothing, and neither does the user they named.
 
 :class:`FriendReports` tells the inviter's session that someone joined
@@ -34,7 +35,7 @@ from trt_actors.actors.ledger import Ledger
 from trt_actors.events.ledger import Credited
 from trt_actors.events.session import SessionStarted
 from trt_actors.actors.session_region import session_stream
-from trt_actors.ledger import STREAM_PREFIX, Credit
+from trt_actors.ledger import STREAM_PREFIX, Credit, GrantFree
 from trt_actors.runtime import CommandMeta, Executed, Reactor, ReactorStatistics, reaction_id
 from trt_actors.session.commands import FriendReported
 
@@ -46,10 +47,11 @@ def referral_credit_ids(user_id: int) -> tuple[str, str]:
     return f"referral:{user_id}", f"referral:{user_id}:inviter"
 
 
-async def bonus_for(log: EventStore, recorded: RecordedEvent, bonus: int) -> list[Credit]:
-    """The bonus credits a ledger event asks for: none unless it is an invited user's first top-up."""
+async def bonus_for(log: EventStore, recorded: RecordedEvent, bonus: int, free: int = 0) -> list[Credit | GrantFree]:
+    """The bonus a ledger event asks for (``bonus`` credits and ``free`` free generations to each of the two):
+    none unless it is an invited user's first top-up."""
     credited = recorded.event
-    if bonus <= 0 or not isinstance(credited, Credited) or credited.reason != "topup":
+    if (bonus <= 0 and free <= 0) or not isinstance(credited, Credited) or credited.reason != "topup":
         return []
     user = int(recorded.stream.removeprefix(STREAM_PREFIX))
     earlier = await log.read_stream(recorded.stream, 1, recorded.version - 1) if recorded.version > 1 else []
@@ -60,10 +62,20 @@ async def bonus_for(log: EventStore, recorded: RecordedEvent, bonus: int) -> lis
     if inviter <= 0 or inviter == user or not await _started(log, inviter):
         return []
     own, inviters = referral_credit_ids(user)
-    return [
-        Credit(user_id=user, credit_id=own, amount=bonus, reason="referral", source=f"invited by {inviter}"),
-        Credit(user_id=inviter, credit_id=inviters, amount=bonus, reason="referral", source=f"invited {user}"),
-    ]
+    given: list[Credit | GrantFree] = []
+    if bonus > 0:
+        given += [
+            Credit(user_id=user, credit_id=own, amount=bonus, reason="referral", source=f"invited by {inviter}"),
+            Credit(user_id=inviter, credit_id=inviters, amount=bonus, reason="referral", source=f"invited {user}"),
+        ]
+    if free > 0:
+        given += [
+            GrantFree(user_id=user, grant_id=f"{own}:free", count=free, reason="referral",
+                      source=f"invited by {inviter}"),
+            GrantFree(user_id=inviter, grant_id=f"{inviters}:free", count=free, reason="referral",
+                      source=f"invited {user}"),
+        ]
+    return given
 
 
 async def _started(log: EventStore, user_id: int) -> bool:
@@ -118,10 +130,11 @@ class FriendReports:
 class ReferralBonuses:
     """Follows top-ups and credits the referral bonus (see the module docstring)."""
 
-    def __init__(self, log: EventStore, ledger: Ledger, *, bonus: int, workers: int = 8) -> None:
+    def __init__(self, log: EventStore, ledger: Ledger, *, bonus: int, free: int = 0, workers: int = 8) -> None:
         self._log = log
         self._ledger = ledger
         self._bonus = bonus
+        self._free = free
         self.reactor = Reactor(
             "referrals",
             log,
@@ -138,7 +151,7 @@ class ReferralBonuses:
 
     async def _handle(self, lane: Hashable, events: Sequence[RecordedEvent]) -> None:
         for recorded in events:
-            for index, credit in enumerate(await bonus_for(self._log, recorded, self._bonus)):
+            for index, credit in enumerate(await bonus_for(self._log, recorded, self._bonus, self._free)):
                 meta = CommandMeta(command_id=f"{reaction_id(recorded)}/{index}", cid=recorded.cid, ts=recorded.ts,
                                    causation=recorded.event_id, chat_id=credit.user_id, user_id=credit.user_id)
                 await self._ledger.run(credit, meta)

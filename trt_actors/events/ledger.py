@@ -40,6 +40,7 @@ __all__ = [
     "Credited",
     "DebitRejected",
     "Debited",
+    "FreeGranted",
     "HoldCaptured",
     "HoldPlaced",
     "HoldRejected",
@@ -177,6 +178,18 @@ class Credited(Event, frozen=True):
     stars: int = 0
 
 
+class FreeGranted(Event, frozen=True):
+    """``count`` free generations (of the free tier's models) were given, on top of each day's allowance:
+    ``reason`` ``referral`` (a friend's first top-up). No credit moves; the balance is stated as it was."""
+
+    grant_id: str
+    count: int
+    reason: str
+    available: int
+    held: int
+    source: str = ""
+
+
 class Debited(Event, frozen=True):
     """``amount`` credits went out by an admin's adjustment (``reason`` ``adjustment``; ``source`` names the admin
     and why). The desk's ``AdjustmentAsked`` is its causation; ``debit_id`` is its adjustment id."""
@@ -259,6 +272,7 @@ LedgerEvent: TypeAlias = (
     | RefundFailed
     | Debited
     | DebitRejected
+    | FreeGranted
 )
 """Any ledger event: each states the balance after it (``available``, ``held``). Works with ``isinstance``."""
 

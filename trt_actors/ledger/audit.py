@@ -11,6 +11,8 @@ completed or failed. Each carries its chain: ``cid`` and the update that
 started it, ``causation`` and that event's type, the hold and the quote that
 priced it (model, rule, registry version), the Stars charge that funded a
 top-up or that a refund returns. Refusals move nothing and are not listed.
+Every request an admin made at the desk is listed too (``admin_actions``:
+adjustments, refunds, blocks, model switches, promo codes, broadcasts).
 
 The **closure checks**, one :class:`Violation` per finding (``check`` codes):
 
@@ -66,10 +68,21 @@ import msgspec
 from eventlog import RecordedEvent
 from trt_actors.events import ActorCrashed, UpdateReceived
 from trt_actors.events.jobs import CaptureAsked, JobFailed, JobSucceeded, VoidAsked
-from trt_actors.events.admin import ADMIN_STREAM_PREFIX, AdjustmentAsked
+from trt_actors.events.admin import (
+    ADMIN_STREAM_PREFIX,
+    AdjustmentAsked,
+    BroadcastAsked,
+    BroadcastDropped,
+    ModelSwitched,
+    PromoCreateAsked,
+    RefundAsked,
+    UserBlocked,
+    UserUnblocked,
+)
 from trt_actors.events.ledger import (
     Credited,
     Debited,
+    FreeGranted,
     HoldCaptured,
     HoldPlaced,
     HoldVoided,
@@ -80,7 +93,7 @@ from trt_actors.events.ledger import (
     RefundReserved,
 )
 from trt_actors.events.promo import PromoRedeemed
-from trt_actors.ledger.audit_report import AuditReport, AuditSummary, Movement, Violation
+from trt_actors.ledger.audit_report import AdminAction, AuditReport, AuditSummary, Movement, Violation
 from trt_actors.ledger.state import STREAM_PREFIX, LedgerState, evolve, ledger_stream
 from trt_actors.promo.code import STREAM_PREFIX as PROMO_PREFIX
 
@@ -160,6 +173,7 @@ class _Book:
         self.redemptions: dict[str, tuple[int, int]] = {}  # a PromoRedeemed's id -> (its user, its credits)
         self.promo_credited: set[str] = set()  # the redemptions credited so far
         self.adjustments: dict[str, AdjustmentAsked] = {}  # an AdjustmentAsked's id -> the event
+        self.admin_actions: list[AdminAction] = []
         self.movements: list[Movement] = []
         self.violations: list[Violation] = []
 
@@ -180,6 +194,9 @@ class _Book:
         elif recorded.stream.startswith(ADMIN_STREAM_PREFIX):
             if isinstance(event, AdjustmentAsked):
                 self.adjustments[recorded.event_id] = event
+            action = _admin_action(recorded)
+            if action is not None and (self.since is None or recorded.ts >= self.since):
+                self.admin_actions.append(action)
         elif recorded.stream.startswith(PROMO_PREFIX):
             if isinstance(event, PromoRedeemed):
                 self.redemptions[recorded.event_id] = (event.user_id, event.credits)
@@ -270,7 +287,8 @@ class _Book:
             case Credited(charge_id=charge_id, stars=stars) if charge_id:
                 paid = _Credit(recorded.stream, recorded.seq, recorded.event_id, stars)
                 self.credited.setdefault(charge_id, []).append(paid)
-            case Credited(credit_id=credit_id, reason="referral") if recorded.causation not in self.topups:
+            case Credited(credit_id=credit_id, reason="referral") | FreeGranted(grant_id=credit_id) \
+                    if recorded.causation not in self.topups:
                 self.flag("referral_without_top_up", recorded, f"referral bonus {credit_id!r} was not caused by a "
                           "top-up")
             case Credited(credit_id=credit_id, amount=amount, reason="promo"):
@@ -434,7 +452,8 @@ class _Book:
                     ))
         self._payments()
         return AuditReport(
-            now=self.now, movements=tuple(self.movements), violations=tuple(self.violations), summary=self._summary()
+            now=self.now, movements=tuple(self.movements), violations=tuple(self.violations), summary=self._summary(),
+            admin_actions=tuple(self.admin_actions),
         )
 
     def _payments(self) -> None:
@@ -498,3 +517,25 @@ def audit(
     for recorded in events:
         book.read(recorded)
     return book.close()
+
+
+def _admin_action(recorded: RecordedEvent) -> AdminAction | None:
+    """An admin's request at the desk as the audit lists it; None for what the desk only showed."""
+    event = recorded.event
+    match event:
+        case AdjustmentAsked(user_id=user, amount=amount, reason=reason):
+            target, detail = f"user {user}", f"{amount:+d}: {reason}"
+        case RefundAsked(user_id=user, credit_id=credit_id, amount=amount):
+            target, detail = f"user {user}", f"{credit_id} ({amount} credits)"
+        case UserBlocked(user_id=user, reason=reason) | UserUnblocked(user_id=user, reason=reason):
+            target, detail = f"user {user}", reason
+        case ModelSwitched(model_id=model_id, enabled=enabled):
+            target, detail = model_id, "on" if enabled else "off"
+        case PromoCreateAsked(code=code, credits=credits, max_uses=uses):
+            target, detail = code, f"{credits} credits × {uses}"
+        case BroadcastAsked(broadcast_id=broadcast_id) | BroadcastDropped(broadcast_id=broadcast_id):
+            target, detail = broadcast_id, ""
+        case _:
+            return None
+    return AdminAction(seq=recorded.seq, event_id=recorded.event_id, ts=recorded.ts, admin_id=event.admin_id,
+                       action=type(event).__name__, target=target, detail=detail)

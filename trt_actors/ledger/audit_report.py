@@ -22,6 +22,7 @@ import io
 import msgspec
 
 __all__ = [
+    "AdminAction",
     "AuditReport",
     "AuditSummary",
     "Movement",
@@ -100,13 +101,31 @@ class AuditSummary(msgspec.Struct, frozen=True, kw_only=True):
     payments: int
 
 
+class AdminAction(msgspec.Struct, frozen=True, kw_only=True):
+    """What an admin asked of the desk (``action``: the event's type) about ``target`` (a user, a code, a
+    model, a broadcast), and the details in words."""
+
+    seq: int
+    event_id: str
+    ts: float
+    admin_id: int
+    action: str
+    target: str
+    detail: str = ""
+
+    def line(self) -> str:
+        return f"seq {self.seq}: admin {self.admin_id} {self.action} {self.target} {self.detail}".rstrip()
+
+
 class AuditReport(msgspec.Struct, frozen=True, kw_only=True):
-    """What :func:`audit` found; ``passed`` when no closure check failed."""
+    """What :func:`audit` found; ``passed`` when no closure check failed. ``admin_actions`` lists every request
+    an admin made at the desk (adjustments, refunds, blocks, model switches, promo codes, broadcasts)."""
 
     now: float
     movements: tuple[Movement, ...]
     violations: tuple[Violation, ...]
     summary: AuditSummary
+    admin_actions: tuple[AdminAction, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -171,6 +190,9 @@ def render_table(report: AuditReport) -> str:
         lines.extend(violation.line() for violation in report.violations)
     else:
         lines.append("every check passed")
+    if report.admin_actions:
+        lines.append(f"{len(report.admin_actions)} admin actions:")
+        lines.extend(action.line() for action in report.admin_actions)
     lines.append(summary_line(report.summary))
     return "\n".join(lines)
 

@@ -42,6 +42,7 @@ __all__ = [
     "Debit",
     "Expire",
     "FailRefund",
+    "GrantFree",
     "LedgerCommand",
     "Refund",
     "Reserve",
@@ -128,6 +129,16 @@ class Debit(_Command, frozen=True, kw_only=True):
     source: str = ""
 
 
+class GrantFree(_Command, frozen=True, kw_only=True):
+    """Give ``count`` free generations on top of the free tier's daily ones (``reason``: ``referral``);
+    ``grant_id`` makes a retry a no-op."""
+
+    grant_id: str
+    count: int
+    reason: str
+    source: str = ""
+
+
 class Refund(_Command, frozen=True, kw_only=True):
     """Remove the credits of the top-up ``credit_id`` before asking Telegram to return its Stars.
 
@@ -155,7 +166,7 @@ class FailRefund(_Command, frozen=True, kw_only=True):
 
 
 LedgerCommand: TypeAlias = (
-    Reserve | Capture | Void | Expire | Credit | Refund | CompleteRefund | FailRefund | Debit
+    Reserve | Capture | Void | Expire | Credit | Refund | CompleteRefund | FailRefund | Debit | GrantFree
 )
 
 

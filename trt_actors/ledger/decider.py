@@ -37,12 +37,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from trt_actors.events import Event
-from trt_actors.free_tier import MAX_FREE_PER_DAY, free_left
+from trt_actors.free_tier import BONUS, MAX_FREE_PER_DAY, bonus_left, free_left
 from trt_actors.events.ledger import (
     CaptureRejected,
     Credited,
     DebitRejected,
     Debited,
+    FreeGranted,
     HoldCaptured,
     HoldPlaced,
     HoldRejected,
@@ -62,6 +63,7 @@ from trt_actors.ledger.commands import (
     Debit,
     Expire,
     FailRefund,
+    GrantFree,
     LedgerCommand,
     Refund,
     Reserve,
@@ -109,8 +111,10 @@ def _reserve(state: LedgerState, command: Reserve) -> list[Event]:
 
 
 def _reserve_free(state: LedgerState, command: Reserve) -> list[Event]:
-    """A free-tier order: one of ``free_day``'s free generations held, 0 credits; refused once the day's are taken."""
-    if command.amount != 0 or not 0 < command.free_per_day <= MAX_FREE_PER_DAY:
+    """A free-tier order: one of ``free_day``'s free generations held (or, for :data:`BONUS`, a granted one), 0
+    credits; refused once those are taken."""
+    bonus = command.free_day == BONUS
+    if command.amount != 0 or not (bonus or 0 < command.free_per_day <= MAX_FREE_PER_DAY):
         raise CommandRejected(
             f"free hold {command.hold_id!r} must hold 0 credits (not {command.amount}) of 1 to {MAX_FREE_PER_DAY} "
             f"free generations a day (not {command.free_per_day})",
@@ -119,7 +123,9 @@ def _reserve_free(state: LedgerState, command: Reserve) -> list[Event]:
     if command.hold_id in state.holds:
         return []
     available, held = state.available, state.held
-    if free_left(command.free_per_day, state.free_days(), command.free_day) == 0:
+    left = (bonus_left(state.free_granted, state.free_days()) if bonus
+            else free_left(command.free_per_day, state.free_days(), command.free_day))
+    if left == 0:
         return [HoldRejected(hold_id=command.hold_id, amount=0, reason="free_used_up", available=available, held=held)]
     return [HoldPlaced(hold_id=command.hold_id, amount=0, quote=command.quote, expires_at=command.expires_at,
                        available=available, held=held, free_day=command.free_day)]
@@ -243,6 +249,19 @@ def _debit(state: LedgerState, command: Debit) -> list[Event]:
                     available=available - command.amount, held=held)]
 
 
+def _grant_free(state: LedgerState, command: GrantFree) -> list[Event]:
+    if not 0 < command.count <= MAX_FREE_PER_DAY:
+        raise CommandRejected(f"grant {command.grant_id!r} of {command.count} free generations: give 1 to "
+                              f"{MAX_FREE_PER_DAY}", reason="bad_amount")
+    if command.reason != "referral":
+        raise CommandRejected(f"grant {command.grant_id!r}: {command.reason!r} is not a reason to give free "
+                              "generations", reason="bad_reason")
+    if command.grant_id in state.grants:
+        return []
+    return [FreeGranted(grant_id=command.grant_id, count=command.count, reason=command.reason,
+                        source=command.source, available=state.available, held=state.held)]
+
+
 def _refund(state: LedgerState, command: Refund) -> list[Event]:
     _positive(command.amount, "a refund")
     if command.refund_id in state.refunds:
@@ -343,6 +362,8 @@ class LedgerDecider:
                 return _fail_refund(state, command)
             case Debit():
                 return _debit(state, command)
+            case GrantFree():
+                return _grant_free(state, command)
 
     def evolve(self, state: LedgerState, event: Event) -> LedgerState:
         return evolve(state, event)

@@ -30,6 +30,7 @@ from trt_actors.events.ledger import (
     Credited,
     DebitRejected,
     Debited,
+    FreeGranted,
     HoldCaptured,
     HoldPlaced,
     HoldRejected,
@@ -113,7 +114,9 @@ class LedgerState(msgspec.Struct, frozen=True):
     refunds: dict[str, RefundEntry] = {}
     charges: dict[str, str] = {}
     debited: int = 0
-    debits: dict[str, str] = {}  # debit id -> "debited" or "rejected"
+    debits: dict[str, str] = {}
+    free_granted: int = 0
+    grants: tuple[str, ...] = ()  # debit id -> "debited" or "rejected"
 
     @property
     def available(self) -> int:
@@ -176,6 +179,9 @@ def evolve(state: LedgerState, event: Event) -> LedgerState:
         case Debited(debit_id=debit_id, amount=amount):
             return msgspec.structs.replace(state, debits={**state.debits, debit_id: "debited"},
                                            debited=state.debited + amount)
+        case FreeGranted(grant_id=grant_id, count=count):
+            return msgspec.structs.replace(state, free_granted=state.free_granted + count,
+                                           grants=(*state.grants, grant_id))
         case DebitRejected(debit_id=debit_id):
             return msgspec.structs.replace(state, debits={**state.debits, debit_id: "rejected"})
         case RefundReserved(refund_id=refund_id, credit_id=credit_id, amount=amount):

@@ -13,8 +13,11 @@ def invite(canvas: Canvas, user_id: int) -> Rendered:
     """The invitation link of ``user_id`` (or why it is not ready), the bonus, and invited / paid / earned."""
     state, invitations, texts = canvas.state, canvas.invitations, canvas.texts
     lines = [canvas.say("invite.title")]
-    if invitations.bonus > 0:
-        lines.append(canvas.say("invite.bonus", bonus=texts.credits(invitations.bonus)))
+    given = [texts.credits(invitations.bonus)] if invitations.bonus > 0 else []
+    if invitations.free > 0:
+        given.append(texts.plain("invite.free", n=invitations.free))
+    if given:
+        lines.append(canvas.say("invite.bonus", bonus=texts.plain("invite.and").join(given)))
     else:
         lines.append(canvas.say("invite.no_bonus"))
     link = invitations.link(user_id)

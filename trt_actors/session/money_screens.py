@@ -45,7 +45,7 @@ _ORDER_KEYS: Final = {
 }
 _CREDIT_KEYS: Final = {"topup": "entry.topup", "welcome": "entry.welcome", "referral": "entry.referral",
                        "adjustment": "entry.adjustment", "promo": "entry.promo"}
-_ENTRY_KEYS: Final = {"Debited": "entry.debited", "HoldPlaced": "entry.hold", "HoldCaptured": "entry.captured", "HoldVoided": "entry.voided",
+_ENTRY_KEYS: Final = {"Debited": "entry.debited", "FreeGranted": "entry.free_granted", "HoldPlaced": "entry.hold", "HoldCaptured": "entry.captured", "HoldVoided": "entry.voided",
                       "RefundReserved": "entry.refund_reserved", "RefundCompleted": "entry.refund_completed",
                       "RefundFailed": "entry.refund_failed"}
 _VOID_REASONS: Final = ("failed", "expired", "cancelled")

@@ -253,7 +253,9 @@ class SessionState(msgspec.Struct, frozen=True):
     bonus, ``referral_earned`` the credits those bonuses came to.
     ``blocked_told`` is set once a blocked user got their one answer, and
     cleared by the next screen drawn for anything else (after an unblock).
-    ``disabled`` are the models an admin switched off (``ModelsSeen``).
+    ``disabled`` are the models an admin switched off (``ModelsSeen``);
+    ``free_granted`` the free generations given on top of the daily ones
+    (a referral bonus, ``FreeGranted``).
     """
 
     started: bool = False
@@ -284,6 +286,7 @@ class SessionState(msgspec.Struct, frozen=True):
     referral_earned: int = 0
     blocked_told: bool = False
     disabled: tuple[str, ...] = ()
+    free_granted: int = 0
 
     def free_days(self) -> list[str]:
         """The days the free-tier orders that count were ordered on (see :mod:`trt_actors.free_tier`)."""
@@ -438,6 +441,8 @@ def _balance_seen(state: SessionState, seen: BalanceSeen) -> SessionState:
     if seen.event == "HoldVoided" or (seen.event == "HoldRejected" and seen.reason != "free_used_up"):
         free_uses = tuple(use for use in free_uses if use.hold_id != seen.operation_id)  # given back
     after = msgspec.structs.replace(after, reported=reported, entries=entries, requests=requests, free_uses=free_uses)
+    if seen.event == "FreeGranted":
+        after = msgspec.structs.replace(after, free_granted=state.free_granted + seen.amount)
     if seen.event == "Credited" and seen.reason == "referral" and seen.operation_id.endswith(":inviter"):
         after = msgspec.structs.replace(after, friends_paid=state.friends_paid + 1,
                                         referral_earned=state.referral_earned + seen.amount)

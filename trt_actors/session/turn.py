@@ -24,7 +24,7 @@ from trt_actors.events.session import ConfirmationOffered, MessageRejected, Scre
 from trt_actors.session.canvas import Audience, Canvas, Rendered
 from trt_actors.session.commands import JobReported, LedgerReported, PromoReported, SessionCommand
 from trt_actors.session.screens import render
-from trt_actors.free_tier import FreeTier
+from trt_actors.free_tier import BONUS, FreeTier, bonus_left
 from trt_actors.invitations import Invitations, referrer_of
 from trt_actors.stars import StarsPackage
 from trt_actors.limits import Rate
@@ -136,7 +136,8 @@ class Turn:
         audience = Audience(language=self.texts.language, first_name=command.first_name, cid=command.cid,
                             user_id=command.user_id)
         canvas = Canvas(self.registry, self.state, audience, self.packages, support=self.support,
-                        free=self.free_left() if self.free.per_day else None, invitations=self.invitations)
+                        free=self.free_left() if self.free.per_day or self.state.free_granted else None,
+                        invitations=self.invitations)
         drawn = render(canvas, self.notice, draw=draw)
         self.record(UiRendered(screen=drawn.screen, dispatch_id=self._dispatch_id(), text=drawn.text,
                                buttons=drawn.buttons, edit_message_id=edit,
@@ -170,14 +171,20 @@ class Turn:
                                    start_payload=payload, referrer=referrer))
 
     def free_left(self) -> int:
-        """Free generations left today (the command's day), by the one rule of :mod:`trt_actors.free_tier`."""
-        return self.free.left(self.state.free_days(), self.free.day(self.command.ts))
+        """Free generations left now: today's (the command's day) and the granted ones, by the rules of
+        :mod:`trt_actors.free_tier`."""
+        days = self.state.free_days()
+        return self.free.left(days, self.free.day(self.command.ts)) + bonus_left(self.state.free_granted, days)
 
     def free_day_for(self, model: Model) -> str:
-        """Today, when an order of ``model`` would be free now (a free model, a free generation left); else ""."""
-        if not model.free or self.free.per_day == 0 or self.free_left() == 0:
+        """What a free order of ``model`` would count on now: today while today's last, then :data:`BONUS` while
+        granted ones last; "" when it would not be free (not a free model, none left)."""
+        if not model.free:
             return ""
-        return self.free.day(self.command.ts)
+        days, today = self.state.free_days(), self.free.day(self.command.ts)
+        if self.free.left(days, today) > 0:
+            return today
+        return BONUS if bonus_left(self.state.free_granted, days) > 0 else ""
 
     def model(self, model_id: str) -> Model | None:
         """The model if it exists, is enabled (in the catalogue, and not switched off by an admin) and is on the
