@@ -28,7 +28,6 @@ Example::
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Collection, Hashable, Sequence
 
 import msgspec
@@ -73,8 +72,7 @@ class AdminDesk:
 
     def __init__(self, log: EventStore, ledger: Ledger, *, admin_ids: Collection[int], blocks: BlockList,
                  switches: ModelSwitches | None = None, models: Collection[str] = (),
-                 broadcasts: Broadcasts | None = None, kie_credits: Callable[[], Awaitable[float]] | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 broadcasts: Broadcasts | None = None, kie_credits: Callable[[], Awaitable[float]] | None = None) -> None:
         self._log = log
         self._ledger = ledger
         self.admin_ids = frozenset(admin_ids)
@@ -82,7 +80,6 @@ class AdminDesk:
         self.switches = switches or ModelSwitches()
         self._broadcasts = broadcasts
         self._kie_credits = kie_credits
-        self._clock = clock
         decider = DeskDecider(frozenset(models))
         self._shells: Shells[int, DeskState, DeskCommand] = Shells(
             "admin",
