@@ -31,7 +31,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection, Hashable, Sequence
 
 import msgspec
-import trio
 
 from eventlog import EventStore, RecordedEvent
 from trt_actors.actors.broadcasts import BroadcastRefused, Broadcasts
@@ -57,7 +56,8 @@ from trt_actors.events.admin import (
 )
 from trt_actors.ledger import Credit, Debit, LedgerState
 from trt_actors.promo import CreatePromo
-from trt_actors.runtime import CommandMeta, EventSourced, Executed, Reactor, ReactorStatistics, reaction_id
+from trt_actors.runtime import CommandMeta, EventSourced, Executed, Reactor, reaction_id
+from trt_actors.runtime.reactor import Reacting, reaction_meta
 from trt_actors.runtime.shells import Shells, ShellsStatistics
 from trt_actors.session.commands import ButtonPressed, TextReceived
 from trt_actors.telegram import Update
@@ -168,7 +168,7 @@ def admin_route(desk: AdminDesk, route: Route) -> Route:
     return routed
 
 
-class AdminRequests:
+class AdminRequests(Reacting):
     """What admins asked → the ledger, the refunds, the promo codes, the broadcasts; the outcome → the desk."""
 
     def __init__(self, log: EventStore, desk: AdminDesk, ledger: Ledger, refunds: Refunds, promos: Promos,
@@ -184,12 +184,6 @@ class AdminRequests:
             key=lambda recorded: recorded.stream, max_attempts=None,  # an admin's request is carried out
         )
 
-    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        await self.reactor.run(task_status=task_status)
-
-    def statistics(self) -> ReactorStatistics:
-        return self.reactor.statistics()
-
     async def _handle(self, lane: Hashable, events: Sequence[RecordedEvent]) -> None:
         for recorded in events:
             outcome = await self._carry_out(recorded)
@@ -199,9 +193,7 @@ class AdminRequests:
             admin = getattr(recorded.event, "admin_id", 0)
             report = ActionReport(admin_id=admin, chat_id=admin, cid=recorded.cid, ts=recorded.ts, action=action,
                                   operation_id=operation_id, outcome=said, detail=detail, available=available)
-            meta = CommandMeta(command_id=f"{reaction_id(recorded)}/report", cid=recorded.cid, ts=recorded.ts,
-                               causation=recorded.event_id, chat_id=admin, user_id=admin)
-            await self._desk.report(report, meta)
+            await self._desk.report(report, reaction_meta(recorded, chat_id=admin, user_id=admin, part="report"))
 
     async def _carry_out(self, recorded: RecordedEvent) -> tuple[str, str, str, str, int] | None:
         """Do what ``recorded`` asks: (action, operation id, the outcome's name, its detail, the balance after)."""

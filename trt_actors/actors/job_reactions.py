@@ -33,7 +33,6 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Hashable, Sequence
 
-import trio
 
 from eventlog import EventStore, NewEvent, RecordedEvent
 from trt_actors.events import Event
@@ -56,7 +55,8 @@ from trt_actors.events.ops import AdminAlerted
 from trt_actors.events.session import GenerationRequested, ResultResendRequested
 from trt_actors.jobs import STREAM_PREFIX, JobDecider, JobState, RecordHoldOutcome, RequestJob, job_stream
 from trt_actors.ledger import Capture, Void
-from trt_actors.runtime import CommandMeta, CommandRejected, Executed, Reactor, ReactorStatistics, fold, reaction_id
+from trt_actors.runtime import CommandMeta, CommandRejected, Executed, Reactor, fold
+from trt_actors.runtime.reactor import Reacting, reaction_meta
 from trt_actors.session.commands import JobReported
 from trt_actors.telegram import BadRequest, Forbidden, TelegramAPIError, TelegramClient
 
@@ -66,17 +66,6 @@ __all__ = ["AdminAlerts", "HoldOutcomes", "JobReports", "JobRequests", "JobSettl
 log = logging.getLogger(__name__)
 
 SessionRun = Callable[[JobReported, CommandMeta], Awaitable[Executed]]
-
-
-def _meta(recorded: RecordedEvent, *, user_id: int | None = None, chat_id: int | None = None) -> CommandMeta:
-    return CommandMeta(
-        command_id=reaction_id(recorded),
-        cid=recorded.cid,
-        ts=recorded.ts,
-        causation=recorded.event_id,
-        chat_id=recorded.chat_id if chat_id is None else chat_id,
-        user_id=recorded.user_id if user_id is None else user_id,
-    )
 
 
 def _reactor(name: str, log: EventStore, types: Collection[type[Event]], handle: Callable[..., Awaitable[None]], *,
@@ -90,17 +79,8 @@ def _is_job(recorded: RecordedEvent) -> bool:
     return recorded.stream.startswith(STREAM_PREFIX)
 
 
-class _Reacting:
-    reactor: Reactor
 
-    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        await self.reactor.run(task_status=task_status)
-
-    def statistics(self) -> ReactorStatistics:
-        return self.reactor.statistics()
-
-
-class JobRequests(_Reacting):
+class JobRequests(Reacting):
     """``HoldPlaced`` → a job for the order it holds (see the module docstring)."""
 
     def __init__(self, log: EventStore, runner: JobRunner, ledger: Ledger, registry: Registry) -> None:
@@ -128,10 +108,10 @@ class JobRequests(_Reacting):
                     continue  # voided (expired) before its job was asked for: nothing to run
             command = await self.command_for(recorded)
             if command is not None:
-                await self._runner.request(command, _meta(recorded, chat_id=command.chat_id))
+                await self._runner.request(command, reaction_meta(recorded, chat_id=command.chat_id))
 
 
-class JobSettlements(_Reacting):
+class JobSettlements(Reacting):
     """``CaptureAsked`` / ``VoidAsked`` → the ledger's ``Capture`` / ``Void``."""
 
     def __init__(self, log: EventStore, ledger: Ledger) -> None:
@@ -143,7 +123,7 @@ class JobSettlements(_Reacting):
         for recorded in events:
             command = settlement_for(recorded)
             if command is not None:
-                await self._ledger.run(command, _meta(recorded, user_id=command.user_id))
+                await self._ledger.run(command, reaction_meta(recorded, user_id=command.user_id))
 
 
 def settlement_for(recorded: RecordedEvent) -> Capture | Void | None:
@@ -156,7 +136,7 @@ def settlement_for(recorded: RecordedEvent) -> Capture | Void | None:
     return None
 
 
-class HoldOutcomes(_Reacting):
+class HoldOutcomes(Reacting):
     """The ledger's answers about holds → ``RecordHoldOutcome`` for the job that holds them."""
 
     def __init__(self, log: EventStore, runner: JobRunner) -> None:
@@ -171,7 +151,7 @@ class HoldOutcomes(_Reacting):
             if command is None:
                 continue
             try:
-                await self._runner.record(command, _meta(recorded))
+                await self._runner.record(command, reaction_meta(recorded))
             except CommandRejected as refused:  # an answer the job never asked for: nothing to record
                 log.info("hold %s: %s", command.job_id, refused)
 
@@ -222,7 +202,7 @@ def hold_outcome_for(recorded: RecordedEvent) -> RecordHoldOutcome | None:
 _REPORTED = (JobRequested, JobSubmitted, JobPolled, JobSucceeded, ResultDelivered, JobFailed)
 
 
-class JobReports(_Reacting):
+class JobReports(Reacting):
     """Job events → ``JobReported`` for the chat's session."""
 
     def __init__(self, log: EventStore, runner: JobRunner, run_session: SessionRun) -> None:
@@ -256,7 +236,7 @@ class JobReports(_Reacting):
         for recorded in events:
             command = job_report_for(recorded, await self._order(recorded.stream.removeprefix(STREAM_PREFIX)))
             if command is not None:
-                await self._run(command, _meta(recorded))
+                await self._run(command, reaction_meta(recorded))
 
 
 def job_report_for(recorded: RecordedEvent, order: JobState) -> JobReported | None:
@@ -286,7 +266,7 @@ ALERT_STREAM = "ops:alerts"
 BALANCE_ALERT_EVERY = 3600.0
 
 
-class AdminAlerts(_Reacting):
+class AdminAlerts(Reacting):
     """KIE balance empty, results that will not be delivered → a message to every admin."""
 
     def __init__(self, log: EventStore, tg: TelegramClient, admin_ids: Collection[int]) -> None:
@@ -329,7 +309,7 @@ class AdminAlerts(_Reacting):
                 log.warning("admin %s could not be alerted: %s", admin, error)
 
 
-class Resends(_Reacting):
+class Resends(Reacting):
     """``ResultResendRequested`` (a tap in /history) → the delivered result sent again from its recorded URLs."""
 
     def __init__(self, log: EventStore, runner: JobRunner) -> None:

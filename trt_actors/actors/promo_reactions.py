@@ -36,7 +36,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 
-import trio
 
 from eventlog import EventStore, RecordedEvent
 from trt_actors.actors.ledger import Ledger
@@ -51,7 +50,8 @@ from trt_actors.promo import (
     promo_outcome_for,
 )
 from trt_actors.promo.outcome import OUTCOME_EVENTS
-from trt_actors.runtime import CommandMeta, Executed, Reactor, ReactorStatistics, reaction_id
+from trt_actors.runtime import CommandMeta, Executed, Reactor
+from trt_actors.runtime.reactor import Reacting, reaction_meta
 from trt_actors.session.commands import PromoReported
 
 __all__ = [
@@ -90,12 +90,7 @@ def promo_credit_for(recorded: RecordedEvent) -> Credit | None:
     return None
 
 
-def _meta(recorded: RecordedEvent, user_id: int) -> CommandMeta:
-    return CommandMeta(command_id=reaction_id(recorded), cid=recorded.cid, ts=recorded.ts,
-                       causation=recorded.event_id, chat_id=recorded.chat_id, user_id=user_id)
-
-
-class PromoRedemptions:
+class PromoRedemptions(Reacting):
     """``PromoEntered`` → ``Redeem`` on the code's stream (see the module docstring)."""
 
     def __init__(self, log: EventStore, promos: Promos, *, workers: int = 8) -> None:
@@ -111,20 +106,14 @@ class PromoRedemptions:
             max_attempts=None,  # a user's request is answered, however long the log takes
         )
 
-    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        await self.reactor.run(task_status=task_status)
-
     async def _handle(self, lane: Hashable, events: Sequence[RecordedEvent]) -> None:
         for recorded in events:
             command = redemption_for(recorded)
             if command is not None:
-                await self._promos.run(command, _meta(recorded, command.user_id))
-
-    def statistics(self) -> ReactorStatistics:
-        return self.reactor.statistics()
+                await self._promos.run(command, reaction_meta(recorded, user_id=command.user_id))
 
 
-class PromoCredits:
+class PromoCredits(Reacting):
     """``PromoRedeemed`` → the ledger's ``Credit`` (see the module docstring)."""
 
     def __init__(self, log: EventStore, ledger: Ledger, *, workers: int = 8) -> None:
@@ -140,17 +129,11 @@ class PromoCredits:
             max_attempts=None,  # a redemption is money owed: it waits for the ledger
         )
 
-    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        await self.reactor.run(task_status=task_status)
-
     async def _handle(self, lane: Hashable, events: Sequence[RecordedEvent]) -> None:
         for recorded in events:
             credit = promo_credit_for(recorded)
             if credit is not None:
-                await self._ledger.run(credit, _meta(recorded, credit.user_id))
-
-    def statistics(self) -> ReactorStatistics:
-        return self.reactor.statistics()
+                await self._ledger.run(credit, reaction_meta(recorded, user_id=credit.user_id))
 
 
 def promo_report_for(recorded: RecordedEvent) -> PromoReported | None:
@@ -164,7 +147,7 @@ def promo_report_for(recorded: RecordedEvent) -> PromoReported | None:
                          reason=outcome.reason, credits=outcome.credits)
 
 
-class PromoReports:
+class PromoReports(Reacting):
     """``PromoRedeemed`` / ``PromoRefused`` → ``PromoReported`` for the user's session."""
 
     def __init__(self, log: EventStore, run_session: Callable[[PromoReported, CommandMeta], Awaitable[Executed]], *,
@@ -181,19 +164,11 @@ class PromoReports:
             max_attempts=None,  # a user who asked is always answered
         )
 
-    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        await self.reactor.run(task_status=task_status)
-
     async def _handle(self, lane: Hashable, events: Sequence[RecordedEvent]) -> None:
         for recorded in events:
             command = promo_report_for(recorded)
             if command is not None:
-                meta = CommandMeta(command_id=reaction_id(recorded), cid=recorded.cid, ts=recorded.ts,
-                                   causation=recorded.event_id, chat_id=command.chat_id, user_id=command.user_id)
-                await self._run(command, meta)
-
-    def statistics(self) -> ReactorStatistics:
-        return self.reactor.statistics()
+                await self._run(command, reaction_meta(recorded, chat_id=command.chat_id, user_id=command.user_id))
 
 
 def _redeemer(recorded: RecordedEvent) -> Hashable:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 
-import trio
 
 from eventlog import EventStore, RecordedEvent
 from trt_actors.actors.ledger import Ledger
@@ -36,7 +35,8 @@ from trt_actors.events.ledger import Credited
 from trt_actors.events.session import SessionStarted
 from trt_actors.actors.session_region import session_stream
 from trt_actors.ledger import STREAM_PREFIX, Credit, GrantFree
-from trt_actors.runtime import CommandMeta, Executed, Reactor, ReactorStatistics, reaction_id
+from trt_actors.runtime import CommandMeta, Executed, Reactor
+from trt_actors.runtime.reactor import Reacting, reaction_meta
 from trt_actors.session.commands import FriendReported
 
 __all__ = ["FriendReports", "ReferralBonuses", "bonus_for", "friend_report_for", "referral_credit_ids"]
@@ -94,7 +94,7 @@ async def friend_report_for(log: EventStore, recorded: RecordedEvent) -> FriendR
                           ts=recorded.ts, friend_id=friend)
 
 
-class FriendReports:
+class FriendReports(Reacting):
     """An invited user's ``SessionStarted`` → ``FriendReported`` for the inviter's session."""
 
     def __init__(self, log: EventStore, run_session: Callable[[FriendReported, CommandMeta], Awaitable[Executed]],
@@ -112,22 +112,14 @@ class FriendReports:
             max_attempts=None,
         )
 
-    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        await self.reactor.run(task_status=task_status)
-
     async def _handle(self, lane: Hashable, events: Sequence[RecordedEvent]) -> None:
         for recorded in events:
             command = await friend_report_for(self._log, recorded)
             if command is not None:
-                meta = CommandMeta(command_id=reaction_id(recorded), cid=recorded.cid, ts=recorded.ts,
-                                   causation=recorded.event_id, chat_id=command.chat_id, user_id=command.user_id)
-                await self._run(command, meta)
-
-    def statistics(self) -> ReactorStatistics:
-        return self.reactor.statistics()
+                await self._run(command, reaction_meta(recorded, chat_id=command.chat_id, user_id=command.user_id))
 
 
-class ReferralBonuses:
+class ReferralBonuses(Reacting):
     """Follows top-ups and credits the referral bonus (see the module docstring)."""
 
     def __init__(self, log: EventStore, ledger: Ledger, *, bonus: int, free: int = 0, workers: int = 8) -> None:
@@ -146,15 +138,8 @@ class ReferralBonuses:
             max_attempts=None,  # a bonus is money owed: it waits for the ledger
         )
 
-    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        await self.reactor.run(task_status=task_status)
-
     async def _handle(self, lane: Hashable, events: Sequence[RecordedEvent]) -> None:
         for recorded in events:
             for index, credit in enumerate(await bonus_for(self._log, recorded, self._bonus, self._free)):
-                meta = CommandMeta(command_id=f"{reaction_id(recorded)}/{index}", cid=recorded.cid, ts=recorded.ts,
-                                   causation=recorded.event_id, chat_id=credit.user_id, user_id=credit.user_id)
+                meta = reaction_meta(recorded, chat_id=credit.user_id, user_id=credit.user_id, part=str(index))
                 await self._ledger.run(credit, meta)
-
-    def statistics(self) -> ReactorStatistics:
-        return self.reactor.statistics()

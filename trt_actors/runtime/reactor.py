@@ -60,8 +60,9 @@ import trio
 
 from eventlog import EventLogError, EventStore, NewEvent, RecordedEvent, Subscription
 from trt_actors.events import ReactionAbandoned
+from trt_actors.runtime.command import CommandMeta
 
-__all__ = ["Handle", "Reactor", "ReactorStatistics", "reaction_id"]
+__all__ = ["Handle", "Reacting", "Reactor", "ReactorStatistics", "reaction_id", "reaction_meta"]
 
 log = logging.getLogger(__name__)
 bugs = logging.getLogger("trt_actors.bugs")
@@ -73,6 +74,21 @@ Handle = Callable[[Hashable, Sequence[RecordedEvent]], Awaitable[None]]
 def reaction_id(recorded: RecordedEvent) -> str:
     """The command id of the reaction to ``recorded``: its event id, so a redelivery is recognised."""
     return recorded.event_id
+
+
+def reaction_meta(recorded: RecordedEvent, *, chat_id: int | None = None, user_id: int | None = None,
+                  part: str = "") -> CommandMeta:
+    """The envelope of the command a reaction to ``recorded`` gives: its chain, its time, caused by it, under
+    :func:`reaction_id` (``/<part>`` after it when one event asks for several commands); the chat and user are
+    the event's unless given."""
+    return CommandMeta(
+        command_id=f"{reaction_id(recorded)}/{part}" if part else reaction_id(recorded),
+        cid=recorded.cid,
+        ts=recorded.ts,
+        causation=recorded.event_id,
+        chat_id=recorded.chat_id if chat_id is None else chat_id,
+        user_id=recorded.user_id if user_id is None else user_id,
+    )
 
 
 class ReactorStatistics(msgspec.Struct, frozen=True):
@@ -335,3 +351,16 @@ class Reactor:
             retries=self._retries,
             abandoned=self._abandoned,
         )
+
+
+class Reacting:
+    """What an actor that reacts through a :class:`Reactor` (its ``reactor``) offers the supervisor and
+    ``/metrics``: :meth:`run` and :meth:`statistics`."""
+
+    reactor: Reactor
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        await self.reactor.run(task_status=task_status)
+
+    def statistics(self) -> ReactorStatistics:
+        return self.reactor.statistics()
