@@ -7,30 +7,16 @@ and bound every wait with ``trio.fail_after``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
-from pathlib import Path
 
 import pytest
 
 from eventlog import NewEvent, SQLiteEventLog
 from trt_actors.actors.session_region import session_stream
-from trt_actors.events import CODEC
 from trt_actors.events.session import SessionStarted
 from trt_actors.sandbox.telegram import TelegramEmulator
 from trt_actors.telegram import TelegramClient
 
-TOKEN = "123456:TEST-token-0123456789abcdefXYZ"
-
-
-@pytest.fixture
-async def log(tmp_path: Path) -> AsyncIterator[SQLiteEventLog]:
-    async with SQLiteEventLog.open(tmp_path / "events.sqlite3", codec=CODEC) as opened:
-        yield opened
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[TelegramEmulator]:
-    async with TelegramEmulator.serve(token=TOKEN) as emulator:
-        yield emulator
+from tests.actors.conftest import TOKEN, emu, log  # noqa: F401 - the actors' fixtures, shared
 
 
 @pytest.fixture
