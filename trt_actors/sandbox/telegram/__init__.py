@@ -10,11 +10,13 @@ Example::
         ...                                     # run the bot against emu.api_base
         print(ann.messages())                   # what the bot sent, as BotMessage records
 
-Modules: ``emulator`` (entry point), ``server`` (routes and envelope), ``dispatch``
-and ``messaging`` (the methods), ``validation``/``markup``/``markdown``/``spec``
-(checks against the Bot API spec in ``botapi.json``), ``updates`` and ``webhook``
-(delivery), ``chats``, ``files``, ``callbacks``, ``payments`` (state),
-``faults``, ``user`` and ``records`` (the test-facing API).
+Modules: ``emulator`` (entry point), ``server`` (routes and envelope), ``dispatch``,
+``messaging``, ``forwarding`` and ``members`` (the methods), ``honoured`` (deprecated
+parameters Telegram still takes), ``validation``/``markup``/``markdown``/``spec``
+(checks against the Bot API spec in ``botapi.json``), ``auto_entities`` (links and
+mentions found in plain text), ``updates`` and ``webhook`` (delivery), ``chats``,
+``files``, ``callbacks``, ``payments`` (state), ``faults``, ``user`` and ``records``
+(the test-facing API).
 """
 
 from trt_actors.sandbox.telegram.callbacks import Tap

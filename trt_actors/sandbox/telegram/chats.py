@@ -58,6 +58,10 @@ class StoredMessage:
         for kind in _MEDIA_KINDS:
             if kind in self.body:
                 return kind
+        if "dice" in self.body:
+            return "dice"
+        if "location" in self.body:
+            return "location"
         if "successful_payment" in self.body or "refunded_payment" in self.body:
             return "service"
         return "other"
@@ -115,6 +119,7 @@ class StoredMessage:
             edit_date=self.edit_date,
             deleted=self.deleted,
             parse_mode=self.parse_mode,
+            reply_to=self.body["reply_to_message"]["message_id"] if "reply_to_message" in self.body else None,
         )
 
     def to_json(self, chat: dict[str, Any], sender: dict[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 :func:`dispatch` looks the method up in the spec (404 ``Not Found`` if the Bot
 API has no such method), separates extra multipart parts (files named by
-``attach://``), validates the rest with :func:`validate_call`, and runs the
+``attach://``), rewrites the deprecated parameters Telegram still honours
+(:mod:`.honoured`), validates the rest with :func:`validate_call`, and runs the
 handler. Methods the emulator does not model but whose result is ``True``
 (``setMyCommands``, ``setChatMenuButton``, ...) succeed after validation;
 any other unmodelled method answers 400 ``method is not supported by the
@@ -15,6 +16,9 @@ import hashlib
 from typing import Any
 
 from trt_actors.sandbox.telegram.errors import BotApiError
+from trt_actors.sandbox.telegram.forwarding import FORWARDING_METHODS
+from trt_actors.sandbox.telegram.honoured import honour_deprecated
+from trt_actors.sandbox.telegram.members import MEMBER_METHODS
 from trt_actors.sandbox.telegram.messaging import MESSAGING_METHODS, Handler
 from trt_actors.sandbox.telegram.payments import check_invoice
 from trt_actors.sandbox.telegram.request import Upload
@@ -46,7 +50,9 @@ async def get_updates(state: BotState, call: Call) -> Any:
     params = call.params
     state.queue.set_allowed(params.get("allowed_updates"))
     timeout = max(0, params.get("timeout", 0))
-    return await state.queue.get_updates(params.get("offset"), params.get("limit", 100), timeout)
+    offset = params.get("offset")
+    batch = await state.queue.get_updates(offset, params.get("limit", 100), timeout)
+    return state.faults.with_redelivered(batch, offset)
 
 
 async def set_webhook(state: BotState, call: Call) -> Any:
@@ -168,6 +174,8 @@ async def get_chat(state: BotState, call: Call) -> Any:
 
 HANDLERS: dict[str, Handler] = {
     **MESSAGING_METHODS,
+    **FORWARDING_METHODS,
+    **MEMBER_METHODS,
     "getMe": get_me,
     "getUpdates": get_updates,
     "setWebhook": set_webhook,
@@ -199,7 +207,7 @@ async def dispatch(state: BotState, method_name: str, raw: dict[str, Any], *, st
         for name, value in raw.items()
         if value is not None and (name in method.params or not isinstance(value, Upload))
     }
-    checked = validate_call(method, params, state.spec, strict=strict)
+    checked = validate_call(method, honour_deprecated(method, params), state.spec, strict=strict)
     handler = HANDLERS.get(method.name)
     if handler is None:
         if method.returns_true:

@@ -14,7 +14,9 @@ pre-checkout deadline, webhook timeouts and retries and fault windows by hand.
 Without one the emulator runs on the wall clock.
 
 Differences from the real Telegram, on purpose: unknown parameters are refused
-(``strict=True``) where Telegram ignores them, so client typos show up; webhooks
+(``strict=True``) where Telegram ignores them, so client typos show up (the
+deprecated ones Telegram still honours are taken, see ``honoured``); photos keep
+the bytes they were sent with instead of being re-encoded as JPEG; webhooks
 may use plain ``http://`` and any port (as the local Bot API server allows);
 only private chats exist, one per simulated user.
 """

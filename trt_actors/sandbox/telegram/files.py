@@ -9,6 +9,11 @@ emulator downloads itself (in the demo and tests, from the KIE emulator), with
 Telegram's limits: 5 MB for photos and 20 MB for other files by URL, and
 ``sendDocument`` by URL only for PDF, ZIP and GIF; uploads up to 10 MB for
 photos and 50 MB for other files.
+
+One difference on purpose: Telegram re-encodes every photo as JPEG, the
+emulator keeps the bytes as sent, so a photo's ``file_path`` ends in the
+extension of what it holds (``.png`` for a PNG) and its download is served
+with that MIME type.
 """
 
 from __future__ import annotations
@@ -23,13 +28,14 @@ import httpx
 from trt_actors.sandbox.telegram.errors import BotApiError
 from trt_actors.sandbox.telegram.request import Upload
 
-__all__ = ["FileStore", "StoredFile", "image_size", "url_content_allowed"]
+__all__ = ["FileStore", "StoredFile", "image_format", "image_size", "url_content_allowed"]
 
 MB = 1024 * 1024
 UPLOAD_LIMIT = {"photo": 10 * MB}
 URL_LIMIT = {"photo": 5 * MB}
 DEFAULT_UPLOAD_LIMIT = 50 * MB
 DEFAULT_URL_LIMIT = 20 * MB
+THUMBNAIL_SIDE = 90
 _FOLDER = {"photo": "photos", "video": "videos", "audio": "music", "document": "documents", "animation": "animations", "voice": "voice"}
 
 
@@ -67,18 +73,25 @@ class StoredFile:
         return media
 
     def as_photo(self) -> list[dict[str, Any]]:
-        """The ``PhotoSize`` array of a photo message: a thumbnail and the full size, smallest first."""
+        """The ``PhotoSize`` array of a photo message, smallest first and the full size last.
+
+        A photo wider or taller than 90 pixels also gets a thumbnail that fits in
+        90×90; a smaller one is listed once, at its own size (never upscaled).
+        """
         width, height = image_size(self.data)
-        scale = max(width, height, 1) / 90
+        width, height = (width, height) if width and height else (1280, 1280)
+        full = {"file_id": self.file_id, "file_unique_id": self.file_unique_id, "width": width, "height": height,
+                "file_size": len(self.data)}
+        if max(width, height) <= THUMBNAIL_SIDE:
+            return [full]
+        scale = max(width, height) / THUMBNAIL_SIDE
         small = {
             "file_id": self.file_id + "-s",
             "file_unique_id": self.file_unique_id + "s",
-            "width": max(1, round(width / scale)) if width else 90,
-            "height": max(1, round(height / scale)) if height else 90,
+            "width": max(1, round(width / scale)),
+            "height": max(1, round(height / scale)),
             "file_size": min(len(self.data), 1024),
         }
-        full = {"file_id": self.file_id, "file_unique_id": self.file_unique_id, "width": width or 1280,
-                "height": height or 1280, "file_size": len(self.data)}
         return [small, full]
 
 
@@ -100,10 +113,26 @@ def url_content_allowed(kind: str, data: bytes, mime: str | None) -> bool:
     return True
 
 
+def image_format(data: bytes) -> tuple[str, str] | None:
+    """The file extension and MIME type of a PNG, JPEG, GIF or WebP image, by its first bytes; None for others."""
+    if data.startswith(b"\x89PNG"):
+        return ".png", "image/png"
+    if data.startswith(b"\xff\xd8"):
+        return ".jpg", "image/jpeg"
+    if data.startswith(b"GIF8"):
+        return ".gif", "image/gif"
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        return ".webp", "image/webp"
+    return None
+
+
 def image_size(data: bytes) -> tuple[int, int]:
-    """Width and height of a PNG or JPEG, or ``(0, 0)`` when unknown."""
+    """Width and height of a PNG, GIF or JPEG, or ``(0, 0)`` when unknown."""
     if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
         width, height = struct.unpack(">II", data[16:24])
+        return int(width), int(height)
+    if data[:4] == b"GIF8" and len(data) >= 10:
+        width, height = struct.unpack("<HH", data[6:10])
         return int(width), int(height)
     if data[:2] == b"\xff\xd8":
         at = 2
@@ -135,6 +164,9 @@ class FileStore:
         digest = hashlib.sha256(data).hexdigest()[:10]
         file_id = f"{kind[:2].upper()}ACAg{self._salt}{self._counter:06d}{digest}"
         extension = {"photo": ".jpg", "video": ".mp4", "audio": ".mp3", "voice": ".oga"}.get(kind, "")
+        detected = image_format(data) if kind == "photo" else None
+        if detected is not None:  # Telegram re-encodes photos as JPEG; the emulator keeps the bytes and says what they are
+            extension, mime_type = detected
         if not extension and file_name and "." in file_name:
             extension = "." + file_name.rsplit(".", 1)[1]
         path = f"{_FOLDER.get(kind, 'documents')}/file_{self._counter}{extension}"

@@ -1,7 +1,8 @@
 """The Bot API methods that put messages into chats and change them.
 
 ``sendMessage``, ``sendPhoto``/``sendVideo``/``sendAudio``/``sendDocument``/
-``sendAnimation``/``sendVoice``, ``sendMediaGroup``, ``editMessageText``,
+``sendAnimation``/``sendVoice``, ``sendMediaGroup``, ``sendDice``,
+``sendLocation``, ``editMessageText``,
 ``editMessageCaption``, ``editMessageReplyMarkup``, ``deleteMessage(s)``,
 ``sendChatAction`` and ``getFile``. Each takes a :class:`BotState` and a
 validated :class:`Call` and returns the method's result or raises
@@ -19,7 +20,7 @@ from trt_actors.sandbox.telegram.files import StoredFile
 from trt_actors.sandbox.telegram.state import BotState, Call
 from trt_actors.sandbox.telegram.validation import check_caption, check_reply_markup, check_text
 
-__all__ = ["MESSAGING_METHODS"]
+__all__ = ["MESSAGING_METHODS", "deliver", "message_json"]
 
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the same "
@@ -39,13 +40,14 @@ MEDIA_METHODS = {
 }
 
 
-def _message_json(state: BotState, chat: Chat, message: StoredMessage) -> dict[str, Any]:
+def message_json(state: BotState, chat: Chat, message: StoredMessage) -> dict[str, Any]:
+    """The Telegram ``Message`` object of ``message`` in ``chat``, from the bot or from the chat's user."""
     return message.to_json(chat.as_chat(), state.bot_sender if message.from_bot else chat.user)
 
 
 def _reply_to(state: BotState, chat: Chat, params: dict[str, Any]) -> dict[str, Any] | None:
     reply = params.get("reply_parameters")
-    message_id = reply.get("message_id") if isinstance(reply, dict) else params.get("reply_to_message_id")
+    message_id = reply.get("message_id") if isinstance(reply, dict) else None
     if message_id is None:
         return None
     target = chat.messages.get(message_id)
@@ -53,7 +55,7 @@ def _reply_to(state: BotState, chat: Chat, params: dict[str, Any]) -> dict[str, 
         if isinstance(reply, dict) and reply.get("allow_sending_without_reply"):
             return None
         raise BotApiError.bad_request("message to be replied not found")
-    return _message_json(state, chat, target)
+    return message_json(state, chat, target)
 
 
 def _markup_body(params: dict[str, Any]) -> dict[str, Any]:
@@ -61,13 +63,14 @@ def _markup_body(params: dict[str, Any]) -> dict[str, Any]:
     return {"reply_markup": markup} if markup and "inline_keyboard" in markup else {}
 
 
-def _deliver(state: BotState, chat: Chat, body: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+def deliver(state: BotState, chat: Chat, body: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """Add the bot's new message ``body`` to ``chat`` (replying as ``params`` ask); return its ``Message`` object."""
     reply = _reply_to(state, chat, params)
     if reply is not None:
         body["reply_to_message"] = reply
     message = chat.add(state.now(), from_bot=True, body=body, parse_mode=params.get("parse_mode"))
     chat.actions.clear()
-    return _message_json(state, chat, message)
+    return message_json(state, chat, message)
 
 
 async def send_message(state: BotState, call: Call) -> Any:
@@ -78,7 +81,7 @@ async def send_message(state: BotState, call: Call) -> Any:
     if entities:
         body["entities"] = entities
     body.update(_markup_body(params))
-    return _deliver(state, chat, body, params)
+    return deliver(state, chat, body, params)
 
 
 def _media_body(kind: str, stored: StoredFile, caption: str | None, entities: list[dict[str, Any]]) -> dict[str, Any]:
@@ -101,7 +104,7 @@ async def send_media(state: BotState, call: Call) -> Any:
     if params.get("has_spoiler"):
         body["has_media_spoiler"] = True
     body.update(markup)
-    return _deliver(state, chat, body, params)
+    return deliver(state, chat, body, params)
 
 
 async def send_media_group(state: BotState, call: Call) -> Any:
@@ -125,8 +128,46 @@ async def send_media_group(state: BotState, call: Call) -> Any:
     results = []
     for body in prepared:
         body["media_group_id"] = group_id
-        results.append(_deliver(state, chat, body, params))
+        results.append(deliver(state, chat, body, params))
     return results
+
+
+DICE = {"🎲": 6, "🎯": 6, "🎳": 6, "🏀": 5, "⚽": 5, "🎰": 64}
+"""The emoji ``sendDice`` takes and the highest value each can show."""
+LIVE_PERIOD_FOREVER = 0x7FFFFFFF
+
+
+async def send_dice(state: BotState, call: Call) -> Any:
+    """A dice roll; its value is a function of the chat and the message id, so a run repeats."""
+    params = call.params
+    chat = state.chat_for(params["chat_id"])
+    emoji = params.get("emoji", "🎲")
+    if emoji not in DICE:
+        raise BotApiError.bad_request("DICE_EMOJI_INVALID")
+    value = 1 + (chat.id * 7919 + chat.next_message_id * 104_729) % DICE[emoji]
+    body: dict[str, Any] = {"dice": {"emoji": emoji, "value": value}}
+    body.update(_markup_body(params))
+    return deliver(state, chat, body, params)
+
+
+async def send_location(state: BotState, call: Call) -> Any:
+    params = call.params
+    chat = state.chat_for(params["chat_id"])
+    latitude, longitude = params["latitude"], params["longitude"]
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise BotApiError.bad_request("wrong latitude or longitude specified")
+    location: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
+    live_period = params.get("live_period")
+    if live_period is not None:
+        if not (60 <= live_period <= 86_400 or live_period == LIVE_PERIOD_FOREVER):
+            raise BotApiError.bad_request("wrong live period specified")
+        location["live_period"] = live_period
+    for name in ("horizontal_accuracy", "heading", "proximity_alert_radius"):
+        if name in params:
+            location[name] = params[name]
+    body: dict[str, Any] = {"location": location}
+    body.update(_markup_body(params))
+    return deliver(state, chat, body, params)
 
 
 def _editable(state: BotState, params: dict[str, Any]) -> tuple[Chat, StoredMessage]:
@@ -155,7 +196,7 @@ def _apply_edit(state: BotState, chat: Chat, message: StoredMessage, changes: di
     message.body = new_body
     message.edit_date = state.now()
     chat.touch()
-    return _message_json(state, chat, message)
+    return message_json(state, chat, message)
 
 
 async def edit_message_text(state: BotState, call: Call) -> Any:
@@ -238,6 +279,8 @@ MESSAGING_METHODS: dict[str, Handler] = {
     "sendMessage": send_message,
     **{method: send_media for method in MEDIA_METHODS},
     "sendMediaGroup": send_media_group,
+    "sendDice": send_dice,
+    "sendLocation": send_location,
     "editMessageText": edit_message_text,
     "editMessageCaption": edit_message_caption,
     "editMessageReplyMarkup": edit_message_reply_markup,

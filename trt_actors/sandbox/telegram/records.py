@@ -32,7 +32,8 @@ __all__ = [
 ]
 
 MessageKind = Literal[
-    "text", "photo", "video", "audio", "document", "animation", "voice", "sticker", "invoice", "service", "other"
+    "text", "photo", "video", "audio", "document", "animation", "voice", "sticker", "invoice", "dice", "location",
+    "service", "other",
 ]
 
 
@@ -83,6 +84,8 @@ class BotMessage(msgspec.Struct, frozen=True):
     edit_date: int | None = None
     deleted: bool = False
     parse_mode: str | None = None
+    reply_to: int | None = None
+    """The id of the message this one replies to, if it is a reply."""
 
     @property
     def body(self) -> str | None:

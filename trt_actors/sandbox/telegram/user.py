@@ -15,30 +15,18 @@ Example::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 import trio
 
 from trt_actors.sandbox.telegram.callbacks import Tap
+from trt_actors.sandbox.telegram.auto_entities import detect_entities
 from trt_actors.sandbox.telegram.chats import Chat
-from trt_actors.sandbox.telegram.markup import utf16_length
 from trt_actors.sandbox.telegram.records import BotMessage, CallbackStatistics, PaymentOutcome
 from trt_actors.sandbox.telegram.state import BotState
 
 __all__ = ["TelegramUser"]
-
-_COMMAND = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?")
-
-
-def command_entities(text: str) -> list[dict[str, Any]]:
-    """``bot_command`` entities for every ``/command`` in ``text`` (offsets in UTF-16 units)."""
-    return [
-        {"type": "bot_command", "offset": utf16_length(text[: match.start()]), "length": utf16_length(match.group(0))}
-        for match in _COMMAND.finditer(text)
-    ]
-
 
 class TelegramUser:
     """One user in a private chat with the bot (chat id == user id)."""
@@ -68,9 +56,9 @@ class TelegramUser:
         return message.message_id
 
     async def send_text(self, text: str) -> int:
-        """Send a text message (``/commands`` get ``bot_command`` entities); return its message_id."""
+        """Send a text message (``/commands``, links, mentions get their entities); return its message_id."""
         body: dict[str, Any] = {"text": text}
-        entities = command_entities(text)
+        entities = detect_entities(text)
         if entities:
             body["entities"] = entities
         await trio.lowlevel.checkpoint()
@@ -82,11 +70,10 @@ class TelegramUser:
         return await self.send_text(text)
 
     async def send_photo(self, data: bytes, caption: str | None = None) -> int:
-        """Send a photo; its ``file_id`` works with ``getFile`` and file download."""
-        stored = self._state.files.add("photo", data, mime_type="image/jpeg")
+        """Send a photo (JPEG, PNG, GIF or WebP bytes); its ``file_id`` works with ``getFile`` and file download."""
+        stored = self._state.files.add("photo", data, mime_type="image/jpeg")  # images say their own type
         body: dict[str, Any] = {"photo": stored.as_photo()}
-        if caption:
-            body["caption"] = caption
+        body.update(self._caption(caption))
         await trio.lowlevel.checkpoint()
         return self._post(body)
 
@@ -96,10 +83,16 @@ class TelegramUser:
         """Send a file as a document."""
         stored = self._state.files.add("document", data, file_name=file_name, mime_type=mime_type)
         body: dict[str, Any] = {"document": stored.as_media()}
-        if caption:
-            body["caption"] = caption
+        body.update(self._caption(caption))
         await trio.lowlevel.checkpoint()
         return self._post(body)
+
+    @staticmethod
+    def _caption(caption: str | None) -> dict[str, Any]:
+        if not caption:
+            return {}
+        entities = detect_entities(caption)
+        return {"caption": caption, "caption_entities": entities} if entities else {"caption": caption}
 
     async def tap(self, message_id: int, callback_data: str, *, forge: bool = False) -> Tap:
         """Tap the button with ``callback_data`` on the bot's message ``message_id``.

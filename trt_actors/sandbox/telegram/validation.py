@@ -10,7 +10,8 @@ Two layers:
   against their type's fields; unknown nested fields are tolerated.
 * The ``check_*`` functions hold Telegram's content limits (text 1-4096 after
   entity parsing, caption ≤ 1024, ``callback_data`` 1-64 bytes, ...) with
-  Telegram's wordings.
+  Telegram's wordings; texts and captions also get the entities Telegram
+  detects by itself (:mod:`.auto_entities`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 import msgspec
 
+from trt_actors.sandbox.telegram.auto_entities import with_detected
 from trt_actors.sandbox.telegram.errors import BotApiError
 from trt_actors.sandbox.telegram.markdown import parse_markdown
 from trt_actors.sandbox.telegram.markup import MarkupError, parse_html, utf16_length
@@ -198,23 +200,23 @@ def formatted(text: str, parse_mode: str | None, entities: list[dict[str, Any]] 
 
 
 def check_text(text: str, parse_mode: str | None, entities: list[dict[str, Any]] | None) -> tuple[str, list[dict[str, Any]]]:
-    """A message text: 1-4096 characters after entity parsing."""
+    """A message text: 1-4096 characters after entity parsing; links, mentions and the like get their entities."""
     plain, parsed = formatted(text, parse_mode, entities)
     if not plain.strip():
         raise BotApiError.bad_request("message text is empty")
     if utf16_length(plain) > MAX_TEXT:
         raise BotApiError.bad_request("message is too long")
-    return plain, parsed
+    return plain, with_detected(plain, parsed)
 
 
 def check_caption(caption: str | None, parse_mode: str | None, entities: list[dict[str, Any]] | None) -> tuple[str | None, list[dict[str, Any]]]:
-    """A media caption: 0-1024 characters after entity parsing."""
+    """A media caption: 0-1024 characters after entity parsing; links, mentions and the like get their entities."""
     if caption is None:
         return None, []
     plain, parsed = formatted(caption, parse_mode, entities)
     if utf16_length(plain) > MAX_CAPTION:
         raise BotApiError.bad_request("message caption is too long")
-    return plain, parsed
+    return plain, with_detected(plain, parsed)
 
 
 def check_reply_markup(markup: Any) -> dict[str, Any] | None:
