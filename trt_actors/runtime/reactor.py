@@ -92,7 +92,8 @@ def reaction_meta(recorded: RecordedEvent, *, chat_id: int | None = None, user_i
 
 
 class ReactorStatistics(msgspec.Struct, frozen=True):
-    """``checkpoint``: every event up to this position is done or not ours; ``read_seq``: looked at up to here."""
+    """``checkpoint``: every event up to this position is done or not ours; ``read_seq``: looked at up to here;
+    ``pending`` events are in memory, never more than ``max_pending`` (the rest wait in the log)."""
 
     COUNTERS: ClassVar[frozenset[str]] = frozenset({"handled", "retries", "abandoned"})
 
@@ -102,6 +103,7 @@ class ReactorStatistics(msgspec.Struct, frozen=True):
     saved_checkpoint: int
     read_seq: int
     pending: int
+    max_pending: int
     lanes: int
     busiest_lane: int
     handled: int
@@ -345,6 +347,7 @@ class Reactor:
             saved_checkpoint=self._saved,
             read_seq=self._examined,
             pending=len(self._pending),
+            max_pending=self._max_pending,
             lanes=len(self._lanes),
             busiest_lane=max((len(lane.events) for lane in self._lanes.values()), default=0),
             handled=self._handled,
