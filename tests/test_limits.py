@@ -48,3 +48,13 @@ def test_a_malformed_rate_is_refused_with_the_rule(text: str) -> None:
     with pytest.raises(ValueError, match="COUNT/SECONDS with a count from 1 to 10"):
         parse_rate(text, most=10)
     assert parse_rate(" 10/0.5e3 ", most=10) == Rate(10, 500.0)
+
+
+def test_a_wave_of_users_is_forgotten_a_window_later_however_few_checks_follow() -> None:
+    limiter = RateLimiter(messages=Rate(2, 60.0), taps=Rate(5, 30.0))  # a sweep every 10,000 checks
+    for user in range(5_000):
+        limiter.check(user, "messages", at=T0 + user / 1_000)
+    limiter.check(9_999, "messages", at=T0 + 59)
+    assert len(limiter) == 5_001  # nobody's window has passed yet
+    limiter.check(9_999, "taps", at=T0 + 66)  # the longest window (60 s) since the first check: a sweep
+    assert len(limiter) == 2  # the wave is gone; the user still writing keeps both windows

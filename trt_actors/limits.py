@@ -9,7 +9,10 @@ starts every window empty. Paid generations are counted by the session
 itself, from the orders it remembers (see :mod:`trt_actors.session.orders`).
 
 Memory is bounded: a user keeps at most ``COUNT`` timestamps per kind, and a
-user idle for a whole window is forgotten at the next sweep.
+user idle for a whole window is forgotten at the next sweep, which comes every
+``sweep_every`` checks and at the first check once the longest window has
+passed since the last sweep, whichever is first (so a wave of new users is
+forgotten a window after it, not only ``sweep_every`` checks later).
 
 Example::
 
@@ -79,6 +82,8 @@ class RateLimiter:
         self._rates: dict[Kind, Rate] = {"messages": messages, "taps": taps}
         self._windows: dict[tuple[int, Kind], _Window] = {}
         self._sweep_every = sweep_every
+        self._longest = max(messages.seconds, taps.seconds)
+        self._swept_at: float | None = None
         self._checks = 0
         self.refused = 0
 
@@ -86,7 +91,9 @@ class RateLimiter:
         """Count an input of ``kind`` by ``user_id`` received at ``at``, unless it is over the limit."""
         rate = self._rates[kind]
         self._checks += 1
-        if self._checks % self._sweep_every == 0:
+        if self._swept_at is None:
+            self._swept_at = at
+        if self._checks % self._sweep_every == 0 or at - self._swept_at >= self._longest:
             self._sweep(at)
         window = self._windows.get((user_id, kind))
         if window is None:
@@ -106,6 +113,7 @@ class RateLimiter:
 
     def _sweep(self, now: float) -> None:
         """Forget every user idle for a whole window: nothing of theirs can count any more."""
+        self._swept_at = now
         for key, window in list(self._windows.items()):
             if not window.times or now - window.times[-1] >= self._rates[key[1]].seconds:
                 del self._windows[key]
