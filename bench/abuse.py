@@ -66,9 +66,9 @@ TOKEN = "123456:ABUSE-bench-token"
 SECRET = "abuse-bench-secret"
 IDLE = 10.0
 """Seconds after which the bot passivates an idle session in this bench."""
-CALM = int(os.environ.get("ABUSE_CALM", "30"))
+CALM = 30
 PACE = 3.0
-BASELINE = float(os.environ.get("ABUSE_BASELINE", "20"))
+BASELINE = 20.0
 BODIES_SECONDS = 20.0
 FIRST_CALM_CHAT = 500_000
 FIRST_ABUSER = 1_000_000
