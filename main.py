@@ -338,6 +338,32 @@ def _demo(args: argparse.Namespace) -> int:
     return demo_main()
 
 
+def _sandbox(args: argparse.Namespace) -> int:
+    import signal
+
+    import trio
+
+    from trt_actors.sandbox.standalone import serve_sandbox
+    from trt_actors.sandbox.terminal_chat import read_lines
+
+    async def serve() -> None:
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async with trio.open_nursery() as nursery:
+                await nursery.start(serve_sandbox, args.port, sys.stdout, read_lines(sys.stdin))
+                async for received in signals:
+                    print(f"{signal.Signals(received).name}: stopping.", flush=True)
+                    nursery.cancel_scope.cancel()
+                    return
+
+    try:
+        trio.run(serve)
+    except OSError as error:
+        print(f"the emulators cannot listen on port {args.port} or {args.port + 1} ({error}): "
+              "pass another with --port, or --port 0 for any free ones", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _registry(args: argparse.Namespace) -> int:
     from registry.cli import main as registry_main
 
@@ -360,6 +386,10 @@ def build_parser() -> argparse.ArgumentParser:
         _run)
     add("demo", "run the whole bot locally against the Telegram and KIE emulators and show what happened",
         _demo)
+    sandbox = add("sandbox", "serve the local Telegram and KIE emulators without our bot, to try any bot against "
+                  "them; prints their URLs and a bot token, and lets you chat with the bot as a user", _sandbox)
+    sandbox.add_argument("--port", type=int, default=8081,
+                         help="the Telegram emulator's port; KIE gets the next one (default 8081; 0: any free ports)")
     check = add("check", "before and after a deploy: the token, the webhook, KIE, the registry, the log "
                 "(and a running instance), one line each; exit 1 on any failure", _check)
     check.add_argument("--url", help="the base URL of a running instance, to check its /health and /ready")

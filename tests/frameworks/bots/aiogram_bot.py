@@ -2,7 +2,7 @@
 
 It runs in a virtual environment of its own (see ``tests/frameworks/venvs.py``),
 so it is not type-checked with the project. What it does is the scenario of
-``tests/frameworks/scenario.py``; it calls the deprecated parameters aiogram
+``tests/frameworks/test_frameworks.py``; it calls the deprecated parameters aiogram
 still offers (``reply_to_message_id``, ``disable_web_page_preview``) on purpose.
 """
 # mypy: ignore-errors

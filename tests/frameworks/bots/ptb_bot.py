@@ -2,7 +2,7 @@
 
 It runs in a virtual environment of its own (see ``tests/frameworks/venvs.py``),
 so it is not type-checked with the project. What it does is the scenario of
-``tests/frameworks/scenario.py``.
+``tests/frameworks/test_frameworks.py``.
 """
 # mypy: ignore-errors
 
