@@ -344,12 +344,13 @@ def _sandbox(args: argparse.Namespace) -> int:
     import trio
 
     from trt_actors.sandbox.standalone import serve_sandbox
-    from trt_actors.sandbox.terminal_chat import read_lines
+    from trt_actors.sandbox.terminal_chat import read_lines, readable_now
 
     async def serve() -> None:
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             async with trio.open_nursery() as nursery:
-                await nursery.start(serve_sandbox, args.port, sys.stdout, read_lines(sys.stdin))
+                typed = read_lines(sys.stdin) if readable_now(sys.stdin) else None
+                await nursery.start(serve_sandbox, args.port, sys.stdout, typed)
                 async for received in signals:
                     print(f"{signal.Signals(received).name}: stopping.", flush=True)
                     nursery.cancel_scope.cancel()
@@ -357,9 +358,12 @@ def _sandbox(args: argparse.Namespace) -> int:
 
     try:
         trio.run(serve)
-    except OSError as error:
-        print(f"the emulators cannot listen on port {args.port} or {args.port + 1} ({error}): "
-              "pass another with --port, or --port 0 for any free ones", file=sys.stderr)
+    except BaseExceptionGroup as group:
+        refused, rest = group.split(OSError)
+        if refused is None or rest is not None:
+            raise
+        print(f"The emulators cannot listen on port {args.port} or {args.port + 1} (in use, or not allowed): "
+              "pass another with --port, or --port 0 for any free ones.", file=sys.stderr)
         return 2
     return 0
 

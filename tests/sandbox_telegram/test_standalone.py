@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -85,3 +86,15 @@ async def test_sandbox_prints_where_the_emulators_are_and_serves_them() -> None:
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_a_port_in_use_is_said_in_a_sentence() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with trio.fail_after(30):
+            done = await trio.run_process([sys.executable, "main.py", "sandbox", "--port", str(port)], cwd=ROOT,
+                                          stdin=subprocess.DEVNULL, capture_stdout=True, capture_stderr=True, check=False)
+    assert done.returncode == 2
+    assert done.stderr.decode().startswith(f"The emulators cannot listen on port {port} or {port + 1} (in use")

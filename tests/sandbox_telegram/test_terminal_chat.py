@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import trio
 
 from tests.telegram.conftest import png
 from trt_actors.sandbox.telegram import TelegramEmulator
-from trt_actors.sandbox.terminal_chat import show_chat, type_to_bot
+from trt_actors.sandbox.terminal_chat import readable_now, show_chat, type_to_bot
 
 from .conftest import Api
 
@@ -57,3 +58,12 @@ async def test_typed_lines_act_and_the_chat_is_printed(emu: TelegramEmulator, ap
         "payment: paid",
         "bot › (deleted) [invoice] Stars (Five stars): 5 XTR [Pay ⭐️5]",
     ]
+
+
+def test_a_pipe_is_read_and_a_closed_or_missing_stream_is_not() -> None:
+    read, write = os.pipe()
+    with os.fdopen(read) as pipe, os.fdopen(write, "w"):
+        assert readable_now(pipe)
+    assert not readable_now(pipe)  # closed
+    assert not readable_now(None)
+    assert not readable_now(io.StringIO("no descriptor"))

@@ -10,7 +10,8 @@ Each line read is one action of the user:
 What the bot does to the chat is printed as it happens, one line per message:
 ``bot › text [button] [button]``, with ``(edited)`` or ``(deleted)`` when a
 message changed, and ``bot (answer) › text`` for the answer to a tap. The end
-of the input (``< /dev/null``) ends the typing, not the printing.
+of the input (``< /dev/null``) ends the typing, not the printing; started in
+the background (``&``), the sandbox does not read its terminal at all.
 
 Example::
 
@@ -21,6 +22,7 @@ Example::
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 from typing import TextIO
@@ -29,7 +31,7 @@ import trio
 
 from trt_actors.sandbox.telegram import BotMessage, Tap, TelegramUser
 
-__all__ = ["describe_message", "read_lines", "show_chat", "type_to_bot"]
+__all__ = ["describe_message", "read_lines", "readable_now", "show_chat", "type_to_bot"]
 
 _Seen = tuple[str | None, tuple[str, ...], int | None, bool]
 
@@ -93,6 +95,22 @@ async def _act(user: TelegramUser, line: str, out: TextIO, nursery: trio.Nursery
             await user.send_text(line)
     except (LookupError, OSError) as error:
         print(f"cannot do that: {error}", file=out, flush=True)
+
+
+def readable_now(stream: TextIO | None) -> bool:
+    """Whether reading ``stream`` is safe: a pipe or file, or a terminal this process has the foreground of.
+
+    A process started in the background (``&``) that reads its terminal is stopped by the shell (SIGTTIN).
+    """
+    try:
+        fd = stream.fileno() if stream is not None else -1
+    except (AttributeError, OSError, ValueError):
+        return False
+    if fd < 0:
+        return False
+    if not os.isatty(fd):
+        return True
+    return os.tcgetpgrp(fd) == os.getpgrp()
 
 
 async def read_lines(stream: TextIO) -> AsyncIterator[str]:
