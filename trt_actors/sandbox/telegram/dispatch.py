@@ -50,9 +50,7 @@ async def get_updates(state: BotState, call: Call) -> Any:
     params = call.params
     state.queue.set_allowed(params.get("allowed_updates"))
     timeout = max(0, params.get("timeout", 0))
-    offset = params.get("offset")
-    batch = await state.queue.get_updates(offset, params.get("limit", 100), timeout)
-    return state.faults.with_redelivered(batch, offset)
+    return await state.queue.get_updates(params.get("offset"), params.get("limit", 100), timeout)
 
 
 async def set_webhook(state: BotState, call: Call) -> Any:

@@ -13,7 +13,13 @@ Example::
     emu.faults.delay("sendPhoto", 3.0)  # answers wait 3 s on the emulator's clock
     emu.faults.flood_control()          # Telegram's own limits: ~1 message/s per chat (burst 3), 30/s overall
     emu.faults.duplicate_webhook(every=2)  # every 2nd webhook update is POSTed twice (same update_id)
+    emu.faults.enforce_bans()           # a call inside the retry_after a 429 announced gets 429 again
     emu.faults.clear()
+
+Whatever the rules, the emulator remembers the ban each 429 announced (per
+chat for calls addressed to a chat, per method for the rest) and counts the
+calls made inside one in :attr:`Faults.ban_violations`, so a test can check
+that the bot honours ``retry_after``.
 """
 
 from __future__ import annotations
@@ -25,7 +31,10 @@ import msgspec
 from trt_actors.sandbox.clock import Clock
 from trt_actors.sandbox.telegram.errors import BotApiError
 
-__all__ = ["Delay", "DuplicateWebhook", "Faults", "FloodControl", "RateLimit", "ServerError"]
+__all__ = ["BAN_GRACE", "Delay", "DuplicateWebhook", "Faults", "FloodControl", "RateLimit", "ServerError"]
+
+BAN_GRACE = 0.05
+"""Seconds before a ban ends in which a call still counts as honouring it (clocks and the network differ by that)."""
 
 
 class RateLimit(msgspec.Struct, frozen=True):
@@ -114,6 +123,10 @@ class Faults:
         self._flood: FloodControl | None = None
         self._duplicate: DuplicateWebhook | None = None
         self._deliveries = 0
+        self._bans: dict[int | str, float] = {}  # chat id or method -> when the ban a 429 announced ends
+        self._enforce_bans = False
+        self.ban_violations = 0
+        self.broken_bans: list[tuple[str, int | str, float]] = []  # (method, chat or method, seconds early)
         self._chat_buckets: dict[int, _Bucket] = {}
         self._global_bucket: _Bucket | None = None
         self.injected = 0
@@ -177,6 +190,31 @@ class Faults:
             return True
         return False
 
+    def enforce_bans(self, enforce: bool = True) -> None:
+        """Answer a call inside an announced ban with 429 again, as Telegram does (it is only counted otherwise)."""
+        self._enforce_bans = enforce
+
+    def _banned(self, method: str, key: int | str, now: float) -> BotApiError | None:
+        until = self._bans.get(key)
+        if until is None:
+            return None
+        if now >= until:
+            del self._bans[key]
+            return None
+        if now < until - BAN_GRACE:
+            self.ban_violations += 1
+            if len(self.broken_bans) < 100:
+                self.broken_bans.append((method, key, round(until - now, 3)))
+            if self._enforce_bans:
+                return BotApiError.too_many_requests(max(1, math.ceil(until - now)))
+        return None
+
+    def _announce(self, key: int | str, now: float, error: BotApiError) -> BotApiError:
+        retry_after = error.retry_after
+        if retry_after:
+            self._bans[key] = max(self._bans.get(key, 0.0), now + retry_after)
+        return error
+
     def block(self, user_id: int) -> None:
         """The user blocked the bot: sends to their chat fail with 403."""
         self._blocked.add(user_id)
@@ -207,6 +245,7 @@ class Faults:
         self._failures.clear()
         self._flood = None
         self._duplicate = None
+        self._enforce_bans = False
         self._chat_buckets.clear()
         self._global_bucket = None
 
@@ -235,8 +274,18 @@ class Faults:
         return None
 
     def failure_for(self, method: str, chat_id: int | None = None) -> BotApiError | None:
-        """The error to answer ``method`` (to ``chat_id``) with now, if a rule says so (counts this call)."""
+        """The error to answer ``method`` (to ``chat_id``) with now, if a rule or a ban says so (counts this call)."""
         now = self._clock.now()
+        key: int | str = chat_id if chat_id is not None else method.lower()
+        banned = self._banned(method, key, now)
+        if banned is not None:
+            return banned
+        error = self._rule_failure(method, chat_id, now)
+        if error is not None and error.error_code == 429:
+            return self._announce(key, now, error)
+        return error
+
+    def _rule_failure(self, method: str, chat_id: int | None, now: float) -> BotApiError | None:
         for limit in list(self._rate_limits):
             if not _matches(limit.method, method):
                 continue
