@@ -164,13 +164,14 @@ async def run_bot(
     settings: Settings,
     *,
     registry: Registry | None = None,
-    idle_timeout: float = 600.0,
+    idle_timeout: float | None = None,
     throttle: Throttle | None = None,
     task_status: trio.TaskStatus[RunningBot] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Run the bot until cancelled. ``task_status.started`` reports a :class:`RunningBot`.
 
-    ``idle_timeout`` passivates a chat's session after that many idle seconds;
+    ``idle_timeout`` passivates a chat's session after that many idle seconds (``SESSION_IDLE_SECONDS`` when
+    None);
     ``throttle`` replaces the outbox's Telegram budgets (about 1 message/s per
     chat, 30/s in all) — tests that drive many chats quickly raise them.
     """
@@ -207,7 +208,8 @@ async def run_bot(
             ) as files_http, open_kie_client(settings) as kie, Supervisor.open(
                 "root", journal=journal
             ) as root, Sessions.open(
-                log, registry, idle_timeout=idle_timeout, journal=journal,
+                log, registry, journal=journal,
+                idle_timeout=idle_timeout if idle_timeout is not None else settings.session_idle_seconds,
                 decider=decider_for(settings, registry, bot_username),
                 limiter=RateLimiter(messages=settings.rate_messages, taps=settings.rate_taps),
                 blocked=blocks.is_blocked, disabled=switches.disabled,

@@ -183,6 +183,17 @@ def _instance(value: str) -> str:
     return value
 
 
+def _idle_seconds(name: str, value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 1 <= seconds <= 86_400:
+        raise ConfigError(f"{name} must be a number of seconds from 1 to 86400 (how long an idle chat's session "
+                          f"stays in memory), not {value!r}.")
+    return seconds
+
+
 def _lease_seconds(name: str, value: str) -> float:
     try:
         seconds = float(value)
@@ -270,6 +281,9 @@ class Settings:
     instance_id: str = ""
     """Who this process is in the lease (``INSTANCE_ID``); empty: ``host:pid``."""
     lease_seconds: float = 10.0
+    session_idle_seconds: float = 600.0
+    """Seconds without an update after which a chat's session leaves memory (``SESSION_IDLE_SECONDS``); its
+    next update rebuilds it from the log."""
     rate_messages: Rate = DEFAULT_RATES["messages"]
     """Messages one user may send in a window (``RATE_MESSAGES``); the rest get one answer and are recorded."""
     rate_taps: Rate = DEFAULT_RATES["taps"]
@@ -372,6 +386,7 @@ class Settings:
             events_token=Secret(get("EVENTS_TOKEN") or ""),
             instance_id=_instance(get("INSTANCE_ID") or ""),
             lease_seconds=_lease_seconds("LEASE_SECONDS", get("LEASE_SECONDS") or "10"),
+            session_idle_seconds=_idle_seconds("SESSION_IDLE_SECONDS", get("SESSION_IDLE_SECONDS") or "600"),
             rate_messages=_rate_limit("RATE_MESSAGES", get("RATE_MESSAGES"), "messages", 10_000),
             rate_taps=_rate_limit("RATE_TAPS", get("RATE_TAPS"), "taps", 10_000),
             rate_generations=_rate_limit("RATE_GENERATIONS", get("RATE_GENERATIONS"), "generations",
