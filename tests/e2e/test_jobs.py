@@ -311,6 +311,26 @@ async def test_429_455_and_5xx_back_off_and_the_job_still_makes_one_task(tmp_pat
     assert [m.kind for m in ann.user.messages()].count("photo") == 1
 
 
+async def test_a_result_telegram_refuses_for_a_while_is_sent_when_it_takes_it_and_nothing_crashes(
+    tmp_path: Path
+) -> None:
+    """A 5xx, then a 429 on sending the result are Telegram's passing troubles: the job waits (the 429's
+    ``retry_after``) and sends again; no crash is recorded and the photo arrives once."""
+    async with bot_process(tmp_path / "trt.sqlite3", welcome_credits=10_000) as process:
+        process.emulator.faults.server_error("sendPhoto", status=502, times=1)
+        limit = process.emulator.faults.rate_limit("sendPhoto", every=2, retry_after=1)
+        ann = await order(process, ANN, "z-image")
+        events = await jobs_ended(process, 1)
+        process.emulator.faults.remove(limit)
+        await wait_settled(process.bot)
+        events = await process.bot.log.read_from(1, limit=1_000_000)
+    assert [r.type for r in events if r.type in ("ActorCrashed", "ActorRestarted")] == []
+    assert [r.status for r in process.emulator.requests_for("sendPhoto")] == [502, 429, 200]
+    assert process.emulator.faults.ban_violations == 0
+    assert len(of(events, ResultDelivered)) == 1 and len(of(events, HoldCaptured)) == 1
+    assert [m.kind for m in ann.user.messages()].count("photo") == 1
+
+
 async def test_a_double_tap_on_confirm_makes_one_task_and_charges_once(tmp_path: Path) -> None:
     async with bot_process(tmp_path / "trt.sqlite3", welcome_credits=10_000) as process:
         ann = user_of(process, ANN)

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import logging
 import random
 import time
@@ -98,7 +99,16 @@ from trt_actors.runtime import CommandMeta, CommandRejected, EventSourced, Execu
 from trt_actors.secret import Secret
 from trt_actors.session.callback_data import WhyPrice, encode
 from trt_actors.session.texts import DEFAULT_LANGUAGE, Texts
-from trt_actors.telegram import BadRequest, Forbidden, TelegramAPIError, TelegramClient, TelegramError
+from trt_actors.telegram import (
+    BadRequest,
+    Forbidden,
+    ServerError,
+    TelegramAPIError,
+    TelegramClient,
+    TelegramError,
+    TelegramNetworkError,
+    TooManyRequests,
+)
 
 __all__ = ["CALLBACK_PATH", "JobLimits", "JobRunner", "JobRunnerStatistics", "callback_token"]
 
@@ -478,11 +488,20 @@ class JobRunner:
 
     async def _deliver(self, job: _Job, state: JobState) -> None:
         result = self._result(state)
-        try:
-            message_ids = await deliver(self._tg, self._http, result)
-        except (Forbidden, BadRequest) as error:  # blocked, or the chat is gone: the result stays in /history
-            log.warning("job %s: the result could not be sent (%s)", state.job_id, error)
-            message_ids = ()
+        for attempt in itertools.count(1):
+            try:
+                message_ids = await deliver(self._tg, self._http, result)
+                break
+            except (Forbidden, BadRequest) as error:  # blocked, or the chat is gone: the result stays in /history
+                log.warning("job %s: the result could not be sent (%s)", state.job_id, error)
+                message_ids = ()
+                break
+            except TooManyRequests as error:  # Telegram's ban on this chat: nothing before it ends
+                why, pause = str(error), float(error.retry_after or 1)
+            except (ServerError, TelegramNetworkError) as error:  # Telegram's passing trouble, not a crash
+                why, pause = str(error), min(30.0, 2.0 ** attempt)
+            log.info("job %s: sending the result failed (%s); again in %.0f s", state.job_id, why, pause)
+            await trio.sleep(pause)
         self.delivered += 1
         now = self._clock()
         await self._run(job, RecordDelivery(job_id=state.job_id, message_ids=tuple(message_ids), now=now),
