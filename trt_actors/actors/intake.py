@@ -64,6 +64,7 @@ MAX_STRING = 4096
 """Telegram's longest text (a message; captions are shorter): no string of a stored body is longer."""
 
 REJECTED_STREAM = "inbox:rejected"
+_INT64 = (-(2**63), 2**63 - 1)
 
 _UPDATE = msgspec.json.Decoder(Update)
 
@@ -196,10 +197,10 @@ def parse_update(body: bytes, *, source: str, ts: float) -> Parsed | Rejected:
     """Read one update body (pure: no I/O). Ids come later, with the batch's era."""
     try:
         update = _UPDATE.decode(body)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:  # JSON nested thousands deep exhausts the stack
         try:
             update_id: int | None = _NUMBERED.decode(body).update_id
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
             update_id = None
         reason = "not-json" if _is_not_json(body) else "not-an-update"
         return _reject(body, reason, str(exc), update_id, ts)
@@ -207,11 +208,17 @@ def parse_update(body: bytes, *, source: str, ts: float) -> Parsed | Rejected:
     if identity is None:
         return _reject(body, "unknown-kind", "the update carries no kind the bot reads", update.update_id, ts)
     kind, chat_id, user_id = identity
+    if not all(_INT64[0] <= number <= _INT64[1] for number in (update.update_id, chat_id or 0, user_id or 0)):
+        # The log keeps these ids in 64-bit columns; Telegram's fit in 52 bits, so this one is forged.
+        return _reject(body, "not-an-update", "an id does not fit in 64 bits", None, ts)
     if len(body) <= MAX_STORED_BODY:
         return Parsed(
             update=update, kind=kind, body=body.decode("utf-8"), source=source, ts=ts, chat_id=chat_id, user_id=user_id
         )
-    stored = msgspec.json.encode(_cut(msgspec.json.decode(body)))
+    try:
+        stored = msgspec.json.encode(_cut(msgspec.json.decode(body)))
+    except RecursionError:  # nested too deep to cut within the stack: it cannot be stored
+        return _reject(body, "too-large", f"{len(body)} bytes, nested too deep to cut", update.update_id, ts)
     if len(stored) > MAX_STORED_BODY:
         detail = f"{len(body)} bytes, {len(stored)} even with every string cut to {MAX_STRING} characters"
         return _reject(body, "too-large", detail, update.update_id, ts)
@@ -233,6 +240,8 @@ def _is_not_json(body: bytes) -> bool:
         msgspec.json.decode(body)
     except msgspec.DecodeError:
         return True
+    except RecursionError:  # well-formed, only nested too deep to read
+        return False
     return False
 
 
