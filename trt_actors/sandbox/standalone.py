@@ -67,10 +67,14 @@ def describe_call(request: ReceivedRequest) -> str:
 
 
 async def _log_calls(telegram: TelegramEmulator, out: TextIO) -> None:
+    printed = 0
     while True:
-        request = await telegram.wait_request()
-        if request.method not in _QUIET or request.status != 200:
-            print(describe_call(request), file=out, flush=True)
+        await telegram.wait_request()
+        answered = telegram.requests  # calls answered together wake this once: print them all
+        for request in answered[printed:] if printed < len(answered) else answered[-1:]:
+            if request.method not in _QUIET or request.status != 200:
+                print(describe_call(request), file=out, flush=True)
+        printed = len(answered)
 
 
 async def serve_sandbox(
