@@ -543,7 +543,8 @@ class JobRunner:
         """``POST /kie/callback/<job_id>/<token>``: a hint to ask recordInfo now. Forged ones change nothing."""
         job_id, _, token = request.path.removeprefix(CALLBACK_PATH + "/").rstrip("/").partition("/")
         secret = self.limits.callback_secret
-        if not job_id or not secret.reveal() or not hmac.compare_digest(token, callback_token(secret, job_id)):
+        given = token.encode("utf-8", "surrogatepass")  # a path may carry any character: compare bytes
+        if not job_id or not secret.reveal() or not hmac.compare_digest(given, callback_token(secret, job_id).encode()):
             self.forged_callbacks += 1
             return Response.text("unknown callback", 401)
         try:

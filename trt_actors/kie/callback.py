@@ -101,7 +101,7 @@ def verify_signature(
     if not timestamp or not signature:
         return SignatureVerdict.MISSING
     text = timestamp.strip()
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()) or len(text) > 20:  # "²" is a digit to isdigit, not to int
         return SignatureVerdict.MALFORMED
     expected = sign_callback(key, task_id, int(text)).encode("ascii")
     if not hmac.compare_digest(expected, signature.strip().encode("utf-8", "replace")):
@@ -120,6 +120,8 @@ def parse_callback(body: bytes) -> KieCallback:
         envelope: Any = msgspec.json.decode(body)
     except msgspec.DecodeError:
         raise KieProtocolError("the callback body is not JSON", endpoint="callback") from None
+    except RecursionError:
+        raise KieProtocolError("the callback body is nested too deep to read", endpoint="callback") from None
     if not isinstance(envelope, dict):
         raise KieProtocolError("the callback body is not a JSON object", endpoint="callback")
     try:

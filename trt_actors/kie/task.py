@@ -118,7 +118,7 @@ def _json_value(value: Any) -> Any:
             return None
         try:
             value = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to read: the text as it is
             return value
     return value
 
