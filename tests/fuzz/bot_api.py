@@ -95,7 +95,8 @@ def value_of(type_string: str, depth: int, name: str = "") -> st.SearchStrategy[
     if len(alternatives) > 1:
         return st.one_of(*(value_of(alternative, depth, name) for alternative in alternatives))
     if type_string.startswith("Array of "):
-        return st.lists(value_of(type_string.removeprefix("Array of "), depth + 1, name), max_size=2 if depth < 3 else 0)
+        item = value_of(type_string.removeprefix("Array of "), depth + 1, name)
+        return st.lists(item, max_size=2 if depth < 3 else 0)
     match type_string:
         case "Integer":
             if name in _ID_FIELDS:

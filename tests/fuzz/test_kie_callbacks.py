@@ -76,7 +76,8 @@ def callback_body(draw: st.DrawFn, task: str) -> tuple[str, bytes, str | None]:
             other = draw(st.text(st.characters(codec="utf-8"), min_size=1, max_size=40).filter(lambda t: t != task))
             return what, _json({"code": 200, "data": {**record, "taskId": other}}), other
         case "failed":
-            return what, _json({"code": 501, "msg": "failed", "data": {**record, "state": "fail", "failMsg": "x"}}), task
+            failed = {**record, "state": "fail", "failMsg": "x"}
+            return what, _json({"code": 501, "msg": "failed", "data": failed}), task
         case "not JSON":
             return what, b"{code: 200, data: ", None
         case "cut short":
@@ -189,7 +190,8 @@ DIGITS = st.text(st.characters(categories=["Nd", "No"]) | st.sampled_from("01234
 
 
 @settings(max_examples=300, deadline=None)
-@given(timestamp=DIGITS | st.text(max_size=30) | st.integers(0, 10**6).map(lambda n: "9" * n), signature=st.text(max_size=60))
+@given(timestamp=DIGITS | st.text(max_size=30) | st.integers(0, 10**6).map(lambda n: "9" * n),
+       signature=st.text(max_size=60))
 def test_any_signature_headers_get_a_verdict(timestamp: str, signature: str) -> None:
     verdict = verify_signature(KEY, task_id="t", timestamp=timestamp, signature=signature, now=time.time())
     assert not verdict.ok

@@ -34,7 +34,9 @@ READ_KINDS = ("message", "edited_message", "callback_query", "pre_checkout_query
 """The kinds the bot subscribes to (``ALLOWED_UPDATES``): drawn more often, they reach the sessions."""
 
 
-async def post(process: BotProcess, http: httpx.AsyncClient, body: bytes, secret: str | None = SECRET) -> httpx.Response:
+async def post(
+    process: BotProcess, http: httpx.AsyncClient, body: bytes, secret: str | None = SECRET
+) -> httpx.Response:
     headers = {"content-type": "application/json"}
     if secret is not None:
         headers[SECRET_HEADER] = secret
@@ -109,7 +111,8 @@ WRONG = st.one_of(st.none(), st.booleans(), st.floats(allow_nan=False), st.text(
                   st.just({}), st.just([1, "a"]))
 """JSON values; :func:`wrong_type` puts one where the update needs another type."""
 _NEEDED = {  # a field the bot reads, and the JSON types it must have
-    ("update_id",): (int,), ("message",): (dict, type(None)), ("message", "message_id"): (int,), ("message", "date"): (int,),
+    ("update_id",): (int,), ("message",): (dict, type(None)), ("message", "message_id"): (int,),
+    ("message", "date"): (int,),
     ("message", "chat"): (dict,), ("message", "chat", "id"): (int,), ("message", "chat", "type"): (str,),
     ("message", "text"): (str, type(None)), ("message", "from"): (dict, type(None)),
     ("message", "from", "id"): (int,), ("message", "from", "first_name"): (str,),
