@@ -242,7 +242,8 @@ async def run_bot(
                     callback_base=settings.kie_callback_base, callback_secret=_callback_secret(settings.kie_api_key),
                     hmac_key=settings.kie_webhook_hmac_key,
                 )
-                jobs = JobRunner(log, kie, jobs_tg, registry, http=files_http, limits=limits, journal=journal)
+                jobs = JobRunner(log, kie, jobs_tg, registry, http=files_http, limits=limits, journal=journal,
+                                 throttle=budget)
                 job_requests = JobRequests(log, jobs, ledger, registry)
                 job_reactors = (
                     job_requests, JobSettlements(log, ledger), HoldOutcomes(log, jobs), JobReports(log, jobs, sessions.run),

@@ -21,7 +21,8 @@ what came back before it does anything else:
   HMAC signature, when ``KIE_WEBHOOK_HMAC_KEY`` is set) makes the job ask
   ``recordInfo`` now; what that answers is what is recorded;
 * **delivery** once the ledger captured the hold (:mod:`trt_actors.jobs.delivery`),
-  then ``ResultDelivered``.
+  then ``ResultDelivered``; within the outbox's :class:`~trt_actors.actors.throttle.Throttle` (its budgets,
+  and the pause a 429 ordered for the chat), and again after Telegram's passing troubles.
 
 Capture and void go through the ledger by durable reactions, not calls
 (:mod:`trt_actors.actors.job_reactions`). Time and jitter enter the decider
@@ -61,6 +62,7 @@ import trio
 
 from eventlog import EventStore
 from registry import Registry
+from trt_actors.actors.throttle import Throttle
 from trt_actors.http import Request, Response
 from trt_actors.jobs import (
     JobCommand,
@@ -215,10 +217,12 @@ class JobRunner:
         clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
         journal: SystemJournal | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         self._log = log
         self._kie = kie
         self._tg = tg
+        self._throttle = throttle
         self._registry = registry
         self._http = http
         self.limits = limits
@@ -489,6 +493,8 @@ class JobRunner:
     async def _deliver(self, job: _Job, state: JobState) -> None:
         result = self._result(state)
         for attempt in itertools.count(1):
+            if self._throttle is not None:  # the outbox's budgets and the pauses its 429s ordered hold here too
+                await self._throttle.wait_turn(state.chat_id)
             try:
                 message_ids = await deliver(self._tg, self._http, result)
                 break
@@ -498,6 +504,8 @@ class JobRunner:
                 break
             except TooManyRequests as error:  # Telegram's ban on this chat: nothing before it ends
                 why, pause = str(error), float(error.retry_after or 1)
+                if self._throttle is not None:
+                    self._throttle.pause_chat(state.chat_id, pause)
             except (ServerError, TelegramNetworkError) as error:  # Telegram's passing trouble, not a crash
                 why, pause = str(error), min(30.0, 2.0 ** attempt)
             log.info("job %s: sending the result failed (%s); again in %.0f s", state.job_id, why, pause)
