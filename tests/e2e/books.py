@@ -9,6 +9,7 @@ expiry, fails whichever test made it.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from eventlog import RecordedEvent, SQLiteEventLog
@@ -16,10 +17,12 @@ from registry import Registry
 from trt_actors.app import decider_for, recorded_bot_username
 from trt_actors.config import Settings
 from trt_actors.events import CODEC
+from trt_actors.events.jobs import JobFailed, ResultDelivered
+from trt_actors.events.ledger import HoldCaptured, HoldVoided
 from trt_actors.ledger.audit import audit
 from trt_actors.replay import chains, replay_chain
 
-__all__ = ["books_close", "read_log", "replays_identical"]
+__all__ = ["Ending", "books_close", "ending", "read_log", "replays_identical"]
 
 
 async def read_log(db: Path) -> list[RecordedEvent]:
@@ -53,3 +56,38 @@ async def replays_identical(db: Path, settings: Settings, registry: Registry) ->
                                         referral_free=settings.referral_bonus_free)
             lines.extend(divergence.line() for divergence in result.divergences)
         return lines
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How an order ended in the log: its job's deliveries and failures, its hold's captures and voids."""
+
+    delivered: list[RecordedEvent]
+    failed: list[RecordedEvent]
+    captured: list[RecordedEvent]
+    voided: list[RecordedEvent]
+
+    @property
+    def charged(self) -> bool:
+        """Delivered and captured, once each, and nothing else."""
+        return len(self.delivered) == len(self.captured) == 1 and not self.failed and not self.voided
+
+    @property
+    def refunded(self) -> bool:
+        """Failed and voided, once each, and nothing else."""
+        return len(self.failed) == len(self.voided) == 1 and not self.delivered and not self.captured
+
+    def line(self, job_id: str) -> str:
+        return (f"job {job_id}: delivered {len(self.delivered)}, failed {len(self.failed)}, "
+                f"captured {len(self.captured)}, voided {len(self.voided)}")
+
+
+def ending(events: list[RecordedEvent], job_id: str) -> Ending:
+    """How the order ``job_id`` (its confirmation id, which is also its job's and its hold's id) ended."""
+    stream = f"job:{job_id}"
+    return Ending(
+        delivered=[r for r in events if r.stream == stream and isinstance(r.event, ResultDelivered)],
+        failed=[r for r in events if r.stream == stream and isinstance(r.event, JobFailed)],
+        captured=[r for r in events if isinstance(r.event, HoldCaptured) and r.event.hold_id == job_id],
+        voided=[r for r in events if isinstance(r.event, HoldVoided) and r.event.hold_id == job_id],
+    )

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import trio
 
-from tests.e2e.books import books_close, read_log
+from tests.e2e.books import books_close, ending, read_log
 from tests.e2e.conftest import KIE_KEY, TOKEN, kie_emulator
 from tests.e2e.orders import walk
 from tests.e2e.support import REGISTRY
@@ -180,25 +180,20 @@ async def judge(outcome: CrashOutcome) -> list[str]:
     if len(orders) != len(ORDERS):
         problems.append(f"{len(orders)} orders were recorded, not {len(ORDERS)}")
     for job_id, asked in orders.items():
-        stream = f"job:{job_id}"
-        delivered = [r for r in events if r.stream == stream and isinstance(r.event, ResultDelivered)]
-        failed = [r for r in events if r.stream == stream and isinstance(r.event, JobFailed)]
-        captured = [r for r in events if isinstance(r.event, HoldCaptured) and r.event.hold_id == job_id]
-        voided = [r for r in events if isinstance(r.event, HoldVoided) and r.event.hold_id == job_id]
+        end = ending(events, job_id)
         chat = outcome.chats.get(asked.chat_id or 0, [])
         results = [kind for kind, _ in chat if kind in ("photo", "video", "voice", "audio", "document")]
         told = any("could not be made" in body for _, body in chat)
-        if delivered and captured and not failed and not voided:
+        if end.charged:
             if not results:
                 problems.append(f"job {job_id}: delivered and charged, but the chat shows no result")
-        elif failed and voided and not delivered and not captured:
+        elif end.refunded:
             if not told:
-                reason = failed[0].event.reason if isinstance(failed[0].event, JobFailed) else "?"
+                reason = end.failed[0].event.reason if isinstance(end.failed[0].event, JobFailed) else "?"
                 problems.append(f"job {job_id}: failed ({reason}) and refunded, but nobody told the user")
         else:
-            problems.append(f"job {job_id}: delivered {len(delivered)}, failed {len(failed)}, "
-                            f"captured {len(captured)}, voided {len(voided)}")
-        if len(captured) > 1 or len(voided) > 1:
+            problems.append(end.line(job_id))
+        if len(end.captured) > 1 or len(end.voided) > 1:
             problems.append(f"job {job_id}: settled more than once")
         if outcome.tasks_per_job[job_id] > 1:
             problems.append(f"job {job_id}: {outcome.tasks_per_job[job_id]} KIE tasks")

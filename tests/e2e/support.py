@@ -69,6 +69,8 @@ __all__ = [
 REGISTRY: Registry = load_valid_registry()
 WEBHOOK_PATH = "/telegram/webhook"
 
+_PAID = '"successful_payment"'
+
 _TOLERATED_EDIT_ERRORS = ("message to edit not found", "message can't be edited")
 """The 400s the outbox expects from ``editMessageText`` and answers with ``sendMessage`` (see its docstring)."""
 
@@ -342,7 +344,8 @@ def audit_log(events: list[RecordedEvent], *, unrendered_kinds: tuple[str, ...] 
     * every ``CallbackReceived`` has a ``CallbackAccepted`` or ``CallbackRejected`` under its cid;
     * every cid with an ``UpdateReceived`` starts with it, and every event of a chat or an outbox belongs
       to such a cid;
-    * every update was answered by exactly one screen caused by it (none for ``unrendered_kinds``);
+    * every update was answered by exactly one screen caused by it (none for ``unrendered_kinds``; a
+      payment's answer is the ledger's receipt in its chain);
       the screens the ledger's reports cause later under the same cid are not the update's answer.
     """
     problems: list[str] = []
@@ -368,6 +371,9 @@ def audit_log(events: list[RecordedEvent], *, unrendered_kinds: tuple[str, ...] 
                 # the ledger's events (their causation), not the update.
                 screens = sum(isinstance(r.event, UiRendered) and r.causation == recorded.event_id
                               for r in chains[recorded.cid])
+                if _PAID in event.body:  # a payment is answered by the ledger's receipt, once it credited
+                    screens = sum(isinstance(r.event, UiRendered) and r.event.screen == "ledger.topup"
+                                  for r in chains[recorded.cid])
                 expected = 0 if event.kind in unrendered_kinds else 1
                 if screens != expected:
                     problems.append(f"{event.kind} update {event.update_id} got {screens} screens, not {expected}")

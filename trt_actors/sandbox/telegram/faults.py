@@ -17,7 +17,7 @@ Example::
     emu.faults.clear()
 
 Whatever the rules, the emulator remembers the ban each 429 announced (per
-chat for calls addressed to a chat, per method for the rest) and counts the
+chat for messages, as flood control counts them; per method for the rest) and counts the
 calls made inside one in :attr:`Faults.ban_violations`, so a test can check
 that the bot honours ``retry_after``.
 """
@@ -126,7 +126,7 @@ class Faults:
         self._bans: dict[int | str, float] = {}  # chat id or method -> when the ban a 429 announced ends
         self._enforce_bans = False
         self.ban_violations = 0
-        self.broken_bans: list[tuple[str, int | str, float]] = []  # (method, chat or method, seconds early)
+        self.broken_bans: list[tuple[str, int | str, float, float]] = []  # (method, chat or method, early, when)
         self._chat_buckets: dict[int, _Bucket] = {}
         self._global_bucket: _Bucket | None = None
         self.injected = 0
@@ -204,7 +204,7 @@ class Faults:
         if now < until - BAN_GRACE:
             self.ban_violations += 1
             if len(self.broken_bans) < 100:
-                self.broken_bans.append((method, key, round(until - now, 3)))
+                self.broken_bans.append((method, key, round(until - now, 3), now))
             if self._enforce_bans:
                 return BotApiError.too_many_requests(max(1, math.ceil(until - now)))
         return None
@@ -276,7 +276,7 @@ class Faults:
     def failure_for(self, method: str, chat_id: int | None = None) -> BotApiError | None:
         """The error to answer ``method`` (to ``chat_id``) with now, if a rule or a ban says so (counts this call)."""
         now = self._clock.now()
-        key: int | str = chat_id if chat_id is not None else method.lower()
+        key: int | str = chat_id if chat_id is not None and _is_message(method) else method.lower()
         banned = self._banned(method, key, now)
         if banned is not None:
             return banned

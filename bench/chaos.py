@@ -1,0 +1,64 @@
+"""Chaos of the whole business: users doing every story while bots die and Telegram and KIE misbehave.
+
+    python bench/chaos.py                              # seeds 1-5, 120 s each, 12 users, 6 kills
+    python bench/chaos.py --seed 7 --duration 600 --users 30 --kills 20
+
+Each world (see ``tests/e2e/chaos.py``) runs two ``python main.py run``
+processes on one SQLite log against the Telegram and KIE emulators, kills the
+active one at random moments, injects Telegram's 429s (with their bans) and
+5xx, KIE's 429s, 5xx, failed tasks and duplicate, late, lost and forged
+callbacks, then stops the faults, lets the bot settle and checks every
+invariant. Prints the counts of each world and what broke; writes JSON to
+``bench/out/chaos.json``; exits 1 if any world broke a promise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import trio
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.e2e.chaos import Chaos, chaos_run, judge  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "out" / "chaos.json"
+
+
+async def main(seeds: list[int], duration: float, users: int, kills: int) -> int:
+    worlds = []
+    for seed in seeds:
+        chaos = Chaos(seed=seed, duration=duration, users=users, kills=kills)
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="trt-chaos-") as folder:
+            outcome = await chaos_run(Path(folder), chaos)
+            problems = await judge(outcome)
+        took = time.perf_counter() - started
+        print(f"seed {seed}: {duration:.0f} s of users, {took:.0f} s in all: "
+              f"{'every invariant held' if not problems else f'{len(problems)} broken'}", flush=True)
+        for name, count in sorted(outcome.counts.items()):
+            print(f"    {name}: {count}")
+        for problem in problems:
+            print(f"  BROKEN {problem}")
+        worlds.append({"seed": seed, "duration": duration, "users": users, "kills": kills, "seconds": round(took),
+                       "counts": dict(sorted(outcome.counts.items())), "problems": problems})
+    OUT.parent.mkdir(exist_ok=True)
+    OUT.write_text(json.dumps({"worlds": worlds}, indent=2, ensure_ascii=False) + "\n")
+    broken = sum(bool(world["problems"]) for world in worlds)
+    print(f"\n{len(worlds)} worlds: {len(worlds) - broken} kept every promise, {broken} broke one; JSON in {OUT}")
+    return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seed", type=int, action="append", help="a world's seed (repeat it; default 1-5)")
+    parser.add_argument("--duration", type=float, default=120.0, help="seconds the users act")
+    parser.add_argument("--users", type=int, default=12)
+    parser.add_argument("--kills", type=int, default=6, help="how many times the active instance dies")
+    args = parser.parse_args()
+    sys.exit(trio.run(main, args.seed or [1, 2, 3, 4, 5], args.duration, args.users, args.kills))
