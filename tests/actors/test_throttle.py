@@ -55,3 +55,30 @@ async def test_idle_chats_are_forgotten(autojump_clock: trio.testing.MockClock) 
     await trio.sleep(5)
     throttle.forget_idle()
     assert throttle.statistics().chats_tracked == 0
+
+
+async def test_a_chats_turn_is_one_sender_at_a_time_and_a_429_inside_it_holds_the_next(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    """The outbox and the job runner share a chat: the second sender waits for the first's call and then for the
+    pause the first one's 429 ordered; other chats are not held; the locks go once nobody sends."""
+    throttle = Throttle(per_chat_rate=100.0, per_chat_burst=10, global_rate=100.0)
+    start = trio.current_time()
+    sent: list[tuple[str, float]] = []
+
+    async def first() -> None:
+        async with throttle.turn(1):
+            await trio.sleep(0.3)  # the call is slow; Telegram answers 429, retry after 2
+            throttle.pause_chat(1, 2.0)
+
+    async def second(name: str, chat: int) -> None:
+        await trio.sleep(0.1)  # asks while the first call is out
+        async with throttle.turn(chat):
+            sent.append((name, trio.current_time() - start))
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(first)
+        nursery.start_soon(second, "same chat", 1)
+        nursery.start_soon(second, "other chat", 2)
+    assert sent == [("other chat", pytest.approx(0.1)), ("same chat", pytest.approx(2.3))]
+    assert throttle._locks == {}

@@ -493,10 +493,8 @@ class JobRunner:
     async def _deliver(self, job: _Job, state: JobState) -> None:
         result = self._result(state)
         for attempt in itertools.count(1):
-            if self._throttle is not None:  # the outbox's budgets and the pauses its 429s ordered hold here too
-                await self._throttle.wait_turn(state.chat_id)
             try:
-                message_ids = await deliver(self._tg, self._http, result)
+                message_ids = await self._deliver_in_turn(result)
                 break
             except (Forbidden, BadRequest) as error:  # blocked, or the chat is gone: the result stays in /history
                 log.warning("job %s: the result could not be sent (%s)", state.job_id, error)
@@ -504,8 +502,6 @@ class JobRunner:
                 break
             except TooManyRequests as error:  # Telegram's ban on this chat: nothing before it ends
                 why, pause = str(error), float(error.retry_after or 1)
-                if self._throttle is not None:
-                    self._throttle.pause_chat(state.chat_id, pause)
             except (ServerError, TelegramNetworkError) as error:  # Telegram's passing trouble, not a crash
                 why, pause = str(error), min(30.0, 2.0 ** attempt)
             log.info("job %s: sending the result failed (%s); again in %.0f s", state.job_id, why, pause)
@@ -514,6 +510,19 @@ class JobRunner:
         now = self._clock()
         await self._run(job, RecordDelivery(job_id=state.job_id, message_ids=tuple(message_ids), now=now),
                         "delivered", now)
+
+    async def _deliver_in_turn(self, result: Result) -> tuple[int, ...]:
+        """Send a result in its chat's turn of the outbox's throttle (its budgets, and the pause a 429 ordered for
+        the chat, by whichever sender met it); a 429 met here pauses the chat for the outbox too."""
+        if self._throttle is None:
+            return await deliver(self._tg, self._http, result)
+        async with self._throttle.turn(result.chat_id):
+            try:
+                sent = await deliver(self._tg, self._http, result)
+            except TooManyRequests as error:
+                self._throttle.pause_chat(result.chat_id, float(error.retry_after or 1))
+                raise
+        return sent
 
     async def resend(self, job_id: str) -> tuple[int, ...]:
         """Send a delivered job's result again from its recorded URLs (the user asked from /history)."""

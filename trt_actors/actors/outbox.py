@@ -332,6 +332,17 @@ class Outbox:
 
     # -- one delivery --------------------------------------------------------------
 
+    async def _call_in_turn(self, chat: int, ui: Deliverable, method: str) -> int | None:
+        """One call in the chat's turn (see :meth:`Throttle.turn`); a 429 pauses the chat before the turn ends."""
+        async with self.throttle.turn(chat):
+            try:
+                with trio.CancelScope(shield=True):  # a call that went out is waited for (see the docstring)
+                    message_id = await self._call(chat, ui, method)
+            except TooManyRequests as exc:
+                self.throttle.pause_chat(chat, float(exc.retry_after or 1))
+                raise
+        return message_id
+
     async def _deliver(
         self, chat: int, recorded: RecordedEvent, ui: Deliverable, attempt: int, *, broadcast: bool = False
     ) -> None:
@@ -351,11 +362,9 @@ class Outbox:
                     return
                 if broadcast:
                     await self._wait_broadcast_budget()
-                await self.throttle.wait_turn(chat)
                 attempt += 1
                 try:
-                    with trio.CancelScope(shield=True):  # a call that went out is waited for (see the docstring)
-                        message_id = await self._call(chat, ui, method)
+                    message_id = await self._call_in_turn(chat, ui, method)
                 except MessageNotModified:
                     message_id = ui.edit_message_id if isinstance(ui, UiRendered) else None
                 except TooManyRequests as exc:

@@ -16,6 +16,8 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import ClassVar
 
 import msgspec
@@ -81,6 +83,7 @@ class Throttle:
         self._chat_pauses: dict[int, float] = {}
         self._global_pause = 0.0
         self._waits = 0
+        self._locks: dict[int, trio.Lock] = {}
 
     def pause_chat(self, chat_id: int, seconds: float) -> None:
         """Send nothing to ``chat_id`` for ``seconds`` (a 429's ``retry_after``)."""
@@ -94,6 +97,26 @@ class Throttle:
     def paused(self, chat_id: int) -> bool:
         now = trio.current_time()
         return self._chat_pauses.get(chat_id, 0.0) > now or self._global_pause > now
+
+    @asynccontextmanager
+    async def turn(self, chat_id: int) -> AsyncIterator[None]:
+        """Send one message to ``chat_id`` inside the block: one sender at a time per chat, within the budgets.
+
+        The outbox and the job runner both send to a chat; a 429 one of them meets pauses the chat (call
+        :meth:`pause_chat` inside the block) before the other's turn, so no call goes out inside a ban that
+        Telegram has already announced.
+        """
+        lock = self._locks.get(chat_id)
+        if lock is None:
+            lock = self._locks[chat_id] = trio.Lock()
+        try:
+            async with lock:
+                await self.wait_turn(chat_id)
+                yield
+        finally:
+            held = lock.statistics()
+            if not held.locked and not held.tasks_waiting and self._locks.get(chat_id) is lock:
+                del self._locks[chat_id]  # only chats being sent to keep a lock
 
     async def wait_turn(self, chat_id: int) -> None:
         """Return once ``chat_id`` may send one message; that message is counted against both budgets."""
