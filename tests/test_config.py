@@ -90,9 +90,11 @@ def test_the_lease_defaults_to_ten_seconds_and_an_instance_id_of_host_and_pid() 
     assert (told.lease_seconds, told.instance_id) == (3.0, "bot-b@host-2")
 
 
-def test_an_idle_session_leaves_memory_after_ten_minutes_unless_told() -> None:
+def test_sessions_leave_memory_after_ten_idle_minutes_or_past_ten_thousand_unless_told() -> None:
     assert Settings.from_env({}, dotenv=None).session_idle_seconds == 600.0
     assert Settings.from_env({"SESSION_IDLE_SECONDS": "2.5"}, dotenv=None).session_idle_seconds == 2.5
+    assert Settings.from_env({}, dotenv=None).max_live_sessions == 10_000
+    assert Settings.from_env({"MAX_LIVE_SESSIONS": "500"}, dotenv=None).max_live_sessions == 500
 
 
 def test_rate_limits_default_to_a_busy_persons_pace_and_read_count_per_seconds() -> None:
@@ -144,6 +146,7 @@ def test_money_settings_default_to_three_packages_and_no_welcome_credits_nor_ref
         ({"MAX_JOBS_PER_USER": "many"}, "MAX_JOBS_PER_USER must be a whole number from 1 to 100"),
         ({"KIE_CALLBACK_BASE": "bot.example.org"}, "KIE_CALLBACK_BASE must be an http(s) URL"),
         ({"LEASE_SECONDS": "0.1"}, "LEASE_SECONDS must be a number of seconds from 0.5 to 300"),
+        ({"MAX_LIVE_SESSIONS": "0"}, "MAX_LIVE_SESSIONS must be a whole number from 1 to 10000000"),
         ({"SESSION_IDLE_SECONDS": "0"}, "SESSION_IDLE_SECONDS must be a number of seconds from 1 to 86400"),
         ({"INSTANCE_ID": "bot one"}, "INSTANCE_ID must be 1-100 characters"),
         ({"RATE_MESSAGES": "30"}, "RATE_MESSAGES must be COUNT/SECONDS with a count from 1 to 10000"),

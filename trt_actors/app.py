@@ -210,6 +210,7 @@ async def run_bot(
             ) as root, Sessions.open(
                 log, registry, journal=journal,
                 idle_timeout=idle_timeout if idle_timeout is not None else settings.session_idle_seconds,
+                max_live=settings.max_live_sessions,
                 decider=decider_for(settings, registry, bot_username),
                 limiter=RateLimiter(messages=settings.rate_messages, taps=settings.rate_taps),
                 blocked=blocks.is_blocked, disabled=switches.disabled,

@@ -284,6 +284,8 @@ class Settings:
     session_idle_seconds: float = 600.0
     """Seconds without an update after which a chat's session leaves memory (``SESSION_IDLE_SECONDS``); its
     next update rebuilds it from the log."""
+    max_live_sessions: int = 10_000
+    """Sessions kept in memory at most (``MAX_LIVE_SESSIONS``); past it the least recently used leaves."""
     rate_messages: Rate = DEFAULT_RATES["messages"]
     """Messages one user may send in a window (``RATE_MESSAGES``); the rest get one answer and are recorded."""
     rate_taps: Rate = DEFAULT_RATES["taps"]
@@ -387,6 +389,7 @@ class Settings:
             instance_id=_instance(get("INSTANCE_ID") or ""),
             lease_seconds=_lease_seconds("LEASE_SECONDS", get("LEASE_SECONDS") or "10"),
             session_idle_seconds=_idle_seconds("SESSION_IDLE_SECONDS", get("SESSION_IDLE_SECONDS") or "600"),
+            max_live_sessions=_count("MAX_LIVE_SESSIONS", get("MAX_LIVE_SESSIONS") or "10000", 10_000_000),
             rate_messages=_rate_limit("RATE_MESSAGES", get("RATE_MESSAGES"), "messages", 10_000),
             rate_taps=_rate_limit("RATE_TAPS", get("RATE_TAPS"), "taps", 10_000),
             rate_generations=_rate_limit("RATE_GENERATIONS", get("RATE_GENERATIONS"), "generations",

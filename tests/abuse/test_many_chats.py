@@ -14,6 +14,7 @@ credit moves.
 
 from __future__ import annotations
 
+import inspect
 import time
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import trio
 
 from tests.abuse.watch import received, wait_passivated, watching
 from tests.e2e.support import bot_process, wait_settled
+from trt_actors.actors.routing import Router
 from trt_actors.events import UiRendered
 from trt_actors.limits import Rate
 
@@ -68,3 +70,27 @@ async def test_1000_new_chats_at_once_are_each_answered_and_their_sessions_passi
     assert peaks.limiter_windows <= CHATS and wave_windows == CHATS and windows_after == 1
     assert (router.pending, router.lanes, outbox.pending) == (0, 0, 0)
     assert not [r for r in events if r.stream.startswith("ledger:")]
+
+
+async def test_past_max_live_sessions_the_least_recently_used_leave_memory_and_come_back_from_the_log(
+    tmp_path: Path,
+) -> None:
+    """``MAX_LIVE_SESSIONS`` bounds the sessions in memory even before any is idle: 100 chats with room for 8,
+    each answered, then each answered again from a session rebuilt from the log. While the router decides
+    chats at once (32 lanes) the sessions being decided may go over the limit; once they are done, it holds."""
+    async with bot_process(tmp_path / "trt.sqlite3", max_live_sessions=8) as process:
+        bot, emulator = process.bot, process.emulator
+        users = [emulator.user(FIRST + n, f"New{n}", language_code="en") for n in range(100)]
+        async with watching(bot) as peaks:
+            for round_ in (1, 2):
+                for user in users:
+                    await user.send_text("/start")
+                with trio.fail_after(60):
+                    for user in users:
+                        await user.wait_messages(round_)
+            await wait_settled(bot, timeout=30)
+        sessions = bot.sessions.statistics()
+    lanes = inspect.signature(Router).parameters["workers"].default  # chats the router decides at once
+    assert peaks.live_sessions <= 8 + lanes and sessions.live <= 8
+    assert sessions.activations == 200 and sessions.evictions >= 192 and sessions.crashes == 0
+    assert all(len(user.messages()) == 2 for user in users)

@@ -321,15 +321,22 @@ class Sessions:
             raise
         finally:
             live.busy -= 1
+            self._trim(self._max_live)  # back under the limit once the burst that went over it is done
+
+    def _trim(self, most: int | None) -> None:
+        """Evict the least recently used sessions that are not busy until at most ``most`` are live."""
+        if most is None:
+            return
+        while len(self._live) > most:
+            oldest = next((key for key, entry in self._live.items() if not entry.busy), None)
+            if oldest is None:
+                break  # everyone is busy: go over the limit for a moment rather than wait
+            del self._live[oldest]
+            self._evictions += 1
 
     def _activate(self, chat: int) -> _Live:
         if self._max_live is not None:
-            while len(self._live) >= self._max_live:
-                oldest = next((key for key, entry in self._live.items() if not entry.busy), None)
-                if oldest is None:
-                    break  # everyone is busy: go over the limit for a moment rather than wait
-                del self._live[oldest]
-                self._evictions += 1
+            self._trim(self._max_live - 1)
         live = _Live(self._shell(chat))
         self._live[chat] = live
         self._activations += 1
