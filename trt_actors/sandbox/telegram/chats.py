@@ -13,7 +13,16 @@ from typing import Any, cast
 
 import trio
 
-from trt_actors.sandbox.telegram.records import BotMessage, Button, Invoice, Keyboard, MessageKind, MessageVersion
+from trt_actors.sandbox.telegram.records import (
+    BotMessage,
+    Button,
+    ChatMessage,
+    Entity,
+    Invoice,
+    Keyboard,
+    MessageKind,
+    MessageVersion,
+)
 
 __all__ = ["Chat", "ChatStore", "StoredMessage", "keyboard_of"]
 
@@ -93,8 +102,44 @@ class StoredMessage:
             return cast(str, media["file_id"])
         return None
 
-    def record(self) -> BotMessage:
+    def invoice(self) -> Invoice | None:
         invoice = self.body.get("invoice")
+        if not invoice:
+            return None
+        return Invoice(
+            title=invoice["title"],
+            description=invoice["description"],
+            payload=self.body.get("_payload", ""),
+            currency=invoice["currency"],
+            total_amount=invoice["total_amount"],
+        )
+
+    def chat_message(self) -> ChatMessage:
+        """This message as a chat client draws it, whoever sent it."""
+        entities = self.body.get("entities") if "text" in self.body else self.body.get("caption_entities")
+        service = next((key for key in ("successful_payment", "refunded_payment") if key in self.body), None)
+        return ChatMessage(
+            message_id=self.message_id,
+            from_bot=self.from_bot,
+            kind=self.kind,
+            date=self.date,
+            text=self.body.get("text"),
+            caption=self.body.get("caption"),
+            entities=tuple(
+                Entity(type=str(e["type"]), offset=int(e["offset"]), length=int(e["length"]), url=e.get("url"),
+                       language=e.get("language"))
+                for e in entities or ()
+            ),
+            buttons=keyboard_of(self.body.get("reply_markup")),
+            file_id=self.file_id(),
+            invoice=self.invoice(),
+            edit_date=self.edit_date,
+            deleted=self.deleted,
+            service=service,
+            stars=int(self.body[service]["total_amount"]) if service else 0,
+        )
+
+    def record(self) -> BotMessage:
         return BotMessage(
             message_id=self.message_id,
             kind=self.kind,
@@ -104,17 +149,7 @@ class StoredMessage:
             buttons=keyboard_of(self.body.get("reply_markup")),
             file_id=self.file_id(),
             media_group_id=self.body.get("media_group_id"),
-            invoice=(
-                Invoice(
-                    title=invoice["title"],
-                    description=invoice["description"],
-                    payload=self.body.get("_payload", ""),
-                    currency=invoice["currency"],
-                    total_amount=invoice["total_amount"],
-                )
-                if invoice
-                else None
-            ),
+            invoice=self.invoice(),
             edits=tuple(self.history),
             edit_date=self.edit_date,
             deleted=self.deleted,

@@ -24,6 +24,8 @@ __all__ = [
     "Button",
     "CallbackAnswer",
     "CallbackStatistics",
+    "ChatMessage",
+    "Entity",
     "Invoice",
     "MessageVersion",
     "PaymentOutcome",
@@ -113,6 +115,40 @@ class BotMessage(msgspec.Struct, frozen=True):
         if data is None:
             raise KeyError(f"button {text!r} of message {self.message_id} has no callback_data")
         return data
+
+
+class Entity(msgspec.Struct, frozen=True):
+    """A formatting entity of a text or caption (offsets and lengths in UTF-16 code units, as Telegram counts)."""
+
+    type: str
+    offset: int
+    length: int
+    url: str | None = None
+    language: str | None = None
+
+
+class ChatMessage(msgspec.Struct, frozen=True):
+    """A message of either side of a chat as it looks now, with its formatting: what a chat client draws.
+
+    ``entities`` belong to ``text`` or, for media, to ``caption``; ``service``
+    is ``"successful_payment"`` or ``"refunded_payment"`` for those service
+    messages, with ``stars`` the amount.
+    """
+
+    message_id: int
+    from_bot: bool
+    kind: MessageKind
+    date: int
+    text: str | None = None
+    caption: str | None = None
+    entities: tuple[Entity, ...] = ()
+    buttons: Keyboard = ()
+    file_id: str | None = None
+    invoice: Invoice | None = None
+    edit_date: int | None = None
+    deleted: bool = False
+    service: str | None = None
+    stars: int = 0
 
 
 class CallbackAnswer(msgspec.Struct, frozen=True):

@@ -23,7 +23,7 @@ import trio
 from trt_actors.sandbox.telegram.callbacks import Tap
 from trt_actors.sandbox.telegram.auto_entities import detect_entities
 from trt_actors.sandbox.telegram.chats import Chat
-from trt_actors.sandbox.telegram.records import BotMessage, CallbackStatistics, PaymentOutcome
+from trt_actors.sandbox.telegram.records import BotMessage, CallbackStatistics, ChatMessage, PaymentOutcome
 from trt_actors.sandbox.telegram.state import BotState
 
 __all__ = ["TelegramUser"]
@@ -153,6 +153,21 @@ class TelegramUser:
         """Every message the bot sent to this chat, in order, as it looks now."""
         records = self._chat.bot_messages()
         return records if include_deleted else [record for record in records if not record.deleted]
+
+    def conversation(self) -> list[ChatMessage]:
+        """Every message of the chat, the user's and the bot's, in order, with formatting: what a client draws."""
+        return [message.chat_message() for message in self._chat.messages.values()]
+
+    def file(self, file_id: str) -> tuple[bytes, str]:
+        """The bytes and MIME type of a file of this chat (a photo's, a voice's...); KeyError if unknown."""
+        stored = self._state.files.get(file_id)
+        if stored is None:
+            raise KeyError(f"no file {file_id!r}")
+        return stored.data, stored.mime_type or "application/octet-stream"
+
+    async def wait_changed(self) -> None:
+        """Return at the next change of the chat: a message of either side, an edit, a deletion."""
+        await self._chat.changed.wait()
 
     def last_message(self) -> BotMessage:
         """The newest message the bot sent (IndexError if none)."""
