@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 Command = Callable[[argparse.Namespace], int]
@@ -332,25 +332,21 @@ def _tail(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from trt_actors.demo import main as demo_main
-
-    return demo_main()
 
 
-def _sandbox(args: argparse.Namespace) -> int:
+def _serve_until_stopped(start: Callable[..., Awaitable[object]], refused: str) -> int:
+    """Run ``start`` (a trio task that reports ``task_status`` and serves until cancelled) until SIGINT or SIGTERM.
+
+    An ``OSError`` as it starts (its port in use) prints ``refused`` and returns 2.
+    """
     import signal
 
     import trio
 
-    from trt_actors.sandbox.standalone import serve_sandbox
-    from trt_actors.sandbox.terminal_chat import read_lines, readable_now
-
     async def serve() -> None:
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             async with trio.open_nursery() as nursery:
-                typed = read_lines(sys.stdin) if readable_now(sys.stdin) else None
-                await nursery.start(serve_sandbox, args.port, sys.stdout, typed)
+                await nursery.start(start)
                 async for received in signals:
                     print(f"{signal.Signals(received).name}: stopping.", flush=True)
                     nursery.cancel_scope.cancel()
@@ -359,13 +355,47 @@ def _sandbox(args: argparse.Namespace) -> int:
     try:
         trio.run(serve)
     except BaseExceptionGroup as group:
-        refused, rest = group.split(OSError)
-        if refused is None or rest is not None:
+        failed, rest = group.split(OSError)
+        if failed is None or rest is not None:
             raise
-        print(f"The emulators cannot listen on port {args.port} or {args.port + 1} (in use, or not allowed): "
-              "pass another with --port, or --port 0 for any free ones.", file=sys.stderr)
+        print(refused, file=sys.stderr)
         return 2
     return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    if args.web:
+        return _web_demo(args)
+    from trt_actors.demo import main as demo_main
+
+    return demo_main()
+
+
+def _web_demo(args: argparse.Namespace) -> int:
+    import os
+    from functools import partial
+
+    from trt_actors.demo import run_web_demo
+
+    db = os.environ.get("TRT_DB")
+    return _serve_until_stopped(
+        partial(run_web_demo, args.port, sys.stdout, Path(db) if db else None),
+        f"The web chat cannot listen on port {args.port} (in use, or not allowed): pass another with --port, "
+        "or --port 0 for any free one.")
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from functools import partial
+
+    from trt_actors.sandbox.standalone import WebChatOptions, serve_sandbox
+    from trt_actors.sandbox.terminal_chat import read_lines, readable_now
+
+    web = WebChatOptions(args.console, Path(args.db) if args.db else None) if args.web else None
+    typed = read_lines(sys.stdin) if readable_now(sys.stdin) else None
+    return _serve_until_stopped(
+        partial(serve_sandbox, args.port, sys.stdout, typed, web=web),
+        f"The emulators cannot listen on port {args.port}, {args.port + 1} or {args.port + 2} (in use, or not "
+        "allowed): pass another with --port, or --port 0 for any free ones.")
 
 
 def _registry(args: argparse.Namespace) -> int:
@@ -388,12 +418,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("run", "run the bot: long polling, or the webhook when WEBHOOK_URL is set (needs TELEGRAM_BOT_TOKEN)",
         _run)
-    add("demo", "run the whole bot locally against the Telegram and KIE emulators and show what happened",
-        _demo)
+    demo = add("demo", "run the whole bot locally against the Telegram and KIE emulators and show what happened "
+               "(--web: chat with it in a browser instead)", _demo)
+    demo.add_argument("--web", action="store_true",
+                      help="no scripted users: serve a web chat to talk to the bot, until Ctrl-C")
+    demo.add_argument("--port", type=int, default=8080, help="with --web: the web chat's port (default 8080; 0: any)")
     sandbox = add("sandbox", "serve the local Telegram and KIE emulators without our bot, to try any bot against "
                   "them; prints their URLs and a bot token, and lets you chat with the bot as a user", _sandbox)
     sandbox.add_argument("--port", type=int, default=8081,
                          help="the Telegram emulator's port; KIE gets the next one (default 8081; 0: any free ports)")
+    sandbox.add_argument("--web", action="store_true",
+                         help="also serve the user's chat as a web page, on the port after KIE's")
+    sandbox.add_argument("--console", help="with --web: the base URL of the bot's HTTP server, to link each message "
+                         "to its chain in the console (needs --db)")
+    sandbox.add_argument("--db", help="with --web and --console: the bot's event log file, read for the chains")
     check = add("check", "before and after a deploy: the token, the webhook, KIE, the registry, the log "
                 "(and a running instance), one line each; exit 1 on any failure", _check)
     check.add_argument("--url", help="the base URL of a running instance, to check its /health and /ready")

@@ -11,6 +11,11 @@ is made across a deploy. It prints what each of them saw, the telemetry chain
 of one button press, each order's whole chain from the tap to the capture or
 the refund, the audit of the books, and a summary of the log. It exits 0 when every step got its answer
 and the books close.
+
+``python main.py demo --web`` (:func:`run_web_demo`) runs the same bot and
+emulators with no scripted users, serves the web chat
+(:mod:`trt_actors.sandbox.web_chat`) for a person to talk to it from a
+browser, and runs until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -40,12 +46,15 @@ from trt_actors.ledger.audit_report import render_table
 from trt_actors.sandbox.kie import KieEmulator, Script, WireState
 from trt_actors.sandbox.scripted import PLACED, BotDidNotAnswer, ScriptedUser
 from trt_actors.sandbox.telegram import TelegramEmulator
+from trt_actors.sandbox.web_chat import serve_web_chat
 from trt_actors.session.callback_data import BuyPackage, CancelDraft, Confirm, ResumeDraft, StartDraft
 
-__all__ = ["main", "run_demo"]
+__all__ = ["main", "run_demo", "run_web_demo"]
 
 DEMO_TOKEN = "123456:DEMO-local-emulator-token"
 DEMO_KIE_KEY = "demo-local-kie-key"
+WEB_USER_ID = 1001
+"""The user of ``demo --web``: the person at the browser."""
 FAILING_MODEL = "grok-imagine/image-to-video"
 HANDOVER_MODEL = "google/nano-banana"
 """The picture made across the deploy (Dana's)."""
@@ -186,6 +195,56 @@ async def _cid_of_last(bot: RunningBot, chat_id: int, kind: type[Event]) -> str:
     raise LookupError(f"no {kind.__name__} in chat {chat_id}")
 
 
+def _settings(tg: TelegramEmulator, kie: KieEmulator, path: Path) -> Settings:
+    """The bot against the two emulators, with a log at ``path``; KIE scripted as the demo's stories need."""
+    kie.default_script = Script(waiting=1, generating=1, stage_seconds=1.0)
+    kie.script(FAILING_MODEL, Script(waiting=1, generating=1, stage_seconds=1.0, outcome=WireState.FAIL,
+                                     fail_code="500", fail_msg="Video generation failed"))
+    return Settings(
+        telegram_bot_token=Secret(DEMO_TOKEN),
+        telegram_api_base=tg.api_base,
+        kie_api_key=Secret(DEMO_KIE_KEY),
+        kie_api_base=kie.api_base,
+        kie_upload_base=kie.upload_base,
+        db_path=path,
+        http_port=0,
+        free_tier=FreeTier(per_day=1),
+    )
+
+
+async def run_web_demo(
+    port: int,
+    out: TextIO = sys.stdout,
+    db_path: Path | None = None,
+    *,
+    host: str = "127.0.0.1",
+    task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """``python main.py demo --web``: the bot against the emulators, and a web chat to talk to it, until cancelled.
+
+    No scripted users: the person at the browser is user :data:`WEB_USER_ID`.
+    ``task_status`` gets the page's URL.
+    """
+    with tempfile.TemporaryDirectory(prefix="trt-demo-") as folder:
+        path = db_path or Path(folder) / "trt.sqlite3"
+        async with TelegramEmulator.serve(token=DEMO_TOKEN) as tg, KieEmulator.serve(api_key=DEMO_KIE_KEY) as kie:
+            async with trio.open_nursery() as nursery:
+                bot: RunningBot = await nursery.start(run_bot, _settings(tg, kie, path))
+                user = tg.user(WEB_USER_ID, first_name="You", language_code="en")
+                url: str = await nursery.start(partial(
+                    serve_web_chat, user, host, port, bot_name="trt-actors demo", console_base=bot.http_url,
+                    db_path=path))
+                print("trt-actors demo: the real bot against local emulators, and a web chat to talk to it", file=out)
+                print(f"  web chat           {url}   ← open this", file=out)
+                print(f"  bot HTTP server    {bot.http_url}  (the console and its chains, /health, /metrics)", file=out)
+                print(f"  Telegram emulator  {tg.api_base}", file=out)
+                print(f"  KIE emulator       {kie.api_base}  ({FAILING_MODEL} fails: its credits come back)", file=out)
+                print(f"  event log          {path}", file=out)
+                print("Start with /start; top up with Stars (the Pay button), order, watch the result arrive. "
+                      "Ctrl-C stops everything.", file=out, flush=True)
+                task_status.started(url)
+
+
 async def run_demo(out: TextIO = sys.stdout, db_path: Path | None = None) -> int:
     """Run the demo, printing to ``out``; 0 when every step got its answer."""
 
@@ -196,19 +255,7 @@ async def run_demo(out: TextIO = sys.stdout, db_path: Path | None = None) -> int
         path = db_path or Path(folder) / "trt.sqlite3"
         started = time.perf_counter()
         async with TelegramEmulator.serve(token=DEMO_TOKEN) as tg, KieEmulator.serve(api_key=DEMO_KIE_KEY) as kie:
-            kie.default_script = Script(waiting=1, generating=1, stage_seconds=1.0)
-            kie.script(FAILING_MODEL, Script(waiting=1, generating=1, stage_seconds=1.0, outcome=WireState.FAIL,
-                                             fail_code="500", fail_msg="Video generation failed"))
-            settings = Settings(
-                telegram_bot_token=Secret(DEMO_TOKEN),
-                telegram_api_base=tg.api_base,
-                kie_api_key=Secret(DEMO_KIE_KEY),
-                kie_api_base=kie.api_base,
-                kie_upload_base=kie.upload_base,
-                db_path=path,
-                http_port=0,
-                free_tier=FreeTier(per_day=1),
-            )
+            settings = _settings(tg, kie, path)
             async with trio.open_nursery() as nursery:
                 first = _Instance(replace(settings, instance_id="demo-1"))
                 bot: RunningBot = await nursery.start(first.run)

@@ -7,7 +7,9 @@ takes as they are, then until it is cancelled (Ctrl-C or SIGTERM in
 ``main.py``) a line ``api: method → status`` for each Bot API call the bot
 makes (long polls left out) and the chat of the simulated user
 :data:`SANDBOX_USER_ID` ("Tester"), who acts on the lines typed (see
-:mod:`~trt_actors.sandbox.terminal_chat`).
+:mod:`~trt_actors.sandbox.terminal_chat`). With ``web=WebChatOptions(...)``
+the same user's chat is also served as a page
+(:mod:`~trt_actors.sandbox.web_chat`, ``--web``) on ``port + 2``.
 
 A bot written with any framework points its API base at the printed
 ``TELEGRAM_API_BASE`` (ours reads that variable). The user exists from the
@@ -23,6 +25,9 @@ Example::
 from __future__ import annotations
 
 from collections.abc import AsyncIterable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import TextIO
 
 import trio
@@ -30,13 +35,23 @@ import trio
 from trt_actors.sandbox.kie import KieEmulator
 from trt_actors.sandbox.telegram import ReceivedRequest, TelegramEmulator
 from trt_actors.sandbox.terminal_chat import show_chat, type_to_bot
+from trt_actors.sandbox.web_chat import serve_web_chat
 
-__all__ = ["SANDBOX_KIE_KEY", "SANDBOX_TOKEN", "SANDBOX_USER_ID", "SandboxAddresses", "serve_sandbox"]
+__all__ = ["SANDBOX_KIE_KEY", "SANDBOX_TOKEN", "SANDBOX_USER_ID", "SandboxAddresses", "WebChatOptions",
+           "serve_sandbox"]
 
 SANDBOX_TOKEN = "123456:SANDBOX-local-emulator-token"
 SANDBOX_KIE_KEY = "sandbox-local-kie-key"
 SANDBOX_USER_ID = 1001
 _QUIET = frozenset({"getUpdates"})
+
+
+@dataclass(frozen=True)
+class WebChatOptions:
+    """``--web``: serve the user's chat as a page; with the bot's log and console, each message links its chain."""
+
+    console_base: str | None = None
+    db_path: Path | None = None
 
 
 class SandboxAddresses:
@@ -83,6 +98,7 @@ async def serve_sandbox(
     typed: AsyncIterable[str] | None = None,
     *,
     host: str = "127.0.0.1",
+    web: WebChatOptions | None = None,
     task_status: trio.TaskStatus[SandboxAddresses] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve both emulators until cancelled; print how to reach them, the calls and the chat to ``out``.
@@ -104,10 +120,15 @@ async def serve_sandbox(
         print("Point a bot at them; for ours:", file=out)
         for line in addresses.exports():
             print(f"  {line}", file=out)
-        print(f"Type to the bot as user {SANDBOX_USER_ID}: text, or !tap LABEL, !pay, !photo PATH. "
-              "Ctrl-C stops the emulators.", file=out, flush=True)
-        task_status.started(addresses)
         async with trio.open_nursery() as nursery:
+            if web is not None:
+                page = await nursery.start(partial(
+                    serve_web_chat, tester, host, port + 2 if port else 0, bot_name="Sandbox Bot",
+                    console_base=web.console_base, db_path=web.db_path))
+                print(f"Web chat as user {SANDBOX_USER_ID}: {page}", file=out)
+            print(f"Type to the bot as user {SANDBOX_USER_ID}: text, or !tap LABEL, !pay, !photo PATH. "
+                  "Ctrl-C stops the emulators.", file=out, flush=True)
+            task_status.started(addresses)
             nursery.start_soon(_log_calls, telegram, out)
             nursery.start_soon(show_chat, tester, out)
             if typed is not None:

@@ -44,6 +44,7 @@ header .who { opacity: .85; font-size: 13px; unicode-bidi: isolate; }
 .meta { font-size: 11px; color: #7a8a99; text-align: right; margin-top: 2px; }
 .meta .chain { color: #3a6d99; margin-left: 6px; text-decoration: none; }
 .media { display: block; max-width: 100%; max-height: 360px; border-radius: 8px; margin-bottom: 4px; }
+img.media { min-width: 160px; image-rendering: pixelated; }
 .keyboard { margin-top: 6px; display: flex; flex-direction: column; gap: 4px; }
 .keyboard .row { display: flex; gap: 4px; }
 .kb { flex: 1; border: 0; border-radius: 8px; padding: 6px 8px; background: #e8f0f7; color: #2b5b84;
