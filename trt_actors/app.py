@@ -20,7 +20,8 @@ event log, and runs under one root :class:`~trt_actors.runtime.Supervisor`:
   that tie jobs to the ledger, the sessions and the admins
   (:mod:`trt_actors.actors.job_reactions`);
 * the **HTTP server**: ``/telegram/webhook``, ``/kie/callback/<job>/<token>``,
-  ``/health``, ``/ready``, ``/metrics``.
+  ``/health``, ``/ready``, ``/metrics``, and the read-only console under
+  ``/console`` (:mod:`trt_actors.console`).
 
 If the log's writer breaks for good (the disk is gone), ``run_bot`` stops
 everything and raises :class:`BotStopped` with the reason: a bot that cannot
@@ -79,6 +80,7 @@ from trt_actors.actors.throttle import Throttle
 from trt_actors.config import Settings
 from trt_actors.limits import RateLimiter
 from trt_actors.session import SessionDecider
+from trt_actors.console import Console, Login
 from trt_actors.http.bot_server import BotServer, readiness
 from trt_actors.metrics import Metrics
 from trt_actors.events import CODEC
@@ -193,7 +195,8 @@ async def run_bot(
         leadership = Leadership(log, settings.instance_id or default_instance_id(), ttl=settings.lease_seconds)
         passive = PassiveWebhook(intake_tg, secret=settings.webhook_secret, instance=leadership.holder)
         server = BotServer(checks={"lease": lambda: leadership.running}, about=leadership.about,
-                           passive=passive.handle if settings.webhook_url else None)
+                           passive=passive.handle if settings.webhook_url else None,
+                           console=Console(settings.db_path, Login(settings.console_user, settings.console_password)))
         http_url: str = await serving.start(_serve, server, settings)
         await leadership.take()
         await _record_declined(log, passive)

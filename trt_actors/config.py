@@ -278,6 +278,10 @@ class Settings:
     """Where the telemetry sink writes its JSON lines (``TELEMETRY``): ``stdout``, a file path, or "" (nowhere)."""
     events_token: Secret = field(default_factory=lambda: Secret(""))
     """The token ``/events`` (``tail``) asks for (``EVENTS_TOKEN``); without one the feed is closed."""
+    console_user: str = ""
+    """The console's login name (``CONSOLE_USER``); without it and ``CONSOLE_PASSWORD`` the console refuses all."""
+    console_password: Secret = field(default_factory=lambda: Secret(""))
+    """The console's password (``CONSOLE_PASSWORD``), asked by HTTP Basic on every page of ``/console``."""
     instance_id: str = ""
     """Who this process is in the lease (``INSTANCE_ID``); empty: ``host:pid``."""
     lease_seconds: float = 10.0
@@ -386,6 +390,8 @@ class Settings:
             kie_webhook_hmac_key=Secret(get("KIE_WEBHOOK_HMAC_KEY") or ""),
             telemetry=get("TELEMETRY") or "",
             events_token=Secret(get("EVENTS_TOKEN") or ""),
+            console_user=get("CONSOLE_USER") or "",
+            console_password=Secret(get("CONSOLE_PASSWORD") or ""),
             instance_id=_instance(get("INSTANCE_ID") or ""),
             lease_seconds=_lease_seconds("LEASE_SECONDS", get("LEASE_SECONDS") or "10"),
             session_idle_seconds=_idle_seconds("SESSION_IDLE_SECONDS", get("SESSION_IDLE_SECONDS") or "600"),

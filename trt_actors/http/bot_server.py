@@ -9,6 +9,7 @@ Routes:
 ``GET /metrics``            Prometheus text from the registered ``statistics()`` providers
 ``POST /kie/callback``      the KIE callback handler, when one is given (404 until then)
 ``/events`` (WebSocket)     the live event feed, when one is given
+``GET /console/...``        the read-only console, when one is given (its login first; :mod:`trt_actors.console`)
 =========================  ==========================================================
 
 Anything else is 404. Responses never carry secrets: the webhook secret and
@@ -30,6 +31,9 @@ from typing import Protocol
 import trio
 
 from trt_actors.actors.receiver import UpdateReceiver
+from trt_actors.console import EVENTS_PATH as CONSOLE_EVENTS_PATH
+from trt_actors.console import PREFIX as CONSOLE_PREFIX
+from trt_actors.console import Console
 from trt_actors.http.asgi import ASGIApp, Handler, Receive, Request, Response, Scope, Send, asgi_app, serve
 from trt_actors.metrics import CONTENT_TYPE, Metrics
 
@@ -76,7 +80,9 @@ class BotServer:
         events: ASGIApp | None = None,
         about: Callable[[], Mapping[str, object]] | None = None,
         passive: Handler | None = None,
+        console: Console | None = None,
     ) -> None:
+        self._console = console
         self._receiver = receiver
         self._metrics = metrics or Metrics()
         self._checks = dict(checks or {})
@@ -119,6 +125,8 @@ class BotServer:
             if request.method != "POST":
                 return Response.text("use POST", 405)
             return await self._kie_callback(request)
+        if self._console is not None and (path == CONSOLE_PREFIX or path.startswith(CONSOLE_PREFIX + "/")):
+            return await self._console.handle(request)
         if request.method not in ("GET", "HEAD"):
             return Response.text("not found", 404)
         if path == "/health":
@@ -137,6 +145,9 @@ class BotServer:
         return asgi_app(self.handle, max_body=MAX_BODY, websocket=self._websocket)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._console is not None and scope.get("path", "").rstrip("/") == CONSOLE_EVENTS_PATH:
+            await self._console.websocket(scope, receive, send)
+            return
         if self._events is None:
             await send({"type": "websocket.close", "code": 1003})
             return
