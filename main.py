@@ -332,6 +332,29 @@ def _tail(args: argparse.Namespace) -> int:
     return 0
 
 
+def _console(args: argparse.Namespace) -> int:
+    from functools import partial
+
+    from trt_actors.config import ConfigError, Settings
+    from trt_actors.console import Console, Login
+    from trt_actors.console.serving import serve_console
+
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    login = Login(settings.console_user, settings.console_password)
+    path = _log_path(args)
+    if path is None:
+        return 2
+    if not login.configured:
+        print("warning: CONSOLE_USER and CONSOLE_PASSWORD are not both set: the console refuses everyone (401) "
+              "until they are.", file=sys.stderr)
+    return _serve_until_stopped(
+        partial(serve_console, Console(path, login), args.host, args.port, sys.stdout),
+        f"The console cannot listen on {args.host}:{args.port} (in use, or not allowed): pass another --port, "
+        "or --port 0 for any free one.")
 
 
 def _serve_until_stopped(start: Callable[..., Awaitable[object]], refused: str) -> int:
@@ -468,6 +491,11 @@ def build_parser() -> argparse.ArgumentParser:
     show_chat.add_argument("chat_id", type=int)
     show_chat.add_argument("--at", type=_since, help="as it looked then: a date and time (UTC) or a Unix time")
     show_chat.add_argument("--db", help="the event log file (default: TRT_DB or ./trt.sqlite3)")
+    console = add("console", "serve the read-only web console over a log file, with no bot running "
+                  "(login: CONSOLE_USER and CONSOLE_PASSWORD)", _console)
+    console.add_argument("--db", help="the event log file (default: TRT_DB or ./trt.sqlite3)")
+    console.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    console.add_argument("--port", type=int, default=8090, help="the port (default 8090; 0: any free one)")
 
     registry = add("registry", "validate, sync and compare the model registry", _registry)
     from registry.cli import add_arguments as add_registry_arguments
