@@ -2,6 +2,7 @@
 
     python bench/chaos.py                              # seeds 1-5, 120 s each, 12 users, 6 kills
     python bench/chaos.py --seed 7 --duration 600 --users 30 --kills 20
+    python bench/chaos.py --webhook                    # updates by webhook through a failover proxy
 
 Each world (see ``tests/e2e/chaos.py``) runs two ``python main.py run``
 processes on one SQLite log against the Telegram and KIE emulators, kills the
@@ -30,10 +31,10 @@ from tests.e2e.chaos import Chaos, chaos_run, judge  # noqa: E402
 OUT = Path(__file__).resolve().parent / "out" / "chaos.json"
 
 
-async def main(seeds: list[int], duration: float, users: int, kills: int) -> int:
+async def main(seeds: list[int], duration: float, users: int, kills: int, webhook: bool) -> int:
     worlds = []
     for seed in seeds:
-        chaos = Chaos(seed=seed, duration=duration, users=users, kills=kills)
+        chaos = Chaos(seed=seed, duration=duration, users=users, kills=kills, webhook=webhook)
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="trt-chaos-") as folder:
             outcome = await chaos_run(Path(folder), chaos)
@@ -45,7 +46,7 @@ async def main(seeds: list[int], duration: float, users: int, kills: int) -> int
             print(f"    {name}: {count}")
         for problem in problems:
             print(f"  BROKEN {problem}")
-        worlds.append({"seed": seed, "duration": duration, "users": users, "kills": kills, "seconds": round(took),
+        worlds.append({"seed": seed, "webhook": webhook, "duration": duration, "users": users, "kills": kills, "seconds": round(took),
                        "counts": dict(sorted(outcome.counts.items())), "problems": problems})
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(json.dumps({"worlds": worlds}, indent=2, ensure_ascii=False) + "\n")
@@ -60,5 +61,6 @@ if __name__ == "__main__":
     parser.add_argument("--duration", type=float, default=120.0, help="seconds the users act")
     parser.add_argument("--users", type=int, default=12)
     parser.add_argument("--kills", type=int, default=6, help="how many times the active instance dies")
+    parser.add_argument("--webhook", action="store_true", help="webhook through a failover proxy, not long polling")
     args = parser.parse_args()
-    sys.exit(trio.run(main, args.seed or [1, 2, 3, 4, 5], args.duration, args.users, args.kills))
+    sys.exit(trio.run(main, args.seed or [1, 2, 3, 4, 5], args.duration, args.users, args.kills, args.webhook))

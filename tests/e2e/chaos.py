@@ -10,8 +10,11 @@ double-tap Confirm, come back after their session was passivated — while:
 * the active instance is SIGKILLed (sometimes SIGTERMed) at random moments and
   a new one started in its place, so the standby takes over;
 * Telegram answers 429 with ``retry_after`` (and refuses calls inside the ban
-  it announced), 500 and 502 on every method the bot calls, and offers updates
-  it already confirmed again;
+  it announced), 500 and 502 on every method the bot calls, and delivers
+  updates again: after a kill, the batch the dead instance recorded but never
+  confirmed (long polling); with ``webhook=True``, updates the bot already
+  answered 200 are POSTed again, through a failover proxy in front of the two
+  instances (as a load balancer would stand), which KIE's callbacks reach too;
 * KIE answers 429 and 5xx, fails tasks, and sends callbacks twice, late or
   never; forged callbacks arrive at the bot's HTTP server.
 
@@ -43,17 +46,18 @@ from registry import load_valid_registry
 from tests.e2e.books import books_close, ending, read_log, replays_identical
 from tests.e2e.conftest import KIE_KEY, TOKEN, kie_emulator
 from tests.e2e.orders import walk
-from tests.e2e.support import REGISTRY, audit_log, audit_requests, free_port
+from tests.e2e.support import REGISTRY, WEBHOOK_PATH, audit_log, audit_requests, free_port
 from trt_actors.config import Settings
-from trt_actors.events import UiRendered, UpdateReceived
+from trt_actors.events import PassiveRejected, UiRendered, UpdateReceived
 from trt_actors.events.jobs import JobFailed, ResultDelivered
 from trt_actors.events.ledger import Credited, HoldCaptured, HoldPlaced, HoldVoided
 from trt_actors.events.session import GenerationRequested
 from trt_actors.sandbox.kie import KieEmulator, Route, Script
 from trt_actors.sandbox.kie.states import WireState
 from trt_actors.sandbox.scripted import BotDidNotAnswer, ScriptedUser
-from trt_actors.sandbox.telegram import TelegramEmulator
-from trt_actors.sandbox.telegram.faults import RateLimit, ServerError
+from trt_actors.http import Request, Response, serve
+from trt_actors.sandbox.telegram import TelegramEmulator, WebhookPolicy
+from trt_actors.sandbox.telegram.faults import DuplicateWebhook, RateLimit, ServerError
 from trt_actors.sandbox.telegram.updates import FIRST_UPDATE_ID
 from trt_actors.session.callback_data import BuyPackage, Confirm
 
@@ -61,6 +65,7 @@ __all__ = ["Chaos", "ChaosOutcome", "chaos_run", "judge"]
 
 ROOT = Path(__file__).resolve().parents[2]
 HMAC_KEY = "chaos-kie-hmac-key-7f3a"
+WEBHOOK_SECRET = "chaos-webhook-secret-91c2"
 ADMIN = 9990
 FIRST_USER = 9000
 PROMO = "CHAOS"
@@ -86,6 +91,8 @@ class Chaos:
     duration: float = 30.0
     users: int = 8
     kills: int = 3
+    webhook: bool = False
+    """Updates by webhook through a failover proxy (and duplicate deliveries), instead of long polling."""
 
 
 @dataclass
@@ -131,13 +138,37 @@ class _World:
         """When (on the Telegram emulator's clock) each kill happened."""
         self.started = 0
         self.http = httpx.AsyncClient(timeout=5.0)
+        self.forward = httpx.AsyncClient(timeout=30.0)
+        self.proxy = ""
+        """The failover proxy's base URL in webhook mode (see :meth:`handle`)."""
+        self.preferred: _Instance | None = None
+
+    async def handle(self, request: Request) -> Response:
+        """The failover proxy: the instance last seen active first, then the others; none answers → 502.
+
+        A standby answers a webhook 503 (Telegram delivers it again later), as behind a real load balancer.
+        """
+        order = sorted(self.instances, key=lambda instance: instance is not self.preferred)
+        headers = {k: v for k, v in request.headers.items() if k not in ("host", "content-length", "connection")}
+        for instance in order:
+            try:
+                answer = await self.forward.request(request.method, f"http://127.0.0.1:{instance.port}{request.path}",
+                                                    content=request.body, headers=headers)
+            except httpx.HTTPError:
+                continue
+            return Response(answer.status_code, answer.content, answer.headers.get("content-type", "text/plain"))
+        return Response.text("no instance answers", 502)
 
     def env(self, name: str, port: int) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KIE_", "WEBHOOK_", "TRT_"))}
+        if self.proxy:  # behind the proxy: Telegram and KIE reach whichever instance answers
+            env.update(WEBHOOK_URL=self.proxy + WEBHOOK_PATH, WEBHOOK_SECRET=WEBHOOK_SECRET)
+        else:  # polling: KIE calls back the instance that made the task, and gives up when it is gone
+            env.update(KIE_CALLBACK_BASE=f"http://127.0.0.1:{port}")
         env.update(
             TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=self.tg.api_base, KIE_API_KEY=KIE_KEY,
             KIE_API_BASE=self.kie.api_base, KIE_UPLOAD_BASE=self.kie.upload_base, TRT_DB=str(self.db),
-            HTTP_PORT=str(port), KIE_CALLBACK_BASE=f"http://127.0.0.1:{port}", KIE_WEBHOOK_HMAC_KEY=HMAC_KEY,
+            HTTP_PORT=str(port), KIE_WEBHOOK_HMAC_KEY=HMAC_KEY,
             WELCOME_CREDITS="10000", ADMIN_IDS=str(ADMIN), SEND_RATE_PER_CHAT="100", SEND_RATE_GLOBAL="1000",
             RATE_MESSAGES="10000/60", RATE_TAPS="10000/60", RATE_GENERATIONS="10/1", LEASE_SECONDS="1",
             SESSION_IDLE_SECONDS=str(IDLE), INSTANCE_ID=name, PYTHONPATH=str(ROOT),
@@ -172,6 +203,7 @@ class _World:
         with trio.fail_after(timeout):
             while (instance := await self.active()) is None:
                 await trio.sleep(0.05)
+        self.preferred = instance
         return instance
 
     async def stop(self, instance: _Instance, how: signal.Signals) -> None:
@@ -187,10 +219,13 @@ class _World:
 async def chaos_run(folder: Path, chaos: Chaos) -> ChaosOutcome:
     """Run one world in ``folder`` (the log and the bots' output go there); what is left, judged in part."""
     db = folder / "bot.sqlite3"
-    async with TelegramEmulator.serve(token=TOKEN) as tg, kie_emulator(callback_secret=HMAC_KEY, balance=1e9,
-                                                                        callback_retry_interval=1.0) as kie:
+    async with TelegramEmulator.serve(token=TOKEN, webhook_policy=WebhookPolicy(max_retry=3.0)) as tg, kie_emulator(
+        callback_secret=HMAC_KEY, balance=1e9, callback_retry_interval=1.0
+    ) as kie, trio.open_nursery() as proxying:
         kie.script(FAILING, Script(waiting=1, generating=1, stage_seconds=0.3, outcome=WireState.FAIL))
         world = _World(chaos, folder, tg, kie, db)
+        if chaos.webhook:
+            world.proxy = await proxying.start(serve, world.handle)
         outcome = ChaosOutcome(db=db, chaos=chaos, env=world.env("bot-0", 0))
         users = [ScriptedUser(tg.user(FIRST_USER + n, first_name=f"u{n}", language_code=("en", "ru")[n % 2]), wait=15)
                  for n in range(chaos.users)]
@@ -223,6 +258,8 @@ async def chaos_run(folder: Path, chaos: Chaos) -> ChaosOutcome:
             for instance in list(world.instances):
                 await world.stop(instance, signal.SIGTERM)
             await world.http.aclose()
+            await world.forward.aclose()
+            proxying.cancel_scope.cancel()
         outcome.counts.update(world.counts)
         outcome.counts["users"] = chaos.users
         outcome.chats = {user.chat_id: [(m.kind, m.body or "") for m in user.user.messages()] for user in users}
@@ -362,9 +399,12 @@ async def _telegram_faults(world: _World) -> None:
     tg, rng = world.tg, world.rng
     while True:
         await trio.sleep(rng.uniform(0.5, 2.0))
-        kind = rng.choice(("429", "5xx"))
-        rule: RateLimit | ServerError
-        if kind == "429":
+        kind = rng.choice(("429", "5xx", "again") if world.chaos.webhook else ("429", "5xx"))
+        rule: RateLimit | ServerError | DuplicateWebhook
+        if kind == "again":  # an update the bot answered 200 is POSTed once more, as Telegram does
+            rule = tg.faults.duplicate_webhook(every=rng.randint(1, 3))
+            world.counts["telegram duplicate-webhook windows"] += 1
+        elif kind == "429":
             method = rng.choice((*MESSAGE_METHODS, "getUpdates"))
             rule = tg.faults.rate_limit(method, every=rng.randint(3, 8), retry_after=rng.randint(1, 2))
             world.counts[f"telegram 429 windows on {method}"] += 1
@@ -472,8 +512,12 @@ def _judge_emulator(world: _World, users: list[ScriptedUser], events: list[Recor
     doubled = [update_id for update_id, times in received.items() if times > 1]
     if doubled:
         problems.append(f"updates recorded more than once: {doubled[:10]}")
+    # A standby sent an update by the proxy answers the user at once ("updating, send it again") and records it
+    # as PassiveRejected once it is active: declined and told, not lost.
+    declined = {r.event.update_id for r in events if isinstance(r.event, PassiveRejected)}
+    world.counts["updates declined and told by a standby"] = len(declined)
     sent = range(FIRST_UPDATE_ID, tg.statistics().updates.next_update_id)
-    missing = [update_id for update_id in sent if update_id not in received]
+    missing = [update_id for update_id in sent if update_id not in received and update_id not in declined]
     if missing:
         problems.append(f"{len(missing)} updates Telegram sent were never recorded: {missing[:10]}")
     world.counts["updates"] = len(sent)
@@ -523,7 +567,9 @@ async def judge(outcome: ChaosOutcome) -> list[str]:
     if outcome.counts["forged KIE callbacks accepted"]:
         problems.append(f"{outcome.counts['forged KIE callbacks accepted']} forged KIE callbacks were accepted")
     stored = b"".join(path.read_bytes() for path in outcome.db.parent.glob(outcome.db.name + "*"))
-    for name, secret in (("the bot token", TOKEN), ("the KIE key", KIE_KEY), ("the KIE HMAC key", HMAC_KEY)):
+    secrets = (("the bot token", TOKEN), ("the KIE key", KIE_KEY), ("the KIE HMAC key", HMAC_KEY),
+               ("the webhook secret", WEBHOOK_SECRET))
+    for name, secret in secrets:
         for where, text in (("the bot's output", outcome.output), ("the log file", stored)):
             if secret.encode() in text:
                 problems.append(f"{name} appears in {where}")

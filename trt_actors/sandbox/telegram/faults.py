@@ -225,8 +225,12 @@ class Faults:
     def is_blocked(self, user_id: int) -> bool:
         return user_id in self._blocked
 
-    def remove(self, rule: RateLimit | ServerError | Delay) -> None:
+    def remove(self, rule: RateLimit | ServerError | Delay | DuplicateWebhook) -> None:
         """Remove one rule returned earlier."""
+        if isinstance(rule, DuplicateWebhook):
+            if rule is self._duplicate:
+                self._duplicate = None
+            return
         for rules in (self._rate_limits, self._server_errors, self._delays):
             for index, existing in enumerate(rules):
                 if existing is rule:
