@@ -97,4 +97,4 @@ async def test_a_port_in_use_is_said_in_a_sentence() -> None:
             done = await trio.run_process([sys.executable, "main.py", "sandbox", "--port", str(port)], cwd=ROOT,
                                           stdin=subprocess.DEVNULL, capture_stdout=True, capture_stderr=True, check=False)
     assert done.returncode == 2
-    assert done.stderr.decode().startswith(f"The emulators cannot listen on port {port} or {port + 1} (in use")
+    assert done.stderr.decode().startswith(f"The emulators cannot listen on port {port}, {port + 1} or {port + 2} (in use")
