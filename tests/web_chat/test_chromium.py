@@ -26,14 +26,14 @@ ENTER = "\ue007"
 
 async def _order(browser: Browser, prompt: str) -> None:
     """From a message with a Menu button: the model, its two steps, and Confirm."""
-    await browser.click(await browser.button("Menu"))
-    await browser.click(await browser.button("Text to image"))
-    await browser.click(await browser.button("Nano Banana"))
-    await browser.click(await browser.button("Set parameters"))
+    await browser.tap("Menu")
+    await browser.tap("Text to image")
+    await browser.tap("Nano Banana")
+    await browser.tap("Set parameters")
     await browser.text_shown("Send Prompt")
     await browser.type(await browser.find("#text"), prompt + ENTER)
-    await browser.click(await browser.button("1:1"))
-    await browser.click(await browser.button("Confirm"))
+    await browser.tap("1:1")
+    await browser.tap("Confirm")
 
 
 async def test_a_user_walks_from_start_to_a_result_and_a_refund(tmp_path: Path) -> None:
@@ -48,9 +48,9 @@ async def test_a_user_walks_from_start_to_a_result_and_a_refund(tmp_path: Path) 
             await browser.text_shown("Choose what to create")
             await browser.screenshot(tmp_path / "1-start.png")
 
-            await browser.click(await browser.button("Top up"))
-            await browser.click(await browser.button("50 ⭐ → 100 credits"))
-            await browser.click(await browser.button("Pay"))
+            await browser.tap("Top up")
+            await browser.tap("50 ⭐ → 100 credits")
+            await browser.tap("Pay")
             await browser.text_shown("Balance: 100 credits")
             await browser.screenshot(tmp_path / "2-paid.png")
 

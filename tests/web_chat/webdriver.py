@@ -11,7 +11,7 @@ Example::
 
     async with open_browser() as browser:
         await browser.get(url)
-        await browser.click(await browser.button("Send"))
+        await browser.tap("Send")
         await browser.screenshot(tmp_path / "chat.png")
 """
 
@@ -101,6 +101,20 @@ class Browser:
             return dict(found) if found else None
 
         return await self.wait(f"a button {label!r}", probe, timeout)
+
+    async def tap(self, label: str, timeout: float = 20.0) -> None:
+        """Click the newest chat button labelled ``label``. The page redraws a message the bot edits, so a
+        button found a moment ago may be gone ("stale"): then the new one is found and clicked."""
+        with trio.move_on_after(timeout):
+            while True:
+                try:
+                    await self.click(await self.button(label, timeout))
+                    return
+                except WebDriverError as error:
+                    if "stale element" not in str(error):
+                        raise
+                await trio.sleep(0.05)
+        raise AssertionError(f"the button {label!r} kept being redrawn for {timeout} s")
 
     async def text_shown(self, text: str, timeout: float = 20.0) -> None:
         """Wait until some message of the chat contains ``text``."""
