@@ -183,25 +183,13 @@ def _instance(value: str) -> str:
     return value
 
 
-def _idle_seconds(name: str, value: str) -> float:
+def _seconds(name: str, value: str, low: float, high: float, meaning: str) -> float:
     try:
         seconds = float(value)
     except ValueError:
         seconds = -1.0
-    if not 1 <= seconds <= 86_400:
-        raise ConfigError(f"{name} must be a number of seconds from 1 to 86400 (how long an idle chat's session "
-                          f"stays in memory), not {value!r}.")
-    return seconds
-
-
-def _lease_seconds(name: str, value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0.5 <= seconds <= 300:
-        raise ConfigError(f"{name} must be a number of seconds from 0.5 to 300 (how long a crashed active instance "
-                          f"keeps the standby waiting), not {value!r}.")
+    if not low <= seconds <= high:
+        raise ConfigError(f"{name} must be a number of seconds from {low:g} to {high:g} ({meaning}), not {value!r}.")
     return seconds
 
 
@@ -393,8 +381,10 @@ class Settings:
             console_user=get("CONSOLE_USER") or "",
             console_password=Secret(get("CONSOLE_PASSWORD") or ""),
             instance_id=_instance(get("INSTANCE_ID") or ""),
-            lease_seconds=_lease_seconds("LEASE_SECONDS", get("LEASE_SECONDS") or "10"),
-            session_idle_seconds=_idle_seconds("SESSION_IDLE_SECONDS", get("SESSION_IDLE_SECONDS") or "600"),
+            lease_seconds=_seconds("LEASE_SECONDS", get("LEASE_SECONDS") or "10", 0.5, 300,
+                                   "how long a crashed active instance keeps the standby waiting"),
+            session_idle_seconds=_seconds("SESSION_IDLE_SECONDS", get("SESSION_IDLE_SECONDS") or "600", 1, 86_400,
+                                            "how long an idle chat's session stays in memory"),
             max_live_sessions=_count("MAX_LIVE_SESSIONS", get("MAX_LIVE_SESSIONS") or "10000", 10_000_000),
             rate_messages=_rate_limit("RATE_MESSAGES", get("RATE_MESSAGES"), "messages", 10_000),
             rate_taps=_rate_limit("RATE_TAPS", get("RATE_TAPS"), "taps", 10_000),

@@ -339,7 +339,7 @@ class Outbox:
                 with trio.CancelScope(shield=True):  # a call that went out is waited for (see the docstring)
                     message_id = await self._call(chat, ui, method)
             except TooManyRequests as exc:
-                self.throttle.pause_chat(chat, float(exc.retry_after or 1))
+                self._note_flood(chat, float(exc.retry_after or 1))  # before the turn ends: the next sender waits
                 raise
         return message_id
 
@@ -371,7 +371,6 @@ class Outbox:
                     pause = float(exc.retry_after or 1)
                     self.rate_limited += 1
                     self.retries += 1
-                    self._note_flood(chat, pause)
                     await self._record(recorded, method, attempt, _Failure(429, exc.description, False, pause))
                     continue
                 except Forbidden as exc:
