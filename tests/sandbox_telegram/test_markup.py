@@ -34,6 +34,13 @@ def test_all_allowed_tags_parse() -> None:
     assert {"type": "expandable_blockquote", "offset": 14, "length": 1} in entities
 
 
+def test_entities_in_a_quoted_href_are_decoded_and_a_bare_ampersand_is_kept() -> None:
+    text, entities = parse_html(
+        '<a href="https://x.y/?a=1&amp;b=2&#38;c=&quot;3&quot;">q</a> <a href=\'https://x.y/?d=4&e=5\'>r</a>')
+    assert text == "q r"
+    assert [entity["url"] for entity in entities] == ['https://x.y/?a=1&b=2&c="3"', "https://x.y/?d=4&e=5"]
+
+
 def test_unclosed_start_tag() -> None:
     with pytest.raises(MarkupError, match="Unclosed start tag"):
         parse_html("<b")

@@ -9,8 +9,11 @@ Rules (from the Bot API's "HTML style"): allowed tags are ``b strong i em u ins
 s strike del span(class="tg-spoiler") tg-spoiler a(href) code pre blockquote
 (expandable) tg-emoji(emoji-id)``; every ``<`` and ``&`` that is not markup must
 be escaped; the named entities are ``&lt; &gt; &amp; &quot;``; numeric ones
-(``&#60;``, ``&#x3C;``) are allowed. Entity offsets and lengths are in UTF-16
-code units, as Telegram counts them.
+(``&#60;``, ``&#x3C;``) are allowed. Inside a quoted attribute (an ``href``)
+the same entities are decoded and any other ``&`` is kept as it is, as
+Telegram does: ``href="?a=1&amp;b=2"`` and ``href="?a=1&b=2"`` both link to
+``?a=1&b=2``. Entity offsets and lengths are in UTF-16 code units, as Telegram
+counts them.
 
 Example::
 
@@ -46,6 +49,7 @@ _ENTITY_OF_TAG = {
 }
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+_ENTITY_IN_VALUE = re.compile(r"&(?:#([0-9]{1,7})|#[xX]([0-9A-Fa-f]{1,6})|(lt|gt|amp|quot));")
 _ATTRIBUTE = re.compile(r'\s*([A-Za-z][A-Za-z0-9_-]*)(?:\s*=\s*(?:"([^"]*)"|\'([^\']*)\'|([^\s"\'>]+)))?')
 
 
@@ -85,6 +89,19 @@ def _byte_offset(text: str, at: int) -> int:
     return len(text[:at].encode("utf-8"))
 
 
+def _decoded_value(value: str) -> str:
+    """A quoted attribute's value with its entities decoded; an ``&`` that starts none stays as it is."""
+
+    def character(match: re.Match[str]) -> str:
+        decimal, hexadecimal, name = match.groups()
+        if name is not None:
+            return _NAMED[name]
+        code = int(decimal) if decimal is not None else int(hexadecimal, 16)
+        return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group(0)
+
+    return _ENTITY_IN_VALUE.sub(character, value)
+
+
 def _attributes(raw: str, text: str, at: int) -> dict[str, str]:
     attributes: dict[str, str] = {}
     position = 0
@@ -93,8 +110,9 @@ def _attributes(raw: str, text: str, at: int) -> dict[str, str]:
         match = _ATTRIBUTE.match(raw, position)
         if not match or match.end() == position:
             raise MarkupError(f"Expected equal sign in declaration of an attribute of the tag at byte offset {_byte_offset(text, at)}")
-        value = next((g for g in match.groups()[1:] if g is not None), "")
-        attributes[match.group(1).lower()] = value
+        name, double_quoted, single_quoted, bare = match.groups()
+        quoted = double_quoted if double_quoted is not None else single_quoted
+        attributes[name.lower()] = _decoded_value(quoted) if quoted is not None else bare or ""
         position = match.end()
     return attributes
 
