@@ -16,7 +16,16 @@ def test_links_addresses_mentions_hashtags_and_commands() -> None:
         ("url", "https://example.com/a?b=1"), ("url", "www.x.org"), ("email", "ann@example.com"),
         ("mention", "@anna_k"), ("hashtag", "#news"), ("bot_command", "/start@bot"), ("url", "tg://resolve"),
     ]
-    assert detect_entities("a.b@c, @abc, http:/x, 3/4") == []
+    assert detect_entities("a.b@c, @abc, 3/4") == []
+
+
+def test_a_command_stands_alone_not_inside_a_word_a_path_or_a_tag() -> None:
+    def commands(text: str) -> list[str]:
+        return [text[e["offset"]: e["offset"] + e["length"]] for e in detect_entities(text) if e["type"] == "bot_command"]
+
+    assert commands("/start, (/help) \"/menu\" and\n/buy_1@shop_bot!") == ["/start", "/help", "/menu", "/buy_1@shop_bot"]
+    assert commands("<script>alert(1)</script> a</script> /script> a/b /a/b x/y_z /xé /start@ab") == []
+    assert commands("http:/x") == ["/x"]
 
 
 def test_nothing_is_detected_inside_code_or_a_text_link() -> None:

@@ -12,7 +12,13 @@ What counts, simplified from Telegram's rules: a ``url`` starts with
 is ``name@domain.tld``; a ``mention`` is ``@`` and 5-32 letters, digits or
 underscores; a ``hashtag`` is ``#`` and a word that is not only digits; a
 ``bot_command`` is ``/`` and 1-64 letters, digits or underscores, optionally
-``@botname``. Offsets and lengths are in UTF-16 code units.
+``@botname`` (3-32 of them), standing alone as in Telegram's own rule
+(tdlib's ``match_bot_commands``): not right after a letter, digit, ``_``,
+``/``, ``<`` or ``>``, and not followed by one, so neither ``a/b``, ``/a/b``
+nor the ``/script`` of ``<script>`` or ``</script>`` is a command. Unlike
+Telegram, a ``/`` right after a ``.`` starts none either: Telegram takes
+``example.com/start`` for a ``url``, which this module does not detect. Offsets
+and lengths are in UTF-16 code units.
 
 Example::
 
@@ -34,7 +40,7 @@ _PATTERNS = (
     ("email", re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")),
     ("mention", re.compile(r"(?<![\w@])@[A-Za-z0-9_]{5,32}(?!\w)")),
     ("hashtag", re.compile(r"(?<![\w#])#(?!\d+(?!\w))\w+")),
-    ("bot_command", re.compile(r"(?<![\w/:.])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?")),
+    ("bot_command", re.compile(r"(?<![\w/<>.])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32}|(?!@))(?![\w/<>])")),
 )
 _TRAILING = ".,:;!?)]}'\""
 _EXCLUSIVE = frozenset({
