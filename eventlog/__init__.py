@@ -1,8 +1,8 @@
-"""The event log: every fact in one SQLite file; append, read, subscribe, snapshot, checkpoint.
+"""The event log: every fact, in one SQLite file or a PostgreSQL database; append, read, subscribe, snapshot, checkpoint.
 
-Start with :class:`SQLiteEventLog.open` (and a :class:`Codec` for your events);
-actors depend only on :class:`EventStore`. The log imports nothing from the
-layers above it.
+Start with :func:`open_log` (a path or a ``postgresql://`` URL, and a
+:class:`Codec` for your events); actors depend only on :class:`EventStore`.
+The log imports nothing from the layers above it.
 """
 
 from eventlog.codec import Codec
@@ -18,7 +18,10 @@ from eventlog.errors import (
 from eventlog.event import STREAM_ITEM, Event
 from eventlog.readers import ReaderStatistics
 from eventlog.records import Append, Lease, NewEvent, OpenItem, Position, RecordedEvent, Snapshot
-from eventlog.sqlite import LogStatistics, SQLiteEventLog
+from eventlog.log import EventLog, LogStatistics
+from eventlog.opening import open_log
+from eventlog.postgres import PostgresEventLog, is_postgres, redacted
+from eventlog.sqlite import SQLiteEventLog
 from eventlog.store import EventStore
 from eventlog.subscription import Subscription
 from eventlog.writer import WriterStatistics
@@ -29,6 +32,7 @@ __all__ = [
     "Codec",
     "CommitFailed",
     "Event",
+    "EventLog",
     "EventLogClosed",
     "EventLogError",
     "EventLogReadOnly",
@@ -39,6 +43,7 @@ __all__ = [
     "NotLeaseHolder",
     "OpenItem",
     "Position",
+    "PostgresEventLog",
     "ReaderStatistics",
     "RecordedEvent",
     "SQLiteEventLog",
@@ -47,4 +52,7 @@ __all__ = [
     "VersionConflict",
     "WriterFailed",
     "WriterStatistics",
+    "is_postgres",
+    "open_log",
+    "redacted",
 ]

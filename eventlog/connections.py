@@ -1,4 +1,4 @@
-"""How the log opens SQLite: the writer's, the readers', and a read-only tool's connections.
+"""The SQLite engine: how the log opens one file, writes it and migrates it.
 
 The writer's connection runs in WAL mode with ``synchronous=FULL`` (an
 acknowledged append survives a power loss). Readers of a writable log set
@@ -11,9 +11,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from eventlog import schema
+from eventlog.engine import Connection
 from eventlog.errors import EventLogError
 
-__all__ = ["connect_reader", "connect_readonly", "connect_writer"]
+__all__ = ["SQLiteEngine", "connect_reader", "connect_readonly", "connect_writer"]
 
 _BUSY_MS = 30_000
 
@@ -49,3 +51,41 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise EventLogError(f"the event log at {path} cannot be opened for reading ({exc})") from exc
     return conn
+
+
+class SQLiteEngine:
+    """The log in one SQLite file at ``path`` (see :class:`~eventlog.engine.Engine`)."""
+
+    name = "sqlite"
+    text_holds_nul = True
+    integrity_errors: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @property
+    def where(self) -> str:
+        return str(self.path)
+
+    def connect_writer(self) -> Connection:
+        return connect_writer(self.path)
+
+    def connect_reader(self) -> Connection:
+        return connect_reader(self.path)
+
+    def connect_readonly(self) -> Connection:
+        return connect_readonly(self.path)
+
+    def begin_write(self, conn: Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+
+    def announce(self, conn: Connection, head: int) -> None:
+        """Nothing: another process reading the file sees the commit (there is no notification channel)."""
+
+    def migrate(self, conn: Connection) -> list[int]:
+        assert isinstance(conn, sqlite3.Connection)
+        return schema.migrate(conn)
+
+    def schema_version(self, conn: Connection) -> int:
+        assert isinstance(conn, sqlite3.Connection)
+        return schema.schema_version(conn, str(self.path))

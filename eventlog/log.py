@@ -1,50 +1,52 @@
-"""The SQLite event log: one file in WAL mode, one writer thread, a small pool of readers.
+"""The event log's front: append, read, subscribe, snapshot, checkpoint, over SQLite or PostgreSQL.
 
-Durability: the log runs with ``synchronous=FULL``. :meth:`SQLiteEventLog.append`
-returns only after the transaction holding the events has committed and SQLite
-has fsynced the write-ahead log, so an acknowledged append survives a crash of
-the process **and** a power loss or kernel panic (provided the disk honours
-fsync). An append that has not returned may or may not be in the log; appending
-it again with the same event ids is always safe.
+Durability: :meth:`EventLog.append` returns only after the transaction holding
+the events has committed durably (SQLite: ``synchronous=FULL`` and an fsync
+of the write-ahead log; PostgreSQL: ``synchronous_commit`` on, the server's
+WAL flushed), so an acknowledged append survives a crash of the process
+**and** a power loss or kernel panic (provided the disk honours fsync). An
+append that has not returned may or may not be in the log; appending it again
+with the same event ids is always safe.
 
-Failure: an append answers, always. A commit SQLite refuses raises
+Failure: an append answers, always. A commit the database refuses raises
 :class:`~eventlog.errors.CommitFailed`; a writer that cannot recover is
-*broken* (:attr:`SQLiteEventLog.healthy` turns false) and every append raises
+*broken* (:attr:`EventLog.healthy` turns false) and every append raises
 :class:`~eventlog.errors.WriterFailed` at once. A supervisor waits for that
-with :meth:`SQLiteEventLog.wait_failed` and stops the process.
+with :meth:`EventLog.wait_failed` and stops the process.
 
 This module is the log's front: each public method is a few lines that hand
 the work to the writer thread (:mod:`eventlog.writer`), the reader pool
 (:mod:`eventlog.readers`) or a query (:mod:`eventlog.queries`). It is as long
-as the API is wide, not because it does much.
+as the API is wide, not because it does much. The database behind it is an
+:class:`~eventlog.engine.Engine`; open a log with
+:meth:`SQLiteEventLog.open <eventlog.sqlite.SQLiteEventLog.open>`,
+:meth:`PostgresEventLog.open <eventlog.postgres.PostgresEventLog.open>`, or
+:func:`eventlog.open_log`, which picks by the target.
 
 Example::
 
-    async with SQLiteEventLog.open("trt.sqlite3", codec=CODEC) as log:
+    async with open_log("trt.sqlite3", codec=CODEC) as log:           # or "postgresql://host/db"
         [pos] = await log.append([NewEvent(event_id="update:1", stream="chat:7", event=e, cid="c1", ts=now)])
         events = await log.read_stream("chat:7")
 
-    async with SQLiteEventLog.open_readonly("trt.sqlite3", codec=CODEC) as log:   # tools: no writer
+    async with open_log("trt.sqlite3", codec=CODEC, readonly=True) as log:   # tools: no writer
         chain = await log.read_cid("u1000-3f2a")
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
-from os import PathLike
-from pathlib import Path
-from typing import TypeVar
+from typing import Self, TypeVar
 
 import msgspec
 import trio
 
 from eventlog import queries
 from eventlog.codec import Codec
-from eventlog.connections import connect_reader, connect_readonly, connect_writer
-from eventlog.errors import EventLogClosed, EventLogReadOnly, VersionConflict, WriterFailed
+from eventlog.engine import Connection, Engine
+from eventlog.errors import EventLogClosed, EventLogError, EventLogReadOnly, VersionConflict, WriterFailed
 from eventlog.readers import ReaderPool, ReaderStatistics
 from eventlog.records import Append, Lease, NewEvent, OpenItem, Position, RecordedEvent, Snapshot
 from eventlog.requests import (
@@ -53,19 +55,20 @@ from eventlog.requests import (
     GroupRequest,
     LeaseRequest,
     Request,
+    Row,
     SnapshotRequest,
     check_rows,
     committed_events,
     last_committed_seq,
 )
-from eventlog.schema import SCHEMA_VERSION, migrate, schema_version
 from eventlog.subscription import Subscription
 from eventlog.writer import Writer, WriterStatistics
 
-__all__ = ["LogStatistics", "SQLiteEventLog"]
+__all__ = ["EventLog", "LogStatistics"]
 
 T = TypeVar("T")
 _READERS = 4
+_NO_LIMIT = 2**62
 _COLUMNS = queries.COLUMNS
 _NO_WRITER = WriterStatistics(
     healthy=False,
@@ -96,22 +99,16 @@ class LogStatistics(msgspec.Struct, frozen=True):
     waiting_appenders: int
     subscribers: int
     path: str
+    """Where the log is: a file's path, or a PostgreSQL URL without its password."""
 
 
-class SQLiteEventLog:
-    """An event log in one SQLite file. Open it with :meth:`open` (or :meth:`open_readonly` for tools)."""
+class EventLog:
+    """An event log in a database. Open it with ``open`` (or ``open_readonly`` for tools) of a subclass."""
 
-    def __init__(
-        self,
-        path: Path,
-        codec: Codec,
-        conn: sqlite3.Connection | None,
-        *,
-        connect: Callable[[], sqlite3.Connection] | None = None,
-        schema: int = SCHEMA_VERSION,
-    ) -> None:
+    def __init__(self, engine: Engine, codec: Codec, conn: Connection | None, *, schema: int) -> None:
         """Not for direct use. ``conn``: the writer's connection, None for a read-only log."""
-        self.path = path
+        self.engine = engine
+        self.where = engine.where
         self.codec = codec
         self._token = trio.lowlevel.current_trio_token()
         self._schema = schema
@@ -121,77 +118,62 @@ class SQLiteEventLog:
         self._committed = trio.Event()
         self._parked: set[Subscription] = set()
         self._delivered_seq = 0
+        self._foreign_seq = 0
         self._broke = trio.Event()
         self._writer: Writer | None = None
         if conn is None:
-            self._readers = ReaderPool(partial(connect_readonly, path), _READERS)
+            self._readers = ReaderPool(engine.connect_readonly, _READERS)
         else:
-            self._readers = ReaderPool(partial(connect_reader, path), _READERS)
-            self._writer = Writer(
-                conn, self._deliver, connect=connect or partial(connect_writer, path), broken=self._on_broken
-            )
+            self._readers = ReaderPool(engine.connect_reader, _READERS)
+            self._writer = Writer(conn, engine, self._deliver, connect=engine.connect_writer, broken=self._on_broken)
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, path: str | PathLike[str], *, codec: Codec) -> AsyncIterator[SQLiteEventLog]:
-        """Open (creating and migrating if needed) the log at ``path``; close it on exit.
+    async def _opening(cls, engine: Engine, codec: Codec) -> AsyncIterator[Self]:
+        """Open (creating and migrating if needed) the log behind ``engine``; close it on exit."""
 
-        ``codec`` turns events into bytes and back (``trt_actors.events.CODEC``).
-        """
-        file = Path(path)
-
-        def setup() -> sqlite3.Connection:
-            conn = connect_writer(file)
+        def setup() -> tuple[Connection, int]:
+            conn = engine.connect_writer()
             try:
-                migrate(conn)
+                engine.migrate(conn)
+                return conn, engine.schema_version(conn)
             except BaseException:
                 conn.close()
                 raise
-            return conn
 
-        conn = await trio.to_thread.run_sync(setup)
+        conn, schema = await trio.to_thread.run_sync(setup)
         try:
-            log = cls(file, codec, conn)
+            log = cls(engine, codec, conn, schema=schema)
         except BaseException:
             conn.close()
             raise
-        log._start()
-        try:
+        async with log._running():
             yield log
-        finally:
-            with trio.CancelScope(shield=True):
-                await log.aclose()
 
     @classmethod
     @asynccontextmanager
-    async def open_readonly(cls, path: str | PathLike[str], *, codec: Codec) -> AsyncIterator[SQLiteEventLog]:
-        """Open the existing log at ``path`` for reading only: no writer thread, no migration, no change to the file.
-
-        For tools (``python main.py trace``) that look at a log a running bot
-        writes. A missing file, a file that is not a log, or a log written by
-        a newer version raises :class:`~eventlog.errors.EventLogError` with a
-        sentence. Appends and saves raise :class:`~eventlog.errors.EventLogReadOnly`.
-
-        ::
-
-            async with SQLiteEventLog.open_readonly("trt.sqlite3", codec=CODEC) as log:
-                print(render_trace(await log.read_cid(cid)))
-        """
-        file = Path(path)
+    async def _opening_readonly(cls, engine: Engine, codec: Codec) -> AsyncIterator[Self]:
+        """Open the existing log behind ``engine`` for reading only (see the subclasses' ``open_readonly``)."""
 
         def check() -> int:
-            conn = connect_readonly(file)
+            conn = engine.connect_readonly()
             try:
-                return schema_version(conn, str(file))
+                return engine.schema_version(conn)
             finally:
                 conn.close()
 
-        log = cls(file, codec, None, schema=await trio.to_thread.run_sync(check))
-        try:
+        log = cls(engine, codec, None, schema=await trio.to_thread.run_sync(check))
+        async with log._running():
             yield log
+
+    @asynccontextmanager
+    async def _running(self) -> AsyncIterator[None]:
+        self._start()
+        try:
+            yield
         finally:
             with trio.CancelScope(shield=True):
-                await log.aclose()
+                await self.aclose()
 
     def _start(self) -> None:
         if self._writer is not None:
@@ -245,7 +227,7 @@ class SQLiteEventLog:
             readers=self._readers.statistics(),
             waiting_appenders=self._waiting,
             subscribers=self._subscribers,
-            path=str(self.path),
+            path=self.where,
         )
 
     # -- writing ---------------------------------------------------------
@@ -330,7 +312,7 @@ class SQLiteEventLog:
     async def lease(self) -> Lease | None:
         """The lease as the file has it (None: never taken), read without writing."""
 
-        def query(conn: sqlite3.Connection) -> Lease | None:
+        def query(conn: Connection) -> Lease | None:
             row = conn.execute("SELECT holder, epoch, expires_at FROM lease WHERE name = 'active'").fetchone()
             return None if row is None else Lease(holder=row[0], epoch=row[1], expires_at=row[2])
 
@@ -345,7 +327,7 @@ class SQLiteEventLog:
 
     def _writable(self) -> Writer:
         if self._writer is None:
-            raise EventLogReadOnly(str(self.path))
+            raise EventLogReadOnly(self.where)
         if self._closed:
             raise EventLogClosed()
         return self._writer
@@ -358,6 +340,8 @@ class SQLiteEventLog:
         ]
         if len(rows) > 1:
             check_rows(rows)
+        if not self.engine.text_holds_nul:
+            _refuse_nul(rows)
         items = [(i, e.closes, e.opens) for i, e in enumerate(events) if e.opens is not None or e.closes is not None]
         return AppendRequest(rows, expected, items, events)
 
@@ -410,7 +394,7 @@ class SQLiteEventLog:
     @property
     def committed_seq(self) -> int:
         """The highest seq committed so far (0 for a read-only log): a read that starts now sees at least this far."""
-        return 0 if self._writer is None else self._writer.committed_seq
+        return max(self._foreign_seq, 0 if self._writer is None else self._writer.committed_seq)
 
     async def wait_commit(self, signal: trio.Event) -> None:
         """Wait until ``signal`` (from :meth:`commit_signal`) is set; counted in ``statistics().subscribers``."""
@@ -453,13 +437,24 @@ class SQLiteEventLog:
                 for subscription in list(self._parked):
                     subscription.feed(committed)
 
+    def _foreign_commit(self, head: int) -> None:
+        """In trio: another process committed the log up to ``head`` (told by the engine, e.g. a notification).
+
+        Subscriptions then read the log (they cannot be fed what another
+        process appended), and :attr:`committed_seq` covers it.
+        """
+        if head > self._foreign_seq:
+            self._foreign_seq = head
+            self._delivered_seq = max(self._delivered_seq, head)
+            self._signal_commit()
+
     def _signal_commit(self) -> None:
         self._committed.set()
         self._committed = trio.Event()
 
     # -- reading ---------------------------------------------------------
 
-    async def _read(self, query: Callable[[sqlite3.Connection], T]) -> T:
+    async def _read(self, query: Callable[[Connection], T]) -> T:
         if self._closed:
             raise EventLogClosed()
         return await self._readers.run(query)
@@ -473,7 +468,7 @@ class SQLiteEventLog:
         """The events of ``stream`` from ``from_version`` on, in version order."""
         return await self._events(
             f"SELECT {_COLUMNS} FROM events WHERE stream = ? AND version >= ? ORDER BY version LIMIT ?",
-            (stream, from_version, -1 if limit is None else limit),
+            (stream, from_version, _NO_LIMIT if limit is None else limit),
         )
 
     async def read_cid(self, cid: str) -> list[RecordedEvent]:
@@ -495,7 +490,7 @@ class SQLiteEventLog:
         if self._schema < 4:
             return {}
 
-        def query(conn: sqlite3.Connection) -> dict[int, float]:
+        def query(conn: Connection) -> dict[int, float]:
             rows = conn.execute("SELECT seq, committed_at FROM events WHERE cid = ? AND committed_at IS NOT NULL",
                                 (cid,))
             return {int(seq): float(at) for seq, at in rows}
@@ -505,7 +500,7 @@ class SQLiteEventLog:
     async def last_seq(self) -> int:
         """The highest seq in the file now (0 when empty), read from the file itself (also in a read-only log)."""
 
-        def query(conn: sqlite3.Connection) -> int:
+        def query(conn: Connection) -> int:
             (top,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
             return int(top)
 
@@ -556,3 +551,11 @@ class SQLiteEventLog:
                 project(recorded)
         """
         return Subscription(self, from_seq, page, None if types is None else tuple(types))
+
+
+def _refuse_nul(rows: Sequence[Row]) -> None:
+    """Refuse, on its own, an append the database could not store (a NUL in an envelope's text)."""
+    for row in rows:
+        for text in (row[0], row[1], row[4], row[5]):
+            if text is not None and "\x00" in text:
+                raise EventLogError(f"event {row[0]!r} has a NUL character in its envelope, which the log cannot store")

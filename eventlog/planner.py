@@ -10,9 +10,9 @@ next batch starts again from what the file holds.
 
 from __future__ import annotations
 
-import sqlite3
 from typing import NamedTuple
 
+from eventlog.engine import Connection
 from eventlog.errors import VersionConflict
 from eventlog.records import Position
 from eventlog.requests import AppendRequest
@@ -38,15 +38,30 @@ class Plan(NamedTuple):
 class Planner:
     """Stream heads and the next seq of the log behind ``conn`` (see the module docstring)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.reset(conn)
 
-    def reset(self, conn: sqlite3.Connection) -> None:
+    def reset(self, conn: Connection) -> None:
         """Forget every head and read the next seq again (after a rollback, or with a fresh connection)."""
         self._conn = conn
         self._heads: dict[str, int] = {}
+        self.next_seq = self.top(conn) + 1
+
+    @staticmethod
+    def top(conn: Connection) -> int:
+        """The highest seq in the log now."""
         (top,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
-        self.next_seq = int(top) + 1
+        return int(top)
+
+    def catch_up(self, conn: Connection) -> None:
+        """Inside the write transaction: forget what another process changed since this planner last wrote.
+
+        Several processes may write one log, one transaction at a time (the
+        write lock); the heads this planner remembers hold only if nobody
+        else committed since. One look at the log's head tells.
+        """
+        if self.top(conn) != self.next_seq - 1:
+            self.reset(conn)
 
     def plan(self, request: AppendRequest, known: dict[str, Position]) -> Plan:
         """Decide what one append becomes. ``known``: ids already in the log or earlier in this batch.

@@ -1,4 +1,4 @@
-"""The log's reads, as plain functions of a connection: SQL in, records out.
+"""The log's reads, as plain functions of a connection (SQLite's or PostgreSQL's): SQL in, records out.
 
 They run in a worker thread with a connection borrowed from the reader pool
 (see :mod:`eventlog.readers`). Each is one statement, so it sees one
@@ -7,10 +7,10 @@ consistent state of the log.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Collection, Sequence
 
 from eventlog.codec import Codec
+from eventlog.engine import Connection
 from eventlog.records import OpenItem, RecordedEvent, Snapshot
 
 __all__ = [
@@ -26,7 +26,7 @@ __all__ = [
 COLUMNS = "seq, event_id, stream, version, type, ts, cid, causation, chat_id, user_id, payload"
 
 
-def events(conn: sqlite3.Connection, codec: Codec, sql: str, params: Sequence[object]) -> list[RecordedEvent]:
+def events(conn: Connection, codec: Codec, sql: str, params: Sequence[object]) -> list[RecordedEvent]:
     """Run ``sql`` (which selects :data:`COLUMNS`) and decode each row."""
     decode = codec.decode
     return [
@@ -36,7 +36,7 @@ def events(conn: sqlite3.Connection, codec: Codec, sql: str, params: Sequence[ob
 
 
 def events_from(
-    conn: sqlite3.Connection, codec: Codec, seq: int, limit: int, types: Collection[str] | None
+    conn: Connection, codec: Codec, seq: int, limit: int, types: Collection[str] | None
 ) -> list[RecordedEvent]:
     """Up to ``limit`` events from ``seq`` on, in order; only of ``types`` when given.
 
@@ -52,7 +52,7 @@ def events_from(
     arm = f"SELECT {COLUMNS} FROM events WHERE type = ? AND seq >= ? ORDER BY seq LIMIT ?"
     if len(names) == 1:
         return events(conn, codec, arm, (names[0], seq, limit))
-    sql = " UNION ALL ".join(f"SELECT * FROM ({arm})" for _ in names) + " ORDER BY seq LIMIT ?"
+    sql = " UNION ALL ".join(f"SELECT * FROM ({arm}) AS arm{n}" for n in range(len(names))) + " ORDER BY seq LIMIT ?"
     params: list[object] = []
     for name in names:
         params += (name, seq, limit)
@@ -60,12 +60,12 @@ def events_from(
     return events(conn, codec, sql, params)
 
 
-def stream_version(conn: sqlite3.Connection, stream: str) -> int:
+def stream_version(conn: Connection, stream: str) -> int:
     (version,) = conn.execute("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?", (stream,)).fetchone()
     return int(version)
 
 
-def snapshot_and_after(conn: sqlite3.Connection, codec: Codec, stream: str) -> tuple[Snapshot | None, list[RecordedEvent]]:
+def snapshot_and_after(conn: Connection, codec: Codec, stream: str) -> tuple[Snapshot | None, list[RecordedEvent]]:
     """The stream's snapshot and every event after it, read in one transaction."""
     conn.execute("BEGIN")
     try:
@@ -81,17 +81,17 @@ def snapshot_and_after(conn: sqlite3.Connection, codec: Codec, stream: str) -> t
     return found, after
 
 
-def snapshot(conn: sqlite3.Connection, stream: str) -> Snapshot | None:
+def snapshot(conn: Connection, stream: str) -> Snapshot | None:
     row = conn.execute("SELECT stream, version, state, ts FROM snapshots WHERE stream = ?", (stream,)).fetchone()
     return None if row is None else Snapshot(stream=row[0], version=row[1], state=row[2], ts=row[3])
 
 
-def checkpoint(conn: sqlite3.Connection, name: str) -> int:
+def checkpoint(conn: Connection, name: str) -> int:
     row = conn.execute("SELECT seq FROM checkpoints WHERE name = ?", (name,)).fetchone()
     return 0 if row is None else int(row[0])
 
 
-def open_items(conn: sqlite3.Connection, prefix: str) -> list[OpenItem]:
+def open_items(conn: Connection, prefix: str) -> list[OpenItem]:
     """The open items whose name starts with ``prefix``, oldest first: one range of the primary key."""
     above = _successor(prefix)
     if above is not None:

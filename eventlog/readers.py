@@ -15,13 +15,14 @@ Example::
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable
 from typing import ClassVar, TypeVar
 
 import msgspec
 import trio
+
+from eventlog.engine import Connection
 
 __all__ = ["ReaderPool", "ReaderStatistics"]
 
@@ -42,21 +43,21 @@ class ReaderStatistics(msgspec.Struct, frozen=True):
 class ReaderPool:
     """At most ``size`` reader connections, lent to one worker thread at a time (see the module docstring)."""
 
-    def __init__(self, connect: Callable[[], sqlite3.Connection], size: int = 4) -> None:
+    def __init__(self, connect: Callable[[], Connection], size: int = 4) -> None:
         self._connect = connect
         self.size = size
         self._limiter = trio.CapacityLimiter(size)
         self._lock = threading.Lock()
-        self._idle: list[sqlite3.Connection] = []
+        self._idle: list[Connection] = []
         self._open = 0
         self._opened = 0
         self._closed = False
 
-    async def run(self, query: Callable[[sqlite3.Connection], T]) -> T:
+    async def run(self, query: Callable[[Connection], T]) -> T:
         """Run ``query`` with a borrowed connection in a worker thread; return its result."""
         return await trio.to_thread.run_sync(self._borrowing, query, limiter=self._limiter)
 
-    def _borrowing(self, query: Callable[[sqlite3.Connection], T]) -> T:
+    def _borrowing(self, query: Callable[[Connection], T]) -> T:
         with self._lock:
             conn = self._idle.pop() if self._idle else None
             if conn is None:
@@ -75,7 +76,7 @@ class ReaderPool:
         finally:
             self._give_back(conn)
 
-    def _give_back(self, conn: sqlite3.Connection) -> None:
+    def _give_back(self, conn: Connection) -> None:
         with self._lock:
             if not self._closed:
                 self._idle.append(conn)

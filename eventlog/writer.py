@@ -1,4 +1,4 @@
-"""The single writer thread: group commit, and what happens when SQLite fails.
+"""The writer thread: group commit, and what happens when the database fails.
 
 Appenders on the trio side put a request on a thread-safe queue and wait. The
 writer thread takes every request that is queued (up to a batch limit), checks
@@ -17,10 +17,15 @@ Each append is all or nothing, on its own:
 * otherwise, if a stream is not at the version it expects, it fails alone
   with :class:`~eventlog.errors.VersionConflict` and the rest of its batch commits.
 
-Checks happen in memory, against stream heads this thread owns (it is the
-only writer), so the insert is a single ``executemany``. Duplicates are rare
-(a retry, a redelivery), so the first attempt inserts without looking and
-lets the unique index object; only then are the ids looked up.
+Checks happen in memory, against the stream heads this thread remembers, so
+the insert is a single ``executemany``. Every transaction takes the log's
+write lock (:meth:`~eventlog.engine.Engine.begin_write`), so commits happen
+one at a time and in ``seq`` order even with several processes writing one
+PostgreSQL log; inside the lock one look at the log's head tells whether
+another process wrote since, and then the remembered heads are dropped
+(:meth:`~eventlog.planner.Planner.catch_up`). Duplicates are rare (a retry,
+a redelivery), so the first attempt inserts without looking and lets the
+unique index object; only then are the ids looked up.
 
 **Fencing.** Several processes may open one log (a deploy: the old instance
 and the new one), but only the holder of the lease writes. Once an instance
@@ -44,15 +49,14 @@ later request fails at once with :class:`~eventlog.errors.WriterFailed`.
 from __future__ import annotations
 
 import queue
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
-
 from typing import ClassVar
 
 import msgspec
 
+from eventlog.engine import Connection, Engine
 from eventlog.errors import CommitFailed, EventLogClosed, EventLogError, NotLeaseHolder, WriterFailed
 from eventlog.planner import Plan, Planner
 from eventlog.records import Lease, Position
@@ -68,30 +72,22 @@ from eventlog.requests import (
 __all__ = ["Writer", "WriterStatistics"]
 
 _MAX_BATCH_EVENTS = 5000
-_SQL_INSERT = (
-    "INSERT INTO events (seq, event_id, stream, version, type, ts, cid, causation, chat_id, user_id, payload,"
-    " committed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_SQL_SNAPSHOT = (
-    "INSERT INTO snapshots (stream, version, state, ts) VALUES (?, ?, ?, ?)"
+_STATEMENTS = {
+    "insert": "INSERT INTO events (seq, event_id, stream, version, type, ts, cid, causation, chat_id, user_id, payload,"
+    " committed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "snapshot": "INSERT INTO snapshots (stream, version, state, ts) VALUES (?, ?, ?, ?)"
     " ON CONFLICT(stream) DO UPDATE SET version = excluded.version,"
-    " state = excluded.state, ts = excluded.ts WHERE excluded.version >= snapshots.version"
-)
-_SQL_CHECKPOINT = (
-    "INSERT INTO checkpoints (name, seq) VALUES (?, ?)"
-    " ON CONFLICT(name) DO UPDATE SET seq = excluded.seq WHERE excluded.seq > checkpoints.seq"
-)
-_SQL_OPEN = (
-    "INSERT INTO open_items (item, stream, seq, event_id) VALUES (?, ?, ?, ?)"
-    " ON CONFLICT(item) DO UPDATE SET stream = excluded.stream, seq = excluded.seq, event_id = excluded.event_id"
-)
-_SQL_CLOSE = "DELETE FROM open_items WHERE item = ?"
-_SQL_LEASE = "SELECT holder, epoch, expires_at FROM lease WHERE name = 'active'"
-_SQL_TAKE = (
-    "INSERT INTO lease (name, holder, epoch, expires_at) VALUES ('active', ?, ?, ?)"
+    " state = excluded.state, ts = excluded.ts WHERE excluded.version >= snapshots.version",
+    "checkpoint": "INSERT INTO checkpoints (name, seq) VALUES (?, ?)"
+    " ON CONFLICT(name) DO UPDATE SET seq = excluded.seq WHERE excluded.seq > checkpoints.seq",
+    "open": "INSERT INTO open_items (item, stream, seq, event_id) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT(item) DO UPDATE SET stream = excluded.stream, seq = excluded.seq, event_id = excluded.event_id",
+    "close": "DELETE FROM open_items WHERE item = ?",
+    "lease": "SELECT holder, epoch, expires_at FROM lease WHERE name = 'active'",
+    "take": "INSERT INTO lease (name, holder, epoch, expires_at) VALUES ('active', ?, ?, ?)"
     " ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, epoch = excluded.epoch,"
-    " expires_at = excluded.expires_at"
-)
+    " expires_at = excluded.expires_at",
+}
 
 
 class WriterStatistics(msgspec.Struct, frozen=True):
@@ -120,22 +116,24 @@ class WriterStatistics(msgspec.Struct, frozen=True):
 
 
 class Writer:
-    """Owns the write connection and the thread that commits. Not for direct use: see ``SQLiteEventLog``.
+    """Owns the write connection and the thread that commits. Not for direct use: see ``EventLog``.
 
     ``deliver(batch)`` is called in the writer thread with every finished
     batch; ``broken(failure)`` once, if the writer breaks. ``connect`` opens
-    a replacement connection (with the same pragmas) after a failed rollback.
+    a replacement connection (with the same settings) after a failed rollback.
     """
 
     def __init__(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
+        engine: Engine,
         deliver: Callable[[list[Request]], None],
         *,
-        connect: Callable[[], sqlite3.Connection] | None = None,
+        connect: Callable[[], Connection] | None = None,
         broken: Callable[[WriterFailed], None] = lambda failure: None,
     ) -> None:
         self._conn = conn
+        self._engine = engine
         self._deliver = deliver
         self._connect = connect
         self._broken = broken
@@ -287,7 +285,7 @@ class Writer:
         try:
             try:
                 plans = self._write(appends, others, known={})
-            except sqlite3.IntegrityError:  # an event id is already in the log: look them up, plan again
+            except self._engine.integrity_errors:  # an event id is already in the log: look them up, plan again
                 self._rollback()
                 ids = [row[0] for r in appends for row in r.rows]
                 plans = self._write(appends, others, known=self._planner.existing(ids))
@@ -326,29 +324,32 @@ class Writer:
         others: list[SnapshotRequest | CheckpointRequest],
         known: dict[str, Position],
     ) -> list[Plan]:
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
+        conn, sql, engine = self._conn, _STATEMENTS, self._engine
+        engine.begin_write(conn)
         if self._fence is not None:
             holder, epoch = self._fence
-            held_by, held_epoch, _ = conn.execute(_SQL_LEASE).fetchone() or ("", 0, 0.0)
+            held_by, held_epoch, _ = conn.execute(sql["lease"]).fetchone() or ("", 0, 0.0)
             if (held_by, held_epoch) != (holder, epoch):
                 raise NotLeaseHolder(holder, held_by, held_epoch)
+        self._planner.catch_up(conn)
         plans = [self._planner.plan(request, known) for request in appends]
         committed_at = time.time()  # when this batch is written: trace shows where a chain's time goes
         inserts = [(*row, committed_at) for plan in plans for row in plan.rows]
         if inserts:
-            conn.executemany(_SQL_INSERT, inserts)
+            conn.executemany(sql["insert"], inserts)
         for plan in plans:
             for seq, stream, event_id, closes, opens in plan.items:
                 if closes is not None:
-                    conn.execute(_SQL_CLOSE, (closes,))
+                    conn.execute(sql["close"], (closes,))
                 if opens is not None:
-                    conn.execute(_SQL_OPEN, (opens, stream, seq, event_id))
+                    conn.execute(sql["open"], (opens, stream, seq, event_id))
         for other in others:
             if isinstance(other, SnapshotRequest):
-                conn.execute(_SQL_SNAPSHOT, (other.stream, other.version, other.state, other.ts))
+                conn.execute(sql["snapshot"], (other.stream, other.version, other.state, other.ts))
             else:
-                conn.execute(_SQL_CHECKPOINT, (other.name, other.seq))
+                conn.execute(sql["checkpoint"], (other.name, other.seq))
+        if inserts:
+            engine.announce(conn, self._planner.next_seq - 1)
         conn.execute("COMMIT")
         return plans
 
@@ -360,19 +361,19 @@ class Writer:
         if self._fence is None or self._fence[0] != holder:
             self._fence = (holder, -1)  # from the first lease request on, this writer writes only while it holds
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            held_by, epoch, expires_at = conn.execute(_SQL_LEASE).fetchone() or ("", 0, 0.0)
+            self._engine.begin_write(conn)
+            held_by, epoch, expires_at = conn.execute(_STATEMENTS["lease"]).fetchone() or ("", 0, 0.0)
             mine = (held_by, epoch) == self._fence
             if request.action == "acquire" and (mine or expires_at <= now):
                 epoch = epoch if mine else epoch + 1
                 held_by, expires_at = holder, now + request.ttl
-                conn.execute(_SQL_TAKE, (holder, epoch, expires_at))
+                conn.execute(_STATEMENTS["take"], (holder, epoch, expires_at))
             elif request.action == "renew" and mine:
                 expires_at = now + request.ttl
-                conn.execute(_SQL_TAKE, (holder, epoch, expires_at))
+                conn.execute(_STATEMENTS["take"], (holder, epoch, expires_at))
             elif request.action == "release" and mine:
                 expires_at = 0.0
-                conn.execute(_SQL_TAKE, (holder, epoch, expires_at))
+                conn.execute(_STATEMENTS["take"], (holder, epoch, expires_at))
             conn.execute("COMMIT")
         except Exception as exc:
             request.error = CommitFailed(f"the event log could not {request.action} the lease: {exc}")

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.postgres_server import Server, find_server
+
 BUGS_LOGGER = "trt_actors.bugs"
 
 
@@ -43,3 +45,19 @@ def _no_bugs(request: pytest.FixtureRequest) -> Iterator[_Collector]:
 def expected_bugs(_no_bugs: _Collector) -> list[str]:
     """The bug reports of this test (the list fills while it runs); the test checks them itself."""
     return _no_bugs.messages
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Server]:
+    """A real PostgreSQL server for this run (see :mod:`tests.postgres_server`)."""
+    server = find_server()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: Server) -> str:
+    """A URL to an empty schema of its own in the test run's PostgreSQL server."""
+    return postgres_server.fresh()

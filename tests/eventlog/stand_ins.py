@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from eventlog import SQLiteEventLog
-from eventlog.connections import connect_writer
-from eventlog.schema import migrate
+from eventlog.connections import SQLiteEngine, connect_writer
+from eventlog.engine import Connection
+from eventlog.schema import SCHEMA_VERSION, migrate
 from trt_actors.events import CODEC
 
 
@@ -74,13 +75,26 @@ def writer_connection(path: Path) -> sqlite3.Connection:
     return connect_writer(path)
 
 
+class _ChosenWriter(SQLiteEngine):
+    """The SQLite engine, except that the writer's connections come from the test's factory."""
+
+    def __init__(self, path: Path, connect: Callable[[], Any]) -> None:
+        super().__init__(path)
+        self._connect = connect
+
+    def connect_writer(self) -> Connection:
+        connection: Connection = self._connect()
+        return connection
+
+
 @asynccontextmanager
 async def log_with(path: Path, connect: Callable[[], Any]) -> AsyncIterator[SQLiteEventLog]:
     """An event log at ``path`` whose writer's connections come from ``connect``."""
     setup = writer_connection(path)
     migrate(setup)
     setup.close()
-    log = SQLiteEventLog(path, CODEC, connect(), connect=connect)
+    engine = _ChosenWriter(path, connect)
+    log = SQLiteEventLog(engine, CODEC, engine.connect_writer(), schema=SCHEMA_VERSION)
     log._start()
     try:
         yield log
