@@ -13,27 +13,29 @@ from pathlib import Path
 Command = Callable[[argparse.Namespace], int]
 
 
-def _log_path(args: argparse.Namespace) -> Path | None:
+def _log_path(args: argparse.Namespace) -> str | None:
+    """The log the command reads: ``--db``, else ``TRT_DB`` (a file, or a ``postgresql://`` URL)."""
+    from eventlog import is_postgres
     from trt_actors.config import ConfigError, Settings
 
     if args.db is not None:
-        path = Path(args.db)
+        target = str(args.db)
     else:
         try:
-            path = Settings.from_env().db_path
+            target = Settings.from_env().db
         except ConfigError as error:
             print(error, file=sys.stderr)
             return None
-    if not path.is_file():
-        print(f"There is no event log at {path}: set TRT_DB or pass --db PATH.", file=sys.stderr)
+    if not is_postgres(target) and not Path(target).is_file():
+        print(f"There is no event log at {target}: set TRT_DB or pass --db PATH.", file=sys.stderr)
         return None
-    return path
+    return target
 
 
 def _trace(args: argparse.Namespace) -> int:
     import trio
 
-    from eventlog import EventLogError, RecordedEvent, SQLiteEventLog
+    from eventlog import EventLog, EventLogError, RecordedEvent, open_log
     from eventlog.trace import chain_json, render_chains, render_trace
     from trt_actors.events import CODEC
     from trt_actors.trace_view import actor_of, details
@@ -45,7 +47,7 @@ def _trace(args: argparse.Namespace) -> int:
         print("trace needs a cid, --last, or --chat CHAT (its recent chains)", file=sys.stderr)
         return 2
 
-    async def chains_of(log: SQLiteEventLog, chat: int) -> list[list[RecordedEvent]]:
+    async def chains_of(log: EventLog, chat: int) -> list[list[RecordedEvent]]:
         events = [r for stream in (f"inbox:{chat}", f"chat:{chat}", f"outbox:{chat}")
                   for r in await log.read_stream(stream)]
         chains: dict[str, list[RecordedEvent]] = {}
@@ -55,7 +57,7 @@ def _trace(args: argparse.Namespace) -> int:
 
     async def show() -> int:
         # Read-only: a running bot may be writing this file; tracing never changes it.
-        async with SQLiteEventLog.open_readonly(path, codec=CODEC) as log:
+        async with open_log(path, codec=CODEC, readonly=True) as log:
             cid = args.cid
             if cid is None and args.chat is not None and not args.last:
                 chains = await chains_of(log, args.chat)
@@ -102,7 +104,7 @@ def _since(text: str) -> float:
 def _replay(args: argparse.Namespace) -> int:
     import trio
 
-    from eventlog import SQLiteEventLog
+    from eventlog import open_log
     from registry import load_valid_registry
     from trt_actors.config import ConfigError, Settings
     from trt_actors.events import CODEC
@@ -123,7 +125,7 @@ def _replay(args: argparse.Namespace) -> int:
     registry = load_valid_registry(markup=settings.price_markup)
 
     async def run() -> int:
-        async with SQLiteEventLog.open_readonly(path, codec=CODEC) as log:
+        async with open_log(path, codec=CODEC, readonly=True) as log:
             decider = decider_for(settings, registry, await recorded_bot_username(log))
             cids = [args.cid] if args.cid is not None else await chains(log, since=args.since)
             differ = decisions = 0
@@ -148,7 +150,7 @@ def _replay(args: argparse.Namespace) -> int:
 def _show_chat(args: argparse.Namespace) -> int:
     import trio
 
-    from eventlog import SQLiteEventLog
+    from eventlog import open_log, redacted
     from trt_actors.events import CODEC
     from trt_actors.show_chat import conversation, render
 
@@ -157,10 +159,11 @@ def _show_chat(args: argparse.Namespace) -> int:
         return 2
 
     async def show() -> int:
-        async with SQLiteEventLog.open_readonly(path, codec=CODEC) as log:
+        async with open_log(path, codec=CODEC, readonly=True) as log:
             lines = await conversation(log, args.chat_id, at=args.at)
         if not lines:
-            print(f"chat {args.chat_id} has nothing in {path}" + (" by then" if args.at else ""), file=sys.stderr)
+            print(f"chat {args.chat_id} has nothing in {redacted(path)}" + (" by then" if args.at else ""),
+                  file=sys.stderr)
             return 1
         print(render(lines))
         return 0
@@ -173,7 +176,7 @@ def _audit(args: argparse.Namespace) -> int:
 
     import trio
 
-    from eventlog import EventLogError, RecordedEvent, SQLiteEventLog
+    from eventlog import EventLogError, RecordedEvent, open_log
     from trt_actors.events import CODEC
     from trt_actors.ledger.audit import audit
     from trt_actors.ledger.audit_report import render_csv, render_json, render_table, summary_line
@@ -184,7 +187,7 @@ def _audit(args: argparse.Namespace) -> int:
 
     async def read_all() -> list[RecordedEvent]:
         # Read-only: a running bot may be writing this file; auditing never changes it.
-        async with SQLiteEventLog.open_readonly(path, codec=CODEC) as log:
+        async with open_log(path, codec=CODEC, readonly=True) as log:
             events: list[RecordedEvent] = []
             while page := await log.read_from(events[-1].seq + 1 if events else 1, 5000):
                 events.extend(page)
@@ -226,6 +229,7 @@ def _run(args: argparse.Namespace) -> int:
 
     import trio
 
+    from eventlog import redacted
     from registry import RegistryError
     from trt_actors.app import BotCannotStart, BotStopped, RunningBot, drain, run_bot
     from trt_actors.config import ConfigError, Settings
@@ -256,7 +260,7 @@ def _run(args: argparse.Namespace) -> int:
                 bot = await nursery.start(run_bot, settings)
                 active.append(bot)
                 _settle_garbage_collector()
-                print(f"trt-actors is running ({bot.mode}); HTTP on {bot.http_url}; log {settings.db_path}. "
+                print(f"trt-actors is running ({bot.mode}); HTTP on {bot.http_url}; log {redacted(settings.db)}. "
                       "Ctrl-C stops it.", flush=True)
 
     try:
@@ -306,6 +310,7 @@ def _check(args: argparse.Namespace) -> int:
 def _tail(args: argparse.Namespace) -> int:
     import trio
 
+    from eventlog import is_postgres, redacted
     from trt_actors.config import ConfigError, Settings
     from trt_actors.tail import Filters, TailRefused, tail
 
@@ -315,16 +320,17 @@ def _tail(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 2
     url = args.url or f"http://{settings.http_host}:{settings.http_port}"
-    db = Path(args.db) if args.db else settings.db_path
+    db = args.db or settings.db
     filters = Filters(cid=args.cid, chat=args.chat, type=args.type)
+    readable = is_postgres(db) or Path(db).is_file()
     try:
-        trio.run(lambda: tail(filters, url=url, token=settings.events_token, db=db if db.is_file() else None,
+        trio.run(lambda: tail(filters, url=url, token=settings.events_token, db=db if readable else None,
                               out=sys.stdout, as_json=args.json, count=args.count))
     except TailRefused as refused:
         print(refused, file=sys.stderr)
         return 2
     except OSError as error:
-        print(f"no bot answers at {url} and there is no log at {db} ({error}): start the bot, or pass --db",
+        print(f"no bot answers at {url} and there is no log at {redacted(db)} ({error}): start the bot, or pass --db",
               file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -47,6 +47,7 @@ import socket
 import sqlite3
 import sys
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
@@ -55,7 +56,7 @@ from urllib.parse import urlsplit
 import httpx
 import trio
 
-from eventlog import EventStore, NewEvent, SQLiteEventLog
+from eventlog import EventLog, EventLogError, EventStore, NewEvent, open_log, redacted
 from registry import Registry, load_valid_registry
 from trt_actors.actors.checkout import Checkout
 from trt_actors.actors.job_reactions import AdminAlerts, HoldOutcomes, JobReports, JobRequests, JobSettlements, Resends
@@ -112,7 +113,7 @@ class BotCannotStart(Exception):
 class RunningBot:
     """Handles on a running bot, for the demo, tests and tools."""
 
-    log: SQLiteEventLog
+    log: EventLog
     registry: Registry
     sessions: Sessions
     receiver: UpdateReceiver
@@ -180,10 +181,11 @@ async def run_bot(
     if not settings.telegram_bot_token:
         raise ValueError("run_bot needs settings.telegram_bot_token; Settings.from_env(require_telegram=True) checks it")
     registry = registry if registry is not None else load_valid_registry(markup=settings.price_markup)
-    _check_log_file(settings.db_path)
+    if not settings.db_url:
+        _check_log_file(settings.db_path)
     _check_port(settings.http_host, settings.http_port)
     me = await _check_token(settings)
-    async with SQLiteEventLog.open(settings.db_path, codec=CODEC) as log, trio.open_nursery() as serving:
+    async with _opened_log(settings) as log, trio.open_nursery() as serving:
         # Three clients: the long poll holds one connection for its whole timeout, and a job's uploads and
         # deliveries (files of many megabytes) must not keep the outbox's screens waiting.
         intake_tg = TelegramClient.from_settings(settings)
@@ -196,7 +198,7 @@ async def run_bot(
         passive = PassiveWebhook(intake_tg, secret=settings.webhook_secret, instance=leadership.holder)
         server = BotServer(checks={"lease": lambda: leadership.running}, about=leadership.about,
                            passive=passive.handle if settings.webhook_url else None,
-                           console=Console(settings.db_path, Login(settings.console_user, settings.console_password)))
+                           console=Console(settings.db, Login(settings.console_user, settings.console_password)))
         http_url: str = await serving.start(_serve, server, settings)
         await leadership.take()
         await _record_declined(log, passive)
@@ -311,7 +313,7 @@ async def run_bot(
                 else:
                     root.start("receiver", receiver.run_polling)
                 mode = "webhook" if webhook_url else "polling"
-                logger.info("bot running (%s), HTTP on %s, log %s", mode, http_url, settings.db_path)
+                logger.info("bot running (%s), HTTP on %s, log %s", mode, http_url, redacted(settings.db))
                 task_status.started(
                     RunningBot(
                         log, registry, sessions, receiver, router, outbox, ledger, refunds, jobs,
@@ -354,7 +356,7 @@ async def drain(bot: RunningBot, *, timeout: float = DRAIN_SECONDS) -> bool:
     return False
 
 
-async def _stopped_by(log: SQLiteEventLog, leadership: Leadership) -> str:
+async def _stopped_by(log: EventLog, leadership: Leadership) -> str:
     """Keep the lease until the log cannot write any more or the lease is lost; why the bot must stop."""
     reasons: list[str] = []
     async with trio.open_nursery() as watch:
@@ -386,6 +388,17 @@ def _telemetry_out(where: str) -> TextIO | None:
     except OSError as error:
         raise BotCannotStart(f"TELEMETRY is {where}, which cannot be written ({error.strerror}): give a writable "
                              "file, stdout, or nothing.") from None
+
+
+@contextlib.asynccontextmanager
+async def _opened_log(settings: Settings) -> AsyncIterator[EventLog]:
+    """The bot's log; a PostgreSQL server that cannot be reached or is not a log is a sentence, not a traceback."""
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            log = await stack.enter_async_context(open_log(settings.db, codec=CODEC))
+        except EventLogError as error:
+            raise BotCannotStart(f"TRT_DB: {error}") from None
+        yield log
 
 
 def _check_log_file(path: Path) -> None:
@@ -458,7 +471,7 @@ async def _serve(server: BotServer, settings: Settings, *, task_status: trio.Tas
     await server.run(settings.http_host, settings.http_port, task_status=task_status)
 
 
-async def _record_declined(log: SQLiteEventLog, passive: PassiveWebhook) -> None:
+async def _record_declined(log: EventLog, passive: PassiveWebhook) -> None:
     """What this instance declined while it stood by, recorded now that it may write (``PassiveRejected``)."""
     declined = list(passive.declined)
     passive.declined.clear()

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import httpx
 import trio
 
-from eventlog import EventLogError, SQLiteEventLog
+from eventlog import EventLogError, Lease, open_log, redacted
 from registry import RegistryError, load_valid_registry
 from trt_actors.config import Settings
 from trt_actors.events import CODEC
@@ -138,13 +138,15 @@ async def _registry(settings: Settings) -> tuple[bool, str]:
 
 
 async def _log(settings: Settings, clock: Callable[[], float]) -> tuple[bool, str]:
+    if settings.db_url:
+        return await _postgres_log(settings, clock)
     path = settings.db_path
     if not path.parent.is_dir():
         return False, f"the folder of TRT_DB ({path}) does not exist"
     if not path.exists():
         return True, f"{path} does not exist yet: `run` creates it"
     try:
-        async with SQLiteEventLog.open_readonly(path, codec=CODEC) as log:
+        async with open_log(path, codec=CODEC, readonly=True) as log:
             lease = await log.lease()
     except EventLogError as error:
         return False, str(error)
@@ -158,13 +160,27 @@ async def _log(settings: Settings, clock: Callable[[], float]) -> tuple[bool, st
         await trio.to_thread.run_sync(writable)
     except sqlite3.Error as error:
         return False, f"{path} cannot be written ({error})"
+    return True, f"{path} is an event log and can be written; {_held(lease, clock)}"
+
+
+async def _postgres_log(settings: Settings, clock: Callable[[], float]) -> tuple[bool, str]:
+    where = redacted(settings.db)
+    try:
+        async with open_log(settings.db, codec=CODEC, readonly=True) as log:
+            lease = await log.lease()
+    except EventLogError as error:
+        if "holds no event log" in str(error):
+            return True, f"{where} answers and holds no log yet: `run` creates it"
+        return False, str(error)
+    return True, f"{where} is an event log; {_held(lease, clock)}"
+
+
+def _held(lease: Lease | None, clock: Callable[[], float]) -> str:
     if lease is None:
-        held = "no instance has held the lease yet"
-    elif lease.expires_at > clock():
-        held = f"active: {lease.holder} (epoch {lease.epoch}, {lease.expires_at - clock():.0f} s left on its lease)"
-    else:
-        held = f"no active instance (the lease of {lease.holder}, epoch {lease.epoch}, has run out)"
-    return True, f"{path} is an event log and can be written; {held}"
+        return "no instance has held the lease yet"
+    if lease.expires_at > clock():
+        return f"active: {lease.holder} (epoch {lease.epoch}, {lease.expires_at - clock():.0f} s left on its lease)"
+    return f"no active instance (the lease of {lease.holder}, epoch {lease.epoch}, has run out)"
 
 
 async def _instance(url: str) -> tuple[bool, str]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from eventlog import is_postgres
 from trt_actors.secret import Secret
 from trt_actors.free_tier import MAX_FREE_PER_DAY, FreeTier
 from trt_actors.stars import DEFAULT_PACKAGES, StarsPackage, parse_packages
@@ -241,6 +242,9 @@ class Settings:
     kie_api_base: str = DEFAULT_KIE_API_BASE
     kie_upload_base: str = DEFAULT_KIE_UPLOAD_BASE
     db_path: Path = Path(DEFAULT_DB)
+    db_url: Secret = field(default_factory=lambda: Secret(""))
+    """``TRT_DB`` when it names a PostgreSQL database (``postgresql://…``; it may hold a password, hence a
+    secret); empty when the log is the SQLite file ``db_path``."""
     admin_ids: frozenset[int] = frozenset()
     webhook_url: str | None = None
     webhook_secret: Secret = field(default_factory=lambda: Secret(""))
@@ -292,6 +296,11 @@ class Settings:
     ``PRIVACY_URL``)."""
     warnings: tuple[str, ...] = ()
     """What is allowed but probably wrong (an http webhook on Telegram's public servers); ``run`` prints them."""
+
+    @property
+    def db(self) -> str:
+        """Where the log is: the PostgreSQL URL of ``TRT_DB``, or the SQLite file's path."""
+        return self.db_url.reveal() if self.db_url else str(self.db_path)
 
     @classmethod
     def from_env(
@@ -352,13 +361,15 @@ class Settings:
             raise ConfigError(
                 "WEBHOOK_URL is set but WEBHOOK_SECRET is not: set a secret so forged webhook calls are refused."
             )
+        db = get("TRT_DB") or DEFAULT_DB
         return cls(
             telegram_bot_token=Secret(token or ""),
             telegram_api_base=telegram_api_base,
             kie_api_key=Secret(kie_key or ""),
             kie_api_base=_url("KIE_API_BASE", get("KIE_API_BASE") or DEFAULT_KIE_API_BASE),
             kie_upload_base=_url("KIE_UPLOAD_BASE", get("KIE_UPLOAD_BASE") or DEFAULT_KIE_UPLOAD_BASE),
-            db_path=Path(get("TRT_DB") or DEFAULT_DB),
+            db_path=Path(DEFAULT_DB if is_postgres(db) else db),
+            db_url=Secret(db if is_postgres(db) else ""),
             admin_ids=_ids("ADMIN_IDS", get("ADMIN_IDS") or ""),
             webhook_url=webhook_url,
             webhook_secret=Secret(secret or ""),

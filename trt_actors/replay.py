@@ -37,7 +37,7 @@ from typing import Any
 
 import msgspec
 
-from eventlog import RecordedEvent, SQLiteEventLog
+from eventlog import EventLog, RecordedEvent
 from trt_actors.actors.intake import UpdateMeta
 from trt_actors.actors.job_reactions import hold_outcome_for, job_report_for, request_for, settlement_for
 from trt_actors.actors.ledger_reactions import ledger_request_for, report_of
@@ -137,7 +137,7 @@ class ReplayResult:
             if self.skipped else "")
 
 
-async def replay_chain(log: SQLiteEventLog, cid: str, *, decider: SessionDecider, welcome_credits: int = 0,
+async def replay_chain(log: EventLog, cid: str, *, decider: SessionDecider, welcome_credits: int = 0,
                        deadlines: Mapping[str, float] = DEFAULT_JOB_DEADLINES, referral_bonus: int = 0,
                        referral_free: int = 0,
                        jobs: JobDecider | None = None) -> ReplayResult:
@@ -221,7 +221,7 @@ CHAIN_STARTS: tuple[str, ...] = ("UpdateReceived", "HoldVoided", "RefundReserved
 refund). ``replay --all`` replays the chains of every one of them."""
 
 
-async def chains(log: SQLiteEventLog, *, since: float | None = None) -> list[str]:
+async def chains(log: EventLog, *, since: float | None = None) -> list[str]:
     """Every chain of ``log`` that ``replay --all`` replays (started at or after ``since``), in log order."""
     first: dict[str, float] = {}
     for recorded in await log.read_from(1, limit=10_000_000, types=list(CHAIN_STARTS)):
@@ -330,7 +330,7 @@ def _ledger_command(cause: RecordedEvent, welcome_credits: int, first: Event) ->
     return settlement_for(cause) or promo_credit_for(cause) or ledger_request_for(cause, welcome_credits)
 
 
-async def _command(log: SQLiteEventLog, cause: RecordedEvent, first: Event) -> SessionCommand | None:
+async def _command(log: EventLog, cause: RecordedEvent, first: Event) -> SessionCommand | None:
     """The command the decision caused by ``cause`` was given, rebuilt as the router or a reactor built it.
 
     ``first`` is the decision's first event: an update the rate limit turned away was decided as

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import msgspec
 
-from eventlog import RecordedEvent, SQLiteEventLog
+from eventlog import EventLog, RecordedEvent
 from trt_actors.events import Button, DispatchOk, UiRendered, UpdateReceived
 from trt_actors.events.jobs import ResultDelivered
 
@@ -68,7 +68,7 @@ class _Update(msgspec.Struct):
     callback_query: _Callback | None = None
 
 
-async def conversation(log: SQLiteEventLog, chat_id: int, *, at: float | None = None) -> list[Line]:
+async def conversation(log: EventLog, chat_id: int, *, at: float | None = None) -> list[Line]:
     """The chat's messages in the order they appeared, each as it looked at ``at`` (now when None)."""
     events = [*await log.read_stream(f"inbox:{chat_id}"), *await log.read_stream(f"chat:{chat_id}"),
               *await log.read_stream(f"outbox:{chat_id}"),

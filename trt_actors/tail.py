@@ -24,7 +24,7 @@ import msgspec
 import trio
 from trio_websocket import ConnectionClosed, ConnectionRejected, HandshakeError, open_websocket_url
 
-from eventlog import SQLiteEventLog
+from eventlog import open_log
 from trt_actors.actors.telemetry import TelemetryLine, decode_line, describe, line_of
 from trt_actors.events import CODEC
 from trt_actors.secret import Secret
@@ -55,7 +55,7 @@ class Filters:
                 and (self.type is None or line.type == self.type))
 
 
-async def tail(filters: Filters, *, url: str, token: Secret, db: Path | None, out: TextIO, as_json: bool = False,
+async def tail(filters: Filters, *, url: str, token: Secret, db: str | Path | None, out: TextIO, as_json: bool = False,
                count: int | None = None) -> str:
     """Print lines until cancelled (or ``count`` lines); where they came from ("bot" or "file")."""
     shown = 0
@@ -86,7 +86,7 @@ async def tail(filters: Filters, *, url: str, token: Secret, db: Path | None, ou
         if db is None:
             raise
     assert db is not None
-    async with SQLiteEventLog.open_readonly(db, codec=CODEC) as log:
+    async with open_log(db, codec=CODEC, readonly=True) as log:
         head = await log.last_seq()
         print(f"no bot answers at {parts.netloc}; following the log file {db}; Ctrl-C stops", file=out, flush=True)
         while True:

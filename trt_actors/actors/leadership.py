@@ -41,7 +41,7 @@ from typing import ClassVar
 import msgspec
 import trio
 
-from eventlog import CommitFailed, Lease, NewEvent, SQLiteEventLog
+from eventlog import CommitFailed, EventLog, Lease, NewEvent
 from trt_actors.events.ops import LeaseAcquired, LeaseLost, ModeChanged
 
 __all__ = ["LEASE_STREAM", "Leadership", "LeaseStatistics", "default_instance_id"]
@@ -74,7 +74,7 @@ class LeaseStatistics(msgspec.Struct, frozen=True):
 class Leadership:
     """The active/passive state of one process (see the module docstring)."""
 
-    def __init__(self, log: SQLiteEventLog, holder: str, *, ttl: float,
+    def __init__(self, log: EventLog, holder: str, *, ttl: float,
                  clock: Callable[[], float] = time.time) -> None:
         self._log = log
         self.holder = holder

@@ -35,7 +35,7 @@ from urllib.parse import parse_qsl
 import msgspec
 import trio
 
-from eventlog import RecordedEvent, SQLiteEventLog
+from eventlog import EventLog, RecordedEvent
 from trt_actors.events import DispatchOk, UpdateReceived
 from trt_actors.http.asgi import Receive, Scope, Send
 from trt_actors.metrics import Histogram
@@ -100,7 +100,7 @@ class _Client:
 class Telemetry:
     """The sink (see the module docstring). Start :meth:`run`; serve :meth:`websocket` on ``/events``."""
 
-    def __init__(self, log: SQLiteEventLog, *, out: TextIO | None = None, token: Secret | None = None) -> None:
+    def __init__(self, log: EventLog, *, out: TextIO | None = None, token: Secret | None = None) -> None:
         self._log = log
         self._out = out
         self._token = token or Secret("")

@@ -11,7 +11,7 @@ HTML made on the server; everything that came from users is escaped
 
 Example::
 
-    console = Console(settings.db_path, Login(settings.console_user, settings.console_password))
+    console = Console(settings.db, Login(settings.console_user, settings.console_password))
     async with trio.open_nursery() as nursery:
         url = await nursery.start(serve, console.asgi(), "127.0.0.1", 8090)
 """

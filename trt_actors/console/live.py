@@ -73,7 +73,7 @@ def tail_page(filters: Filters) -> tuple[str, Html]:
     )
 
 
-async def follow(db: Path, login: Login, scope: Scope, receive: Receive, send: Send) -> None:
+async def follow(db: str | Path, login: Login, scope: Scope, receive: Receive, send: Send) -> None:
     """The ASGI WebSocket app of ``/console/events``: refuse a handshake without the login, else follow."""
     headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope.get("headers", [])}
     message = await receive()

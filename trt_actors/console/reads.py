@@ -12,7 +12,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Final
 
-from eventlog import Event, RecordedEvent, SQLiteEventLog
+from eventlog import Event, EventLog, RecordedEvent
+from eventlog import open_log as open_eventlog
 from trt_actors.events import CODEC
 
 __all__ = ["every", "open_log"]
@@ -21,13 +22,13 @@ _PAGE: Final = 5_000
 
 
 @asynccontextmanager
-async def open_log(path: Path) -> AsyncIterator[SQLiteEventLog]:
-    """The log at ``path``, read-only, for one ``async with`` block."""
-    async with SQLiteEventLog.open_readonly(path, codec=CODEC) as log:
+async def open_log(target: str | Path) -> AsyncIterator[EventLog]:
+    """The log at ``target`` (a file, or a PostgreSQL URL), read-only, for one ``async with`` block."""
+    async with open_eventlog(target, codec=CODEC, readonly=True) as log:
         yield log
 
 
-async def every(log: SQLiteEventLog, *kinds: type[Event]) -> list[RecordedEvent]:
+async def every(log: EventLog, *kinds: type[Event]) -> list[RecordedEvent]:
     """Every event of these types (of any type when none is given), in log order."""
     types = [kind.type_name() for kind in kinds] or None
     found: list[RecordedEvent] = []

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 import msgspec
 
-from eventlog import SQLiteEventLog
+from eventlog import EventLog
 from trt_actors.console.reads import every
 from trt_actors.events import UpdateReceived
 from trt_actors.events.jobs import JobSubmitted
@@ -81,7 +81,7 @@ def sender_of(update: UpdateReceived) -> Sender | None:
     return None
 
 
-async def find(log: SQLiteEventLog, query: str) -> list[Hit]:
+async def find(log: EventLog, query: str) -> list[Hit]:
     """Everything ``query`` names in the log, users first."""
     text = query.strip()
     if not text:
@@ -98,7 +98,7 @@ async def find(log: SQLiteEventLog, query: str) -> list[Hit]:
     return hits
 
 
-async def _numbered(log: SQLiteEventLog, number: int) -> list[Hit]:
+async def _numbered(log: EventLog, number: int) -> list[Hit]:
     hits: list[Hit] = []
     if await log.stream_version(f"ledger:{number}") or await log.stream_version(f"chat:{number}"):
         hits.append(Hit("user", f"user {number}: ledger and orders", href("user", id=number)))
@@ -107,7 +107,7 @@ async def _numbered(log: SQLiteEventLog, number: int) -> list[Hit]:
     return hits
 
 
-async def _job_or_task(log: SQLiteEventLog, text: str) -> list[Hit]:
+async def _job_or_task(log: EventLog, text: str) -> list[Hit]:
     job = await log.read_stream(f"job:{text}", 1, 1)
     if job:
         return [Hit("job", f"job {text}", href("trace", cid=job[0].cid))]
@@ -118,7 +118,7 @@ async def _job_or_task(log: SQLiteEventLog, text: str) -> list[Hit]:
     return []
 
 
-async def _charge(log: SQLiteEventLog, text: str) -> list[Hit]:
+async def _charge(log: EventLog, text: str) -> list[Hit]:
     hits: list[Hit] = []
     for recorded in await every(log, Credited, RefundReserved):
         event = recorded.event
@@ -130,7 +130,7 @@ async def _charge(log: SQLiteEventLog, text: str) -> list[Hit]:
     return hits
 
 
-async def _usernames(log: SQLiteEventLog, name: str) -> list[Hit]:
+async def _usernames(log: EventLog, name: str) -> list[Hit]:
     wanted = name.casefold()
     found: dict[int, Sender] = {}
     for recorded in await every(log, UpdateReceived):

@@ -29,7 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
-from eventlog import EventLogError, SQLiteEventLog
+from eventlog import EventLog, EventLogError
 from trt_actors.console.chain import chain_page
 from trt_actors.console.chat import chat_page, moments_of
 from trt_actors.console.jobs import JOB_EVENTS_READ, jobs_page
@@ -62,7 +62,7 @@ _NEWEST: Final = 30
 _HEADERS: Final = {"cache-control": "no-store", "x-content-type-options": "nosniff", "referrer-policy": "no-referrer",
                    "x-frame-options": "DENY"}
 
-View = Callable[[SQLiteEventLog, Request], Awaitable[tuple[str, Html]]]
+View = Callable[[EventLog, Request], Awaitable[tuple[str, Html]]]
 
 
 class BadQuery(Exception):
@@ -72,7 +72,7 @@ class BadQuery(Exception):
 class Console:
     """The read-only console over the log at ``db``, for whoever has ``login`` (nobody when it is not set)."""
 
-    def __init__(self, db: Path, login: Login) -> None:
+    def __init__(self, db: str | Path, login: Login) -> None:
         self.db = db
         self.login = login
         self.requests = 0
@@ -134,7 +134,7 @@ def _number(request: Request, name: str) -> int:
     return int(value)
 
 
-async def _home(log: SQLiteEventLog, request: Request) -> tuple[str, Html]:
+async def _home(log: EventLog, request: Request) -> tuple[str, Html]:
     head = await log.last_seq()
     updates = await log.read_from(max(1, head - 20_000), 20_000, types=[UpdateReceived.type_name()])
     rows = []
@@ -161,7 +161,7 @@ async def _home(log: SQLiteEventLog, request: Request) -> tuple[str, Html]:
     )
 
 
-async def _search(log: SQLiteEventLog, request: Request) -> tuple[str, Html]:
+async def _search(log: EventLog, request: Request) -> tuple[str, Html]:
     query = request.query.get("q", "")
     hits = await find(log, query)
     listed = el("ul", {"id": "hits"}, [el("li", el("a", {"href": hit.href}, hit.label), " ",
@@ -169,12 +169,12 @@ async def _search(log: SQLiteEventLog, request: Request) -> tuple[str, Html]:
     return f"Search: {query}", listed if hits else el("p", "Nothing in the log matches.")
 
 
-async def _trace(log: SQLiteEventLog, request: Request) -> tuple[str, Html]:
+async def _trace(log: EventLog, request: Request) -> tuple[str, Html]:
     cid = request.query.get("cid", "")
     return chain_page(cid, await log.read_cid(cid), await log.commit_times(cid))
 
 
-async def _user(log: SQLiteEventLog, request: Request) -> tuple[str, Html]:
+async def _user(log: EventLog, request: Request) -> tuple[str, Html]:
     user = _number(request, "id")
     events = await every(log)
     report = audit(events, now=time.time(), user=user)
@@ -185,7 +185,7 @@ async def _user(log: SQLiteEventLog, request: Request) -> tuple[str, Html]:
     return ledger_page(user, report, sender)
 
 
-async def _chat(log: SQLiteEventLog, request: Request) -> tuple[str, Html]:
+async def _chat(log: EventLog, request: Request) -> tuple[str, Html]:
     chat = _number(request, "id")
     given = request.query.get("at", "").strip()
     try:
@@ -197,13 +197,13 @@ async def _chat(log: SQLiteEventLog, request: Request) -> tuple[str, Html]:
     return chat_page(chat, shown, moments_of(everything), at)
 
 
-async def _jobs(log: SQLiteEventLog, request: Request) -> tuple[str, Html]:
+async def _jobs(log: EventLog, request: Request) -> tuple[str, Html]:
     return jobs_page(await every(log, *JOB_EVENTS_READ))
 
 
-async def _money(log: SQLiteEventLog, request: Request) -> tuple[str, Html]:
+async def _money(log: EventLog, request: Request) -> tuple[str, Html]:
     return money_page(await every(log, *MONEY_EVENTS_READ))
 
 
-async def _tail(log: SQLiteEventLog, request: Request) -> tuple[str, Html]:
+async def _tail(log: EventLog, request: Request) -> tuple[str, Html]:
     return tail_page(filters_of(dict(request.query)))

@@ -25,7 +25,7 @@ from pathlib import Path
 import msgspec
 import trio
 
-from eventlog import RecordedEvent, SQLiteEventLog
+from eventlog import EventLog, RecordedEvent, open_log
 from eventlog.errors import EventLogError
 from trt_actors.events import CODEC, DispatchOk, UpdateReceived
 from trt_actors.events.jobs import ResultDelivered
@@ -57,7 +57,7 @@ class ChainIndex:
     def __init__(self, path: Path, stack: AsyncExitStack) -> None:
         self.path = path
         self._stack = stack
-        self._log: SQLiteEventLog | None = None
+        self._log: EventLog | None = None
         self._next_seq = 1
         self._cids: dict[tuple[int, int], str] = {}
         self._lock = trio.Lock()
@@ -90,10 +90,10 @@ class ChainIndex:
                 if len(batch) < _BATCH:
                     return
 
-    async def _opened(self) -> SQLiteEventLog | None:
+    async def _opened(self) -> EventLog | None:
         if self._log is None and self.path.is_file():
             try:
-                self._log = await self._stack.enter_async_context(SQLiteEventLog.open_readonly(self.path, codec=CODEC))
+                self._log = await self._stack.enter_async_context(open_log(self.path, codec=CODEC, readonly=True))
             except EventLogError:
                 return None
         return self._log
