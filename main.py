@@ -427,6 +427,27 @@ def _sandbox(args: argparse.Namespace) -> int:
         "allowed): pass another with --port, or --port 0 for any free ones.")
 
 
+def _migrate_log(args: argparse.Namespace) -> int:
+    import time
+
+    from eventlog import EventLogError
+    from eventlog.moving import copy_log
+
+    started = time.monotonic()
+
+    def progress(copied: int) -> None:
+        if copied % 100_000 == 0:
+            print(f"  {copied:,} events copied ({time.monotonic() - started:.0f} s)", flush=True)
+
+    try:
+        report = copy_log(args.source, args.target, progress=progress)
+    except EventLogError as error:
+        print(f"migrate-log: {error}", file=sys.stderr)
+        return 2
+    print(f"{report.line()} ({time.monotonic() - started:.1f} s)")
+    return 0
+
+
 def _registry(args: argparse.Namespace) -> int:
     from registry.cli import main as registry_main
 
@@ -470,16 +491,16 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--last", action="store_true", help="the newest update's chain (of --chat, if given)")
     trace.add_argument("--chat", type=int, help="without a cid: the chat's recent chains, one line each")
     trace.add_argument("--format", choices=("text", "json"), default="text")
-    trace.add_argument("--db", help="the event log file (default: TRT_DB or ./trt.sqlite3)")
+    trace.add_argument("--db", help="the event log: a file or a postgresql:// URL (default: TRT_DB or ./trt.sqlite3)")
     replay = add("replay", "re-run a chain's session and ledger decisions offline from the log, show the first difference "
                  "(exit 1 when any differs); --all for every chain", _replay)
     replay.add_argument("cid", nargs="?")
     replay.add_argument("--all", action="store_true", help="every chain of the log (the golden-log check)")
     replay.add_argument("--since", type=_since, help="with --all: chains that started from this date or Unix time")
-    replay.add_argument("--db", help="the event log file (default: TRT_DB or ./trt.sqlite3)")
+    replay.add_argument("--db", help="the event log: a file or a postgresql:// URL (default: TRT_DB or ./trt.sqlite3)")
     audit = add("audit", "tie every credit movement to its cause and check the books close (exit 1 on a violation)",
                 _audit)
-    audit.add_argument("--db", help="the event log file (default: TRT_DB or ./trt.sqlite3)")
+    audit.add_argument("--db", help="the event log: a file or a postgresql:// URL (default: TRT_DB or ./trt.sqlite3)")
     audit.add_argument("--user", type=int, help="only this user's ledger and payments")
     audit.add_argument("--since", type=_since, help="list movements from this date or Unix time on")
     audit.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -496,13 +517,18 @@ def build_parser() -> argparse.ArgumentParser:
                     _show_chat)
     show_chat.add_argument("chat_id", type=int)
     show_chat.add_argument("--at", type=_since, help="as it looked then: a date and time (UTC) or a Unix time")
-    show_chat.add_argument("--db", help="the event log file (default: TRT_DB or ./trt.sqlite3)")
+    show_chat.add_argument("--db", help="the event log: a file or a postgresql:// URL (default: TRT_DB or ./trt.sqlite3)")
     console = add("console", "serve the read-only web console over a log file, with no bot running "
                   "(login: CONSOLE_USER and CONSOLE_PASSWORD)", _console)
-    console.add_argument("--db", help="the event log file (default: TRT_DB or ./trt.sqlite3)")
+    console.add_argument("--db", help="the event log: a file or a postgresql:// URL (default: TRT_DB or ./trt.sqlite3)")
     console.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     console.add_argument("--port", type=int, default=8090, help="the port (default 8090; 0: any free one)")
 
+    migrate = add("migrate-log", "copy a log into an empty store (SQLite to PostgreSQL, say) with every event id, seq "
+                  "and cid intact, then verify counts and a checksum; stop the bot first", _migrate_log)
+    migrate.add_argument("--from", dest="source", required=True, help="the log to copy: sqlite:PATH, a path, or a URL")
+    migrate.add_argument("--to", dest="target", required=True,
+                         help="the empty store to fill: postgresql://user@host/db (or sqlite:PATH)")
     registry = add("registry", "validate, sync and compare the model registry", _registry)
     from registry.cli import add_arguments as add_registry_arguments
 
