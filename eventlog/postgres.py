@@ -45,6 +45,7 @@ from __future__ import annotations
 import functools
 import secrets
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
@@ -66,6 +67,7 @@ _LOCK_CLASS = 7471  # the first key of the log's advisory locks; the second is t
 _MIGRATE_CLASS = 7472
 _CHANNEL = "trt_events"
 _POLL_SECONDS = 1.0
+_WAKE_SECONDS = 0.1
 
 _MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
     (1, "events and snapshots", (
@@ -250,17 +252,16 @@ class _Listener:
                 with psycopg.connect(self._engine.url, autocommit=True) as conn:
                     (schema,) = conn.execute("SELECT current_schema()").fetchone() or ("",)
                     conn.execute(f"LISTEN {_CHANNEL}")
+                    looked = time.monotonic()
                     while not self._stopping.is_set():
-                        heard = False
-                        for note in conn.notifies(timeout=_POLL_SECONDS):
+                        for note in conn.notifies(timeout=_WAKE_SECONDS):  # short, so that closing is prompt
                             where, _, rest = note.payload.partition(" ")
                             head, _, token = rest.partition(" ")
                             if where == schema and token != self._engine.token and int(head) > seen:
                                 seen = int(head)
                                 self._told(seen)
-                            heard = True
-                            break
-                        if not heard:  # a quiet second: look at the head, in case a notification was lost
+                        if time.monotonic() - looked >= _POLL_SECONDS:  # in case a notification was lost
+                            looked = time.monotonic()
                             (top,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone() or (0,)
                             if int(top) > seen:
                                 seen = int(top)
