@@ -138,6 +138,11 @@ class PostgresConnection:
     def in_transaction(self) -> bool:
         return self.real.info.transaction_status != pq.TransactionStatus.IDLE
 
+    @property
+    def broken(self) -> bool:
+        """The server dropped this connection (or it was closed): the reader pool replaces it."""
+        return self.real.broken or self.real.closed
+
     def close(self) -> None:
         self.real.close()
 

@@ -58,6 +58,29 @@ class ReaderPool:
         return await trio.to_thread.run_sync(self._borrowing, query, limiter=self._limiter)
 
     def _borrowing(self, query: Callable[[Connection], T]) -> T:
+        conn = self._borrow()
+        try:
+            result = query(conn)
+        except Exception:
+            if not _broken(conn):
+                self._give_back(conn)
+                raise
+            # The server dropped this connection (a restart, a failover): reads change nothing, so read once
+            # more on a fresh one instead of failing every read that meets a connection of before.
+            self._discard(conn)
+            conn = self._borrow()
+            try:
+                result = query(conn)
+            except Exception:
+                (self._discard if _broken(conn) else self._give_back)(conn)
+                raise
+        except BaseException:
+            self._give_back(conn)
+            raise
+        self._give_back(conn)
+        return result
+
+    def _borrow(self) -> Connection:
         with self._lock:
             conn = self._idle.pop() if self._idle else None
             if conn is None:
@@ -71,10 +94,15 @@ class ReaderPool:
                 raise
             with self._lock:
                 self._opened += 1
+        return conn
+
+    def _discard(self, conn: Connection) -> None:
+        with self._lock:
+            self._open -= 1
         try:
-            return query(conn)
-        finally:
-            self._give_back(conn)
+            conn.close()
+        except Exception:
+            pass
 
     def _give_back(self, conn: Connection) -> None:
         with self._lock:
@@ -96,3 +124,8 @@ class ReaderPool:
     def statistics(self) -> ReaderStatistics:
         with self._lock:
             return ReaderStatistics(size=self.size, open=self._open, idle=len(self._idle), opened=self._opened)
+
+
+def _broken(conn: Connection) -> bool:
+    """Whether ``conn`` can never be used again (a PostgreSQL connection the server dropped; never SQLite's)."""
+    return bool(getattr(conn, "broken", False))
