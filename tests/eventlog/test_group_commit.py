@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import trio
 
-from eventlog import SQLiteEventLog
-from tests.eventlog.conftest import new_event
+from eventlog import EventLog
+from tests.eventlog.conftest import engine_of, new_event
 
 
-async def test_fifty_concurrent_appenders_each_see_their_events_committed_on_return(log: SQLiteEventLog) -> None:
-    outsider = sqlite3.connect(log.path, check_same_thread=False)  # a separate connection, as another process would have
+async def test_fifty_concurrent_appenders_each_see_their_events_committed_on_return(log: EventLog, target: str) -> None:
+    outsider = engine_of(target).connect_reader()  # a separate connection, as another process would have
     seen_on_return: dict[int, int] = {}
 
     async def appender(n: int) -> None:
@@ -23,9 +21,12 @@ async def test_fifty_concurrent_appenders_each_see_their_events_committed_on_ret
             visible = outsider.execute(f"SELECT COUNT(*) FROM events WHERE event_id IN ({marks})", ids).fetchone()[0]
             seen_on_return[n] = seen_on_return.get(n, 0) + (visible == len(ids))
 
-    async with trio.open_nursery() as nursery:
-        for n in range(50):
-            nursery.start_soon(appender, n)
+    try:
+        async with trio.open_nursery() as nursery:
+            for n in range(50):
+                nursery.start_soon(appender, n)
+    finally:
+        outsider.close()
 
     assert seen_on_return == {n: 4 for n in range(50)}
     stats = log.statistics().writer
@@ -37,7 +38,7 @@ async def test_fifty_concurrent_appenders_each_see_their_events_committed_on_ret
     assert log.statistics().waiting_appenders == 0
 
 
-async def test_the_same_event_appended_concurrently_is_written_once(log: SQLiteEventLog) -> None:
+async def test_the_same_event_appended_concurrently_is_written_once(log: EventLog) -> None:
     event = new_event(stream="chat:77", event_id="update:555")
     positions = []
 

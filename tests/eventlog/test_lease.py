@@ -1,12 +1,10 @@
-"""The lease of the active instance and the fence it puts on writing: two logs on one file, one writer at a time."""
+"""The lease of the active instance and the fence it puts on writing: two logs on one store, one writer at a time."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from eventlog import NotLeaseHolder, SQLiteEventLog
+from eventlog import NotLeaseHolder, open_log
 from tests.eventlog.conftest import new_event
 from trt_actors.events import CODEC
 
@@ -14,9 +12,9 @@ T0 = 1_700_000_000.0
 
 
 async def test_a_free_lease_is_taken_with_epoch_one_and_renewed_and_a_log_that_never_asks_is_not_fenced(
-    tmp_path: Path,
+    target: str,
 ) -> None:
-    async with SQLiteEventLog.open(tmp_path / "log.sqlite3", codec=CODEC) as log:
+    async with open_log(target, codec=CODEC) as log:
         await log.append([new_event()])  # no lease asked: writing as before
         assert await log.lease() is None
         taken = await log.acquire_lease("a", ttl=10, now=T0)
@@ -29,10 +27,9 @@ async def test_a_free_lease_is_taken_with_epoch_one_and_renewed_and_a_log_that_n
 
 
 async def test_a_standby_waits_for_the_lease_then_takes_it_and_the_old_holder_can_never_write_again(
-    tmp_path: Path,
+    target: str,
 ) -> None:
-    path = tmp_path / "log.sqlite3"
-    async with SQLiteEventLog.open(path, codec=CODEC) as old, SQLiteEventLog.open(path, codec=CODEC) as new:
+    async with open_log(target, codec=CODEC) as old, open_log(target, codec=CODEC) as new:
         assert (await old.acquire_lease("old", ttl=10, now=T0)).mine
         await old.append([new_event(stream="chat:1"), new_event(stream="chat:1")])
         waiting = await new.acquire_lease("new", ttl=10, now=T0 + 5)
@@ -54,10 +51,9 @@ async def test_a_standby_waits_for_the_lease_then_takes_it_and_the_old_holder_ca
 
 
 async def test_a_released_lease_is_taken_at_once_and_the_instance_that_let_it_go_writes_no_more(
-    tmp_path: Path,
+    target: str,
 ) -> None:
-    path = tmp_path / "log.sqlite3"
-    async with SQLiteEventLog.open(path, codec=CODEC) as old, SQLiteEventLog.open(path, codec=CODEC) as new:
+    async with open_log(target, codec=CODEC) as old, open_log(target, codec=CODEC) as new:
         await old.acquire_lease("old", ttl=10, now=T0)
         released = await old.release_lease("old", now=T0 + 1)
         assert (released.expires_at, released.mine) == (0.0, False)
@@ -68,11 +64,10 @@ async def test_a_released_lease_is_taken_at_once_and_the_instance_that_let_it_go
         await new.append([new_event()])
 
 
-async def test_a_restarted_process_on_a_crashed_holders_log_waits_for_the_lease_to_expire(tmp_path: Path) -> None:
-    path = tmp_path / "log.sqlite3"
-    async with SQLiteEventLog.open(path, codec=CODEC) as crashed:
+async def test_a_restarted_process_on_a_crashed_holders_log_waits_for_the_lease_to_expire(target: str) -> None:
+    async with open_log(target, codec=CODEC) as crashed:
         await crashed.acquire_lease("host:1", ttl=10, now=T0)
     # The process died without releasing (closing the log does not release it).
-    async with SQLiteEventLog.open(path, codec=CODEC) as restarted:
+    async with open_log(target, codec=CODEC) as restarted:
         assert not (await restarted.acquire_lease("host:2", ttl=10, now=T0 + 3)).mine
         assert (await restarted.acquire_lease("host:2", ttl=10, now=T0 + 10)).mine

@@ -27,22 +27,22 @@ def open_files(path: Path) -> int:
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors through /proc")
 async def test_reads_from_many_short_lived_threads_keep_a_bounded_number_of_connections(
-    log: SQLiteEventLog, monkeypatch: pytest.MonkeyPatch
+    sqlite_log: SQLiteEventLog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Trio's idle worker threads exit after IDLE_TIMEOUT; make it tiny so each round of
     # reads below runs on threads that did not exist in the round before.
     monkeypatch.setattr(trio._core._thread_cache, "IDLE_TIMEOUT", 0.001)
-    await log.append([new_event() for _ in range(3)])
+    await sqlite_log.append([new_event() for _ in range(3)])
     most = 0
     for _ in range(12):
         async with trio.open_nursery() as nursery:
             for _ in range(6):
-                nursery.start_soon(log.read_from, 1)
-            nursery.start_soon(log.stream_version, "chat:1")
+                nursery.start_soon(sqlite_log.read_from, 1)
+            nursery.start_soon(sqlite_log.stream_version, "chat:1")
         await trio.sleep(0.03)  # the workers go idle and exit
-        most = max(most, open_files(log.path))
+        most = max(most, open_files(sqlite_log.path))
     assert most <= 1 + 4  # the writer and at most four readers
-    readers = log.statistics().readers
+    readers = sqlite_log.statistics().readers
     assert readers.size == 4 and readers.opened <= 4 and readers.open == readers.idle <= 4
-    await log.aclose()
-    assert open_files(log.path) == 0
+    await sqlite_log.aclose()
+    assert open_files(sqlite_log.path) == 0

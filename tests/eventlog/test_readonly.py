@@ -1,4 +1,9 @@
-"""Read-only opening for tools: no writer, no migration, no change to the file, clear sentences."""
+"""Read-only opening for tools: no writer, no migration, no change to the file, clear sentences.
+
+The file's own guarantees (its mtime and schema untouched, an old file not
+migrated, a missing or foreign file named as such) are SQLite's; the rest
+holds on both stores.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,18 @@ import trio
 from sqlite_utils import Database
 
 import main
-from eventlog import Append, EventLogError, EventLogReadOnly, SQLiteEventLog, Snapshot
+from eventlog import (
+    Append,
+    EventLogError,
+    EventLogReadOnly,
+    Snapshot,
+    SQLiteEventLog,
+    open_log,
+)
 from eventlog.connections import connect_writer
 from eventlog.schema import MIGRATIONS
-from tests.eventlog.conftest import new_event
+from tests.eventlog.conftest import new_event, write_lock_held
+from tests.eventlog.test_append_and_read import write_schema_99
 from tests.eventlog.test_trace import chain
 from trt_actors.events import CODEC
 
@@ -29,23 +42,19 @@ def fingerprint(path: Path) -> tuple[int, list[tuple[str, str]], list[int]]:
 
 
 async def test_tracing_reads_what_another_connection_is_writing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    target: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "log.sqlite3"
-    async with SQLiteEventLog.open(path, codec=CODEC) as writer:
+    async with open_log(target, codec=CODEC) as writer:
         await writer.append(chain("u5")[:2])
-        async with SQLiteEventLog.open_readonly(path, codec=CODEC) as reader:
+        async with open_log(target, codec=CODEC, readonly=True) as reader:
             assert [r.event_id for r in await reader.read_cid("u5")] == ["e1", "e2"]
             await writer.append(chain("u5")[2:])
             assert [r.event_id for r in await reader.read_cid("u5")] == ["e1", "e2", "e3", "e4"]
             # A write transaction held open elsewhere does not block the reader.
-            other = sqlite3.connect(path, isolation_level=None)
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("UPDATE snapshots SET ts = 0")
-            assert len(await reader.read_cid("u5")) == 4
-            assert await trio.to_thread.run_sync(main.main, ["trace", "u5", "--db", str(path)]) == 0
-            other.execute("ROLLBACK")
-            other.close()
+            with write_lock_held(target) as other:
+                other.execute("UPDATE snapshots SET ts = 0")
+                assert len(await reader.read_cid("u5")) == 4
+                assert await trio.to_thread.run_sync(main.main, ["trace", "u5", "--db", target]) == 0
         assert writer.healthy
         await writer.append([new_event()])
     assert "CallbackAccepted(action='home')" in capsys.readouterr().out
@@ -94,11 +103,10 @@ def test_tracing_an_older_log_neither_migrates_it_nor_fails(tmp_path: Path, caps
     assert fingerprint(path) == before
 
 
-async def test_a_readonly_log_refuses_every_write(tmp_path: Path) -> None:
-    path = tmp_path / "log.sqlite3"
-    async with SQLiteEventLog.open(path, codec=CODEC):
+async def test_a_readonly_log_refuses_every_write(target: str) -> None:
+    async with open_log(target, codec=CODEC):
         pass
-    async with SQLiteEventLog.open_readonly(path, codec=CODEC) as log:
+    async with open_log(target, codec=CODEC, readonly=True) as log:
         with pytest.raises(EventLogReadOnly, match="read-only"):
             await log.append([new_event()])
         with pytest.raises(EventLogReadOnly):
@@ -112,7 +120,7 @@ async def test_a_readonly_log_refuses_every_write(tmp_path: Path) -> None:
         assert await log.read_from(1) == []
 
 
-async def test_a_missing_foreign_or_newer_file_is_refused_with_a_sentence(tmp_path: Path) -> None:
+async def test_a_missing_or_foreign_file_is_refused_with_a_sentence(tmp_path: Path) -> None:
     missing = tmp_path / "missing.sqlite3"
     with pytest.raises(EventLogError, match="there is no event log at"):
         async with SQLiteEventLog.open_readonly(missing, codec=CODEC):
@@ -131,15 +139,13 @@ async def test_a_missing_foreign_or_newer_file_is_refused_with_a_sentence(tmp_pa
         async with SQLiteEventLog.open_readonly(foreign, codec=CODEC):
             pass
 
-    newer = tmp_path / "newer.sqlite3"
-    async with SQLiteEventLog.open(newer, codec=CODEC):
+
+async def test_a_log_of_a_newer_schema_is_refused_for_reading_too(target: str) -> None:
+    async with open_log(target, codec=CODEC):
         pass
-    conn = sqlite3.connect(newer)
-    conn.execute("INSERT INTO schema_migrations (version, name) VALUES (99, 'from the future')")
-    conn.commit()
-    conn.close()
+    write_schema_99(target)
     with pytest.raises(EventLogError, match="newer version of trt-actors"):
-        async with SQLiteEventLog.open_readonly(newer, codec=CODEC):
+        async with open_log(target, codec=CODEC, readonly=True):
             pass
 
 

@@ -1,15 +1,15 @@
-from __future__ import annotations
+"""Subscriptions: catch up from a position, then follow every commit, once each and in order."""
 
-from pathlib import Path
+from __future__ import annotations
 
 import trio
 
-from eventlog import RecordedEvent, SQLiteEventLog
+from eventlog import EventLog, RecordedEvent, open_log
 from tests.eventlog.conftest import new_event
 from trt_actors.events import CODEC
 
 
-async def test_subscription_catches_up_then_follows_new_commits(log: SQLiteEventLog) -> None:
+async def test_subscription_catches_up_then_follows_new_commits(log: EventLog) -> None:
     await log.append([new_event() for _ in range(5)])
     received: list[RecordedEvent] = []
 
@@ -29,8 +29,8 @@ async def test_subscription_catches_up_then_follows_new_commits(log: SQLiteEvent
     assert [r.seq for r in received] == list(range(3, 10))
 
 
-async def test_subscription_ends_when_the_log_closes(tmp_path: Path) -> None:
-    async with SQLiteEventLog.open(tmp_path / "log.sqlite3", codec=CODEC) as log:
+async def test_subscription_ends_when_the_log_closes(target: str) -> None:
+    async with open_log(target, codec=CODEC) as log:
         ended = trio.Event()
 
         async def follow() -> None:
@@ -48,7 +48,7 @@ async def test_subscription_ends_when_the_log_closes(tmp_path: Path) -> None:
                 await ended.wait()
 
 
-async def test_the_commit_signal_is_set_by_the_next_commit_and_counts_who_waits(log: SQLiteEventLog) -> None:
+async def test_the_commit_signal_is_set_by_the_next_commit_and_counts_who_waits(log: EventLog) -> None:
     signal = log.commit_signal()
     assert not signal.is_set()
 
@@ -66,7 +66,7 @@ async def test_the_commit_signal_is_set_by_the_next_commit_and_counts_who_waits(
     assert not log.commit_signal().is_set()  # a fresh one for the next commit
 
 
-async def test_fed_and_lagging_followers_see_every_event_once_in_order(log: SQLiteEventLog) -> None:
+async def test_fed_and_lagging_followers_see_every_event_once_in_order(log: EventLog) -> None:
     """Followers that keep up are fed in memory; one that dawdles falls behind and reads the log; both see it all."""
     fast: list[int] = []
     slow: list[int] = []

@@ -1,14 +1,22 @@
+"""The trace of a causal chain: a tree in order, timed from each commit, on the command line too."""
+
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 import trio
 
 import main
-from eventlog import NewEvent, SQLiteEventLog
+from eventlog import NewEvent, open_log
 from eventlog.trace import render_trace
-from trt_actors.events import CODEC, CallbackAccepted, CallbackReceived, CallbackRouted, UpdateReceived
+from trt_actors.events import (
+    CODEC,
+    CallbackAccepted,
+    CallbackReceived,
+    CallbackRouted,
+    UpdateReceived,
+)
 
 
 def chain(cid: str) -> list[NewEvent]:
@@ -25,8 +33,8 @@ def chain(cid: str) -> list[NewEvent]:
     ]
 
 
-async def test_trace_shows_the_chain_as_a_tree_in_order(tmp_path: Path) -> None:
-    async with SQLiteEventLog.open(tmp_path / "log.sqlite3", codec=CODEC) as log:
+async def test_trace_shows_the_chain_as_a_tree_in_order(target: str) -> None:
+    async with open_log(target, codec=CODEC) as log:
         await log.append(chain("u5"))
         text = render_trace(await log.read_cid("u5"))
     lines = text.splitlines()
@@ -40,25 +48,25 @@ async def test_trace_shows_the_chain_as_a_tree_in_order(tmp_path: Path) -> None:
 
 
 def test_trace_command_prints_the_chain_and_says_when_there_is_none(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    fresh_target: Callable[[], str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "log.sqlite3"
+    target, empty = fresh_target(), fresh_target()  # a log, and a file or schema with none
 
     async def fill() -> None:
-        async with SQLiteEventLog.open(path, codec=CODEC) as log:
+        async with open_log(target, codec=CODEC) as log:
             await log.append(chain("u5"))
 
     trio.run(fill)
-    assert main.main(["trace", "u5", "--db", str(path)]) == 0
+    assert main.main(["trace", "u5", "--db", target]) == 0
     assert "CallbackRouted(target='session:7')" in capsys.readouterr().out
-    assert main.main(["trace", "nope", "--db", str(path)]) == 1
-    assert main.main(["trace", "u5", "--db", str(tmp_path / "missing.sqlite3")]) == 2
-    assert "There is no event log" in capsys.readouterr().err
+    assert main.main(["trace", "nope", "--db", target]) == 1
+    assert main.main(["trace", "u5", "--db", empty]) == 2
+    assert "no event log" in capsys.readouterr().err
 
 
-async def test_trace_times_each_step_from_its_commit_when_the_log_knows_it(tmp_path: Path) -> None:
+async def test_trace_times_each_step_from_its_commit_when_the_log_knows_it(target: str) -> None:
     events = chain("u6")
-    async with SQLiteEventLog.open(tmp_path / "log.sqlite3", codec=CODEC) as log:
+    async with open_log(target, codec=CODEC) as log:
         await log.append(events[:1])  # the update, committed first...
         await trio.sleep(0.05)
         await log.append(events[1:4])  # ...its consequences 50 ms later (all sharing the update's ts)

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import sqlite3
-import tempfile
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 
 import pytest
 import trio
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eventlog import Codec, NewEvent, RecordedEvent, SQLiteEventLog, queries
+from eventlog import (
+    Codec,
+    EventLog,
+    NewEvent,
+    RecordedEvent,
+    SQLiteEventLog,
+    open_log,
+    queries,
+)
 from tests.eventlog.conftest import new_event
-from trt_actors.events import CODEC, CallbackAccepted, CallbackRejected, CallbackRouted, Event
+from trt_actors.events import (
+    CODEC,
+    CallbackAccepted,
+    CallbackRejected,
+    CallbackRouted,
+    Event,
+)
 
 ACCEPTED, REJECTED, ROUTED = (t.type_name() for t in (CallbackAccepted, CallbackRejected, CallbackRouted))
 
@@ -31,7 +43,7 @@ def typed(name: str, n: int = 0) -> NewEvent:
     return new_event(event=of_type(name, n))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     kinds=st.lists(st.sampled_from([ACCEPTED, REJECTED, ROUTED]), max_size=40),
     wanted=st.sets(st.sampled_from([ACCEPTED, REJECTED, ROUTED])),
@@ -39,14 +51,13 @@ def typed(name: str, n: int = 0) -> NewEvent:
     limit=st.integers(min_value=1, max_value=10),
 )
 async def test_a_filtered_read_is_the_unfiltered_read_with_other_types_left_out(
-    kinds: list[str], wanted: set[str], start: int, limit: int
+    fresh_target: Callable[[], str], kinds: list[str], wanted: set[str], start: int, limit: int
 ) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        async with SQLiteEventLog.open(Path(folder) / "log.sqlite3", codec=CODEC) as log:
-            await _compare(log, kinds, wanted, start, limit)
+    async with open_log(fresh_target(), codec=CODEC) as log:  # a log of its own for each example
+        await _compare(log, kinds, wanted, start, limit)
 
 
-async def _compare(log: SQLiteEventLog, kinds: list[str], wanted: set[str], start: int, limit: int) -> None:
+async def _compare(log: EventLog, kinds: list[str], wanted: set[str], start: int, limit: int) -> None:
     if kinds:
         await log.append([typed(kind, n) for n, kind in enumerate(kinds)])
     everything = await log.read_from(1, limit=1000)
@@ -56,9 +67,9 @@ async def _compare(log: SQLiteEventLog, kinds: list[str], wanted: set[str], star
 
 
 async def test_filtered_reads_walk_ranges_of_the_type_index_and_never_scan(
-    log: SQLiteEventLog, monkeypatch: pytest.MonkeyPatch
+    sqlite_log: SQLiteEventLog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await log.append([typed(ACCEPTED)])
+    await sqlite_log.append([typed(ACCEPTED)])
     plans: list[str] = []
     run = queries.events
 
@@ -67,9 +78,9 @@ async def test_filtered_reads_walk_ranges_of_the_type_index_and_never_scan(
         return run(conn, codec, sql, params)
 
     monkeypatch.setattr(queries, "events", explained)
-    assert [r.type for r in await log.read_from(1, types=[ACCEPTED])] == [ACCEPTED]
-    assert [r.type for r in await log.read_from(1, types=[ACCEPTED, ROUTED, REJECTED])] == [ACCEPTED]
-    assert await log.read_from(1, types=[]) == []
+    assert [r.type for r in await sqlite_log.read_from(1, types=[ACCEPTED])] == [ACCEPTED]
+    assert [r.type for r in await sqlite_log.read_from(1, types=[ACCEPTED, ROUTED, REJECTED])] == [ACCEPTED]
+    assert await sqlite_log.read_from(1, types=[]) == []
     assert len(plans) == 2
     for plan in plans:
         assert "SEARCH events USING INDEX events_type_seq (type=? AND seq>?)" in plan, plan
@@ -78,7 +89,7 @@ async def test_filtered_reads_walk_ranges_of_the_type_index_and_never_scan(
 
 
 async def test_a_filtered_subscription_yields_only_its_types_and_is_fed_every_commit_without_reading(
-    log: SQLiteEventLog,
+    log: EventLog,
 ) -> None:
     received: list[RecordedEvent] = []
     reads = 0

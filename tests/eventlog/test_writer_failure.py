@@ -1,4 +1,8 @@
-"""A failing writer never hangs its appenders: each failure is an answer, within a deadline."""
+"""A failing writer never hangs its appenders: each failure is an answer, within a deadline.
+
+The failures are made by stand-ins for SQLite's connection; a PostgreSQL
+server that drops the writer's connection is in test_postgres.py.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from pathlib import Path
 import pytest
 import trio
 
-from eventlog import CommitFailed, SQLiteEventLog, WriterFailed
+from eventlog import CommitFailed, WriterFailed, open_log
 from tests.eventlog.conftest import new_event
 from tests.eventlog.stand_ins import FlakyConnection, log_with, writer_connection
 from trt_actors.events import CODEC
@@ -115,7 +119,7 @@ async def test_a_writer_thread_that_ends_for_any_reason_breaks_the_log(tmp_path:
             await log.append([new_event()])
 
 
-async def test_a_closed_log_is_not_healthy(tmp_path: Path) -> None:
-    async with SQLiteEventLog.open(tmp_path / "log.sqlite3", codec=CODEC) as log:
+async def test_a_closed_log_is_not_healthy(target: str) -> None:
+    async with open_log(target, codec=CODEC) as log:
         assert log.healthy and not log.closed
     assert not log.healthy and log.closed and log.failure is None
