@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 import trio
 
-from eventlog.connections import connect_writer
+from eventlog.connections import SQLiteEngine, connect_writer
+from eventlog.engine import Connection
 from tests.e2e.conftest import TOKEN, fast
 from tests.e2e.support import REGISTRY
 from tests.eventlog.stand_ins import FlakyConnection
@@ -18,20 +21,40 @@ from trt_actors.config import Secret, Settings
 from trt_actors.sandbox.telegram import TelegramEmulator
 
 
+@dataclass
+class _Disk:
+    """The disk under the bot's log as the test breaks it: the writer's connections, and whether it is gone."""
+
+    made: list[FlakyConnection] = field(default_factory=list)
+    gone: bool = False
+
+
+class _OnBreakableDisk(SQLiteEngine):
+    """The SQLite engine, with writer connections the test can break (:class:`FlakyConnection`) and none
+    to be had once the disk is gone. Migrations see the real connection under the wrapper."""
+
+    def __init__(self, path: Path, disk: _Disk) -> None:
+        super().__init__(path)
+        self.disk = disk
+
+    def connect_writer(self) -> Connection:
+        if self.disk.gone:
+            raise sqlite3.OperationalError("unable to open database file")
+        self.disk.made.append(FlakyConnection(connect_writer(self.path)))
+        return self.disk.made[-1]
+
+    def migrate(self, conn: Connection) -> list[int]:
+        return super().migrate(conn.real if isinstance(conn, FlakyConnection) else conn)
+
+    def schema_version(self, conn: Connection) -> int:
+        return super().schema_version(conn.real if isinstance(conn, FlakyConnection) else conn)
+
+
 async def test_the_bot_stops_with_the_reason_when_the_logs_writer_breaks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_connect = connect_writer
-    made: list[FlakyConnection] = []
-    disk_gone = False
-
-    def connect(path: Path) -> Any:
-        if disk_gone:
-            raise sqlite3.OperationalError("unable to open database file")
-        made.append(FlakyConnection(real_connect(path)))
-        return made[-1]
-
-    monkeypatch.setattr("eventlog.sqlite.connect_writer", connect)  # the writer's only way to the disk
+    disk = _Disk()
+    monkeypatch.setattr("eventlog.sqlite.SQLiteEngine", partial(_OnBreakableDisk, disk=disk))  # the log's way to disk
     async with TelegramEmulator.serve(token=TOKEN) as emulator:
         settings = Settings(telegram_bot_token=Secret(TOKEN), telegram_api_base=emulator.api_base, db_path=tmp_path / "bot.db")
         ann = emulator.user(1001, "Ann")
@@ -49,8 +72,8 @@ async def test_the_bot_stops_with_the_reason_when_the_logs_writer_breaks(
                 await ann.send_text("/start")
                 await ann.wait_messages(1)  # healthy: recorded, decided, delivered
                 assert bot.log.healthy
-                disk_gone = True
-                writer = made[-1]
+                disk.gone = True
+                writer = disk.made[-1]
                 writer.fail("COMMIT", sqlite3.OperationalError("disk I/O error"))
                 writer.fail("ROLLBACK", sqlite3.OperationalError("disk I/O error"))
                 await ann.send_text("hello?")
