@@ -1,24 +1,45 @@
-"""Event-log benchmarks: durable group-commit appends, replay, and cid lookup.
+"""Event-log benchmarks: durable group-commit appends, replay, and cid lookup, on SQLite and PostgreSQL.
 
-    python bench/eventlog.py            # the full run (about a minute)
-    python bench/eventlog.py --quick    # smaller sizes, for a smoke check
+    python bench/eventlog.py                           # SQLite (about a minute)
+    python bench/eventlog.py --postgres URL            # SQLite and PostgreSQL side by side (a few minutes)
+    python bench/eventlog.py --quick [--postgres URL]  # smaller sizes, for a smoke check
 
-Every figure is measured in the same run on this machine and printed with its
-ratio to the raw-SQLite baseline:
+With ``--postgres postgresql://user@host:port/db`` the run creates a database
+of its own on that server (``trt_bench_<pid>``; the role needs CREATEDB),
+gives every log and baseline a fresh schema in it, and drops it at the end
+(a run killed with SIGKILL leaves it behind: drop it by hand). SQLite's files
+go to a temporary folder under the working directory, removed at the end.
+
+Every figure is measured in the same run on this machine and set beside its
+store's raw baseline, the same rows written the fastest plain way in one
+transaction on the same schema (SQLite: ``executemany`` with the log's
+pragmas; PostgreSQL: ``COPY events (...) FROM STDIN``, and ``executemany``,
+which psycopg pipelines, for comparison):
 
 1. append: many concurrent trio appenders, events with ~200-byte payloads,
-   through ``SQLiteEventLog.append`` (synchronous=FULL, group commit) **vs**
-   one ``executemany`` of the same pre-encoded rows in one transaction on the
-   same schema and pragmas; and through ``append_batch``, where each call
-   carries ten one-event appends (what a receiver does with a page of updates).
-2. replay: ``read_from`` pages decoded into ``RecordedEvent`` **vs** a raw
-   ``SELECT`` scan with a msgspec decode of each payload.
-3. cid lookup: ``read_cid`` in a log of 1,000,000 events.
+   through ``log.append`` (durable, group commit) with 1, 3 and 10 events
+   per append; and through ``append_batch``, where each call carries ten
+   one-event appends (what a receiver does with a page of updates).
+2. replay: the log's subscription decoding into ``RecordedEvent`` **vs** a
+   raw ``SELECT`` of every row with a msgspec decode of each payload.
+3. cid lookup: ``read_cid`` in a log of 1,000,000 events (built with one
+   ``executemany`` or ``COPY``), p50, p99 and max.
+4. alone: one-event appends one after another with nothing to share their
+   commit (the latency a lone update pays), and a ``SELECT 1`` (the cost of
+   one statement: a function call for SQLite, a round trip for PostgreSQL).
+
+Progress goes to stderr; the table of figures to stdout, with the load
+average seen during the run (other work on the machine moves every figure).
+
+The script is one file so that it stays one command: the stores (where a
+fresh log lives, and the raw baselines), the log's side (the same code for
+both stores, through ``open_log``), and the table.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import random
 import sqlite3
@@ -26,17 +47,35 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+import msgspec
+import psycopg
 import trio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eventlog import Append, NewEvent, SQLiteEventLog  # noqa: E402
+from eventlog import Append, NewEvent, is_postgres, open_log, redacted  # noqa: E402
+from eventlog.postgres import PostgresConnection, PostgresEngine  # noqa: E402
 from eventlog.schema import migrate  # noqa: E402
 from trt_actors.events import CODEC, CallbackRejected  # noqa: E402
 
 PAYLOAD_DATA = "x" * 150  # with the type tag and field names, ~200 bytes of JSON
+COLUMNS = "seq, event_id, stream, version, type, ts, cid, causation, chat_id, user_id, payload"
+INSERT = f"INSERT INTO events ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+SELECT_ALL = f"SELECT {COLUMNS} FROM events ORDER BY seq"
+APPENDS = ((100, 1), (1000, 1), (1000, 3), (1000, 10))  # (appenders, events per append)
+BATCH_CALLERS, BATCH_APPENDS = 100, 10
+BIG_STREAMS = 50_000
+PER_CID = 5
+LOOKUPS = 2000
+LONE = 300
+
+Row = tuple[object, ...]
 
 
 def make_event(n: int, stream: str, cid: str) -> NewEvent:
@@ -51,46 +90,249 @@ def make_event(n: int, stream: str, cid: str) -> NewEvent:
     )
 
 
-def raw_rows(events: list[NewEvent], first_seq: int = 1) -> list[tuple[object, ...]]:
+def raw_rows(events: list[NewEvent]) -> list[Row]:
+    """The rows the log would write for ``events`` appended in order to an empty log, encoded in advance."""
     versions: dict[str, int] = {}
-    rows: list[tuple[object, ...]] = []
-    for i, e in enumerate(events):
+    rows: list[Row] = []
+    for seq, e in enumerate(events, start=1):
         versions[e.stream] = versions.get(e.stream, 0) + 1
-        rows.append(
-            (first_seq + i, e.event_id, e.stream, versions[e.stream], CODEC.type_of(e.event), e.ts, e.cid,
-             e.causation, e.chat_id, e.user_id, CODEC.encode(e.event))
-        )
+        rows.append((seq, e.event_id, e.stream, versions[e.stream], CODEC.type_of(e.event), e.ts, e.cid,
+                     e.causation, e.chat_id, e.user_id, CODEC.encode(e.event)))
     return rows
 
 
-def fresh_db(path: Path, synchronous: str = "FULL") -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute(f"PRAGMA synchronous = {synchronous}")
-    migrate(conn)
-    return conn
+def big_log_pages(total: int, page: int = 50_000) -> Iterator[list[Row]]:
+    """The rows of a log of ``total`` events over 50,000 streams, chains of five events, a page at a time.
+
+    Event n is the (n // 50,000 + 1)-th event of stream chat:(n % 50,000), in chain cid-(n // 5).
+    """
+    for first in range(0, total, page):
+        rows: list[Row] = []
+        for n in range(first, min(total, first + page)):
+            e = make_event(n, stream=f"chat:{n % BIG_STREAMS}", cid=f"cid-{n // PER_CID}")
+            rows.append((n + 1, e.event_id, e.stream, n // BIG_STREAMS + 1, CODEC.type_of(e.event), e.ts, e.cid,
+                         None, e.chat_id, e.user_id, CODEC.encode(e.event)))
+        yield rows
 
 
-INSERT = (
-    "INSERT INTO events (seq, event_id, stream, version, type, ts, cid, causation, chat_id, user_id, payload)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+def payload_decoder() -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(CODEC._union)
 
 
-def bench_raw_append(folder: Path, events: list[NewEvent]) -> float:
-    rows = raw_rows(events)
-    conn = fresh_db(folder / "raw.sqlite3")
-    started = time.perf_counter()
-    conn.execute("BEGIN IMMEDIATE")
-    conn.executemany(INSERT, rows)
-    conn.execute("COMMIT")
-    elapsed = time.perf_counter() - started
-    conn.close()
-    return len(rows) / elapsed
+# -- the stores: where a fresh log lives, and the raw baselines -----------------------------------
 
 
-async def bench_log_append(folder: Path, events: list[NewEvent], appenders: int, per_append: int) -> tuple[float, float]:
-    async with SQLiteEventLog.open(folder / "log.sqlite3", codec=CODEC) as log:
+class Store(Protocol):
+    """One kind of database under test: fresh places for logs, and the plain writes and reads to compare with."""
+
+    name: str
+
+    def describe(self) -> str: ...
+
+    def fresh(self, label: str) -> str:
+        """A target for ``open_log`` that holds nothing yet."""
+        ...
+
+    def raw_appends(self, rows: list[Row]) -> dict[str, float]:
+        """events/s of each plain way of writing ``rows`` in one transaction; the first is the raw baseline."""
+        ...
+
+    def raw_replay(self, target: str) -> float: ...
+
+    def round_trip(self) -> list[float]:
+        """Milliseconds of each of many ``SELECT 1``, sorted: what one statement costs before any work."""
+        ...
+
+    def load(self, target: str, pages: Iterator[list[Row]]) -> None:
+        """Write ``pages`` into a new log at ``target`` in one transaction (to build the big log)."""
+        ...
+
+    def size(self, target: str) -> int: ...
+
+
+class SQLiteStore:
+    """Each log a new file in ``folder``, in WAL mode with ``synchronous=FULL`` as the log opens it."""
+
+    name = "SQLite"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def describe(self) -> str:
+        return f"SQLite {sqlite3.sqlite_version}: a file under {Path.cwd()}, WAL, synchronous=FULL"
+
+    def fresh(self, label: str) -> str:
+        return str(self.folder / f"{label}.sqlite3")
+
+    def _connect(self, target: str, synchronous: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(target, isolation_level=None)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute(f"PRAGMA synchronous = {synchronous}")
+        migrate(conn)
+        return conn
+
+    def raw_appends(self, rows: list[Row]) -> dict[str, float]:
+        conn = self._connect(self.fresh("raw-executemany"), "FULL")
+        started = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(INSERT, rows)
+        conn.execute("COMMIT")
+        elapsed = time.perf_counter() - started
+        conn.close()
+        return {"executemany": len(rows) / elapsed}
+
+    def raw_replay(self, target: str) -> float:
+        decoder = payload_decoder()
+        conn = sqlite3.connect(target)
+        started = time.perf_counter()
+        count = 0
+        for row in conn.execute(SELECT_ALL):
+            decoder.decode(row[10])
+            count += 1
+        elapsed = time.perf_counter() - started
+        conn.close()
+        return count / elapsed
+
+    def round_trip(self) -> list[float]:
+        conn = sqlite3.connect(self.fresh("round-trip"))
+        timings = _timed(lambda: conn.execute("SELECT 1").fetchone())
+        conn.close()
+        return timings
+
+    def load(self, target: str, pages: Iterator[list[Row]]) -> None:
+        conn = self._connect(target, "OFF")
+        conn.execute("BEGIN")
+        for rows in pages:
+            conn.executemany(INSERT, rows)
+        conn.execute("COMMIT")
+        conn.close()
+
+    def size(self, target: str) -> int:
+        return Path(target).stat().st_size
+
+
+class PostgresStore:
+    """Each log a new schema in a database of the run's own (see :meth:`created`), with the server's settings."""
+
+    name = "PostgreSQL"
+
+    def __init__(self, url: str, settings: dict[str, str]) -> None:
+        self.url = url
+        self.settings = settings
+
+    @classmethod
+    @contextmanager
+    def created(cls, server: str) -> Iterator[PostgresStore]:
+        """A database ``trt_bench_<pid>`` on the server at ``server``, dropped on the way out whatever happens."""
+        name = f"trt_bench_{os.getpid()}"
+        try:
+            admin = psycopg.connect(server, autocommit=True)
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
+        except psycopg.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            sys.exit(f"cannot create a database on the PostgreSQL server at {redacted(server)} ({first}): "
+                     "start the server, or give --postgres a URL whose role may CREATE DATABASE")
+        with admin:
+            try:
+                url = _with(server, path=f"/{name}")
+                with psycopg.connect(url) as conn:
+                    shown = ("server_version", "fsync", "synchronous_commit", "wal_sync_method", "shared_buffers")
+                    settings = {s: str(_one(conn.execute(f"SHOW {s}").fetchone())) for s in shown}
+                yield cls(url, settings)
+            finally:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def describe(self) -> str:
+        s = self.settings
+        return (f"PostgreSQL {s['server_version'].split()[0]} at {redacted(self.url)}: fsync {s['fsync']}, "
+                f"synchronous_commit {s['synchronous_commit']}, wal_sync_method {s['wal_sync_method']}, "
+                f"shared_buffers {s['shared_buffers']}")
+
+    def fresh(self, label: str) -> str:
+        schema = label.replace("-", "_")
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        return _with(self.url, options=f"-csearch_path={schema}")
+
+    def _connect(self, target: str) -> psycopg.Connection[Any]:
+        """A connection to ``target`` with the log's tables, as the log's own migration makes them."""
+        conn = psycopg.connect(target, autocommit=True)
+        PostgresEngine(target).migrate(PostgresConnection(conn))
+        return conn
+
+    def raw_appends(self, rows: list[Row]) -> dict[str, float]:
+        rates: dict[str, float] = {}
+        with self._connect(self.fresh("raw_copy")) as conn:
+            started = time.perf_counter()
+            with conn.transaction(), conn.cursor() as cursor, cursor.copy(f"COPY events ({COLUMNS}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            rates["COPY"] = len(rows) / (time.perf_counter() - started)
+        with self._connect(self.fresh("raw_executemany")) as conn:
+            started = time.perf_counter()
+            with conn.transaction(), conn.cursor() as cursor:
+                cursor.executemany(INSERT.replace("?", "%s"), rows)
+            rates["executemany"] = len(rows) / (time.perf_counter() - started)
+        return rates
+
+    def raw_replay(self, target: str) -> float:
+        decoder = payload_decoder()
+        with psycopg.connect(target, autocommit=True) as conn:
+            started = time.perf_counter()
+            count = 0
+            for row in conn.execute(SELECT_ALL):
+                decoder.decode(row[10])
+                count += 1
+            return count / (time.perf_counter() - started)
+
+    def round_trip(self) -> list[float]:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            return _timed(lambda: conn.execute("SELECT 1").fetchone())
+
+    def load(self, target: str, pages: Iterator[list[Row]]) -> None:
+        with self._connect(target) as conn:
+            with conn.transaction(), conn.cursor() as cursor, cursor.copy(f"COPY events ({COLUMNS}) FROM STDIN") as copy:
+                for rows in pages:
+                    for row in rows:
+                        copy.write_row(row)
+            conn.execute("ANALYZE events")  # what autovacuum does to a table this size within a minute
+
+    def size(self, target: str) -> int:
+        with psycopg.connect(target) as conn:
+            return int(_one(conn.execute("SELECT pg_total_relation_size('events')").fetchone()))
+
+
+def _with(url: str, *, path: str | None = None, options: str | None = None) -> str:
+    """``url`` naming another database (``path``), or with ``options`` added to its connection options."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    if options is not None:
+        query["options"] = f"{query['options']} {options}" if "options" in query else options
+    return urlunsplit((parts.scheme, parts.netloc, parts.path if path is None else path,
+                       urlencode(query, quote_via=quote), parts.fragment))
+
+
+def _timed(statement: Callable[[], object], times: int = 1000) -> list[float]:
+    timings: list[float] = []
+    for _ in range(times):
+        started = time.perf_counter()
+        statement()
+        timings.append((time.perf_counter() - started) * 1000)
+    return sorted(timings)
+
+
+def _one(row: tuple[Any, ...] | None) -> Any:
+    assert row is not None
+    return row[0]
+
+
+# -- the log's side, the same code for both stores ---------------------------------------------
+
+
+async def log_append(target: str, events: list[NewEvent], appenders: int, per_append: int) -> tuple[float, float]:
+    """events/s through ``append`` from ``appenders`` trio tasks, and the mean events per commit."""
+    async with open_log(target, codec=CODEC) as log:
         chunks = [events[i : i + per_append] for i in range(0, len(events), per_append)]
         queues = [chunks[a::appenders] for a in range(appenders)]
 
@@ -107,8 +349,9 @@ async def bench_log_append(folder: Path, events: list[NewEvent], appenders: int,
         return len(events) / elapsed, stats.events / max(1, stats.batches)
 
 
-async def bench_log_append_batch(folder: Path, events: list[NewEvent], callers: int, per_call: int) -> tuple[float, float]:
-    async with SQLiteEventLog.open(folder / "log.sqlite3", codec=CODEC) as log:
+async def log_append_batch(target: str, events: list[NewEvent], callers: int, per_call: int) -> tuple[float, float]:
+    """events/s through ``append_batch`` of ``per_call`` one-event appends from ``callers`` tasks."""
+    async with open_log(target, codec=CODEC) as log:
         calls = [[Append(events=[e]) for e in events[i : i + per_call]] for i in range(0, len(events), per_call)]
         queues = [calls[c::callers] for c in range(callers)]
 
@@ -125,25 +368,19 @@ async def bench_log_append_batch(folder: Path, events: list[NewEvent], callers: 
         return len(events) / elapsed, stats.events / max(1, stats.batches)
 
 
-def bench_raw_replay(path: Path) -> float:
-    import msgspec
-
-    decoder = msgspec.json.Decoder(CODEC._union)
-    conn = sqlite3.connect(path)
-    started = time.perf_counter()
-    count = 0
-    for row in conn.execute(
-        "SELECT seq, event_id, stream, version, type, ts, cid, causation, chat_id, user_id, payload FROM events ORDER BY seq"
-    ):
-        decoder.decode(row[10])
-        count += 1
-    elapsed = time.perf_counter() - started
-    conn.close()
-    return count / elapsed
+async def lone_appends(target: str, events: list[NewEvent]) -> list[float]:
+    """Milliseconds of each of ``events`` appended alone, one after another (nothing to share a commit with), sorted."""
+    timings: list[float] = []
+    async with open_log(target, codec=CODEC) as log:
+        for event in events:
+            started = time.perf_counter()
+            await log.append([event])
+            timings.append((time.perf_counter() - started) * 1000)
+    return sorted(timings)
 
 
-async def bench_log_replay(path: Path) -> float:
-    async with SQLiteEventLog.open(path, codec=CODEC) as log:
+async def log_replay(target: str) -> float:
+    async with open_log(target, codec=CODEC) as log:
         head = log.statistics().writer.head_seq  # nothing appends while we replay
         started = time.perf_counter()
         count = 0
@@ -154,98 +391,166 @@ async def bench_log_replay(path: Path) -> float:
         return count / (time.perf_counter() - started)
 
 
-def build_big_log(path: Path, total: int, per_cid: int) -> list[str]:
-    conn = fresh_db(path, synchronous="OFF")
-    conn.execute("BEGIN")
-    batch: list[NewEvent] = []
-    seq = 1
-    for n in range(total):
-        batch.append(make_event(n, stream=f"chat:{n % 50_000}", cid=f"cid-{n // per_cid}"))
-        if len(batch) == 50_000:
-            conn.executemany(INSERT, raw_rows_global(batch, seq))
-            seq += len(batch)
-            batch = []
-    if batch:
-        conn.executemany(INSERT, raw_rows_global(batch, seq))
-    conn.execute("COMMIT")
-    conn.close()
-    return [f"cid-{i}" for i in range(total // per_cid)]
-
-
-def raw_rows_global(events: list[NewEvent], first_seq: int) -> list[tuple[object, ...]]:
-    # Versions: event n is the (n // 50_000 + 1)-th event of stream chat:(n % 50_000).
-    rows: list[tuple[object, ...]] = []
-    for i, e in enumerate(events):
-        n = first_seq + i - 1
-        rows.append(
-            (first_seq + i, e.event_id, e.stream, n // 50_000 + 1, CODEC.type_of(e.event), e.ts, e.cid,
-             None, e.chat_id, e.user_id, CODEC.encode(e.event))
-        )
-    return rows
-
-
-async def bench_cid_lookup(path: Path, cids: list[str], lookups: int) -> list[float]:
+async def cid_lookups(target: str, chains: int, lookups: int) -> list[float]:
+    """Milliseconds of each of ``lookups`` ``read_cid`` calls for random chains, sorted."""
     rng = random.Random(7)
     timings: list[float] = []
-    async with SQLiteEventLog.open(path, codec=CODEC) as log:
+    async with open_log(target, codec=CODEC, readonly=True) as log:
         for _ in range(lookups):
-            cid = rng.choice(cids)
+            cid = f"cid-{rng.randrange(chains)}"
             started = time.perf_counter()
             chain = await log.read_cid(cid)
             timings.append((time.perf_counter() - started) * 1000)
-            assert chain and all(r.cid == cid for r in chain)
-    return timings
+            assert len(chain) == PER_CID and all(r.cid == cid for r in chain)
+    return sorted(timings)
+
+
+# -- one store's run, and the table ------------------------------------------------------------
+
+
+class Figures(msgspec.Struct):
+    """What one store measured. Rates in events/s; ``raw`` keyed by baseline, the first being the reference."""
+
+    store: str
+    raw: dict[str, float]
+    appends: list[tuple[str, float, float]]  # label, events/s, mean events per commit
+    raw_replay: float
+    log_replay: float
+    big_events: int
+    build_seconds: float
+    big_bytes: int
+    lookups_ms: list[float]
+    lone_ms: list[float]
+    round_trip_ms: list[float]
+
+
+class Progress:
+    """One line on stderr per measurement, and the load average seen along the way."""
+
+    def __init__(self) -> None:
+        self.loads = [os.getloadavg()[0]]
+
+    def note(self, store: str, what: str, figure: str) -> None:
+        self.loads.append(os.getloadavg()[0])
+        print(f"  {store:<10}  {what:<48} {figure}", file=sys.stderr, flush=True)
+
+
+def measure(store: Store, appends_n: int, big_n: int, progress: Progress) -> Figures:
+    events = [make_event(n, stream=f"chat:{n % 1000}", cid=f"cid-{n // 3}") for n in range(appends_n)]
+    raw = store.raw_appends(raw_rows(events))
+    for way, rate in raw.items():
+        progress.note(store.name, f"append, raw {way}", f"{rate:,.0f} events/s")
+
+    appends: list[tuple[str, float, float]] = []
+    targets: dict[tuple[int, int], str] = {}
+    for appenders, per_append in APPENDS:
+        targets[appenders, per_append] = target = store.fresh(f"a{appenders}_{per_append}")
+        rate, per_commit = trio.run(log_append, target, events, appenders, per_append)
+        label = f"append, {appenders} appenders x {per_append} event{'s' if per_append > 1 else ''}"
+        appends.append((label, rate, per_commit))
+        progress.note(store.name, label, f"{rate:,.0f} events/s, {per_commit:,.0f} per commit")
+    rate, per_commit = trio.run(log_append_batch, store.fresh("batch"), events, BATCH_CALLERS, BATCH_APPENDS)
+    label = f"append_batch, {BATCH_CALLERS} callers x {BATCH_APPENDS} appends"
+    appends.append((label, rate, per_commit))
+    progress.note(store.name, label, f"{rate:,.0f} events/s, {per_commit:,.0f} per commit")
+
+    lone = trio.run(lone_appends, store.fresh("lone"), events[:LONE])
+    progress.note(store.name, f"{LONE} appends alone, one event each", f"p50 {statistics.median(lone):.3f} ms")
+    round_trip = store.round_trip()
+    progress.note(store.name, "SELECT 1", f"p50 {statistics.median(round_trip):.3f} ms")
+
+    replayed = targets[1000, 3]
+    raw_replay = store.raw_replay(replayed)
+    progress.note(store.name, "replay, raw SELECT + msgspec decode", f"{raw_replay:,.0f} events/s")
+    subscribed = trio.run(log_replay, replayed)
+    progress.note(store.name, "replay, log subscription", f"{subscribed:,.0f} events/s")
+
+    big = store.fresh("big")
+    started = time.perf_counter()
+    store.load(big, big_log_pages(big_n))
+    built = time.perf_counter() - started
+    progress.note(store.name, f"built a log of {big_n:,} events", f"{built:.1f} s")
+    timings = trio.run(cid_lookups, big, big_n // PER_CID, LOOKUPS)
+    progress.note(store.name, f"{LOOKUPS:,} read_cid", f"p50 {statistics.median(timings):.3f} ms")
+    return Figures(store=store.name, raw=raw, appends=appends, raw_replay=raw_replay, log_replay=subscribed,
+                   big_events=big_n, build_seconds=built, big_bytes=store.size(big), lookups_ms=timings,
+                   lone_ms=lone, round_trip_ms=round_trip)
+
+
+def table(runs: Sequence[Figures]) -> list[str]:
+    """Every store's figures side by side: events/s, their share of each of the store's raw baselines, per commit."""
+    heads = {f.store: ["events/s", "of raw", *(f"of {way}" for way in list(f.raw)[1:]), "per commit"] for f in runs}
+
+    def cells(f: Figures, rate: float | None, of: Sequence[float], per_commit: float | None = None) -> list[str]:
+        shares = [f"{rate / base:.1%}" if rate is not None else "" for base in of]
+        shares += [""] * (len(heads[f.store]) - 2 - len(shares))
+        return ["—" if rate is None else f"{rate:,.0f}", *shares, "" if per_commit is None else f"{per_commit:,.0f}"]
+
+    rows: list[tuple[str, list[list[str]]]] = [("", [heads[f.store] for f in runs])]
+    widest = sorted(runs, key=lambda f: -len(f.raw))  # the store with the most baselines sets their order
+    for way in dict.fromkeys(way for f in widest for way in f.raw):
+        rows.append((f"append, raw {way}, one transaction", [cells(f, f.raw.get(way), list(f.raw.values())) for f in runs]))
+    for i, (label, _, _) in enumerate(runs[0].appends):
+        rows.append((label, [cells(f, f.appends[i][1], list(f.raw.values()), f.appends[i][2]) for f in runs]))
+    rows.append(("replay, raw SELECT + msgspec decode", [cells(f, f.raw_replay, [f.raw_replay]) for f in runs]))
+    rows.append(("replay, log subscription -> RecordedEvent", [cells(f, f.log_replay, [f.raw_replay]) for f in runs]))
+
+    label_width = max(len(label) for label, _ in rows)
+    widths = {f.store: [max(len(c), 9) for c in heads[f.store]] for f in runs}
+    blocks = {f.store: len("  ".join(" " * w for w in widths[f.store])) for f in runs}
+    lines = [(" " * label_width + "    " + "    ".join(f.store.center(blocks[f.store]) for f in runs)).rstrip()]
+    for label, per_store in rows:
+        joined = ("  ".join(c.rjust(w) for c, w in zip(row, widths[f.store], strict=True))
+                  for f, row in zip(runs, per_store, strict=True))
+        lines.append((f"{label:<{label_width}}    " + "    ".join(joined)).rstrip())
+    for f in runs:
+        lines += [
+            "",
+            f"{f.store}:",
+            f"  cid lookup (5-event chain) in {f.big_events:,} events ({f.big_bytes / 2**20:,.0f} MiB, built in "
+            f"{f.build_seconds:.0f} s), read_cid: {_spread(f.lookups_ms)}",
+            f"  one append alone (one event, nothing to share its commit): {_spread(f.lone_ms)}",
+            f"  one statement (SELECT 1): {_spread(f.round_trip_ms)}",
+        ]
+    return lines
+
+
+def _spread(ms: list[float]) -> str:
+    """The p50, p99 and max of sorted milliseconds."""
+    return f"p50 {statistics.median(ms):.3f} ms, p99 {ms[int(len(ms) * 0.99)]:.3f} ms, max {ms[-1]:.3f} ms"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke check")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="also measure PostgreSQL on the server at URL (postgresql://user@host:port/db)")
     args = parser.parse_args()
+    if args.postgres is not None and not is_postgres(args.postgres):
+        parser.error(f"--postgres takes a postgresql:// URL, such as postgresql://postgres@127.0.0.1:5432/postgres "
+                     f"(got {args.postgres!r})")
     appends_n = 20_000 if args.quick else 100_000
     big_n = 100_000 if args.quick else 1_000_000
-
-    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}, "
-          f"SQLite {sqlite3.sqlite_version}")
-    payload = len(CODEC.encode(make_event(0, "chat:0", "c").event))
-    print(f"payload: {payload} bytes of JSON per event\n")
-
-    with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
-        folder = Path(tmp)
-        events = [make_event(n, stream=f"chat:{n % 1000}", cid=f"cid-{n // 3}") for n in range(appends_n)]
-        raw = bench_raw_append(folder, events)
-        print(f"append, raw executemany, one transaction:      {raw:>10,.0f} events/s")
-        for appenders, per_append in ((100, 1), (1000, 1), (1000, 3), (1000, 10)):
-            sub = folder / f"a{appenders}-{per_append}"
-            sub.mkdir()
-            rate, mean_batch = trio.run(bench_log_append, sub, events, appenders, per_append)
-            print(
-                f"append, log, {appenders:>3} appenders x {per_append} event(s):    {rate:>10,.0f} events/s"
-                f"  = {rate / raw:5.1%} of raw  (mean {mean_batch:,.0f} events per commit)"
-            )
-        sub = folder / "batch-100-10"
-        sub.mkdir()
-        rate, mean_batch = trio.run(bench_log_append_batch, sub, events, 100, 10)
-        print(
-            f"append_batch, 100 callers x 10 one-event appends: {rate:>7,.0f} events/s"
-            f"  = {rate / raw:5.1%} of raw  (mean {mean_batch:,.0f} events per commit)"
-        )
-
-        replay_path = folder / "a1000-3" / "log.sqlite3"
-        raw_replay = bench_raw_replay(replay_path)
-        log_replay = trio.run(bench_log_replay, replay_path)
-        print(f"\nreplay, raw SELECT + msgspec decode:           {raw_replay:>10,.0f} events/s")
-        print(f"replay, log subscription -> RecordedEvent:     {log_replay:>10,.0f} events/s  = {log_replay / raw_replay:5.1%} of raw")
-
-        started = time.perf_counter()
-        big = folder / "big.sqlite3"
-        cids = build_big_log(big, big_n, per_cid=5)
-        print(f"\ncid lookup: built a log of {big_n:,} events in {time.perf_counter() - started:.1f} s "
-              f"({big.stat().st_size / 2**20:,.0f} MiB)")
-        timings = trio.run(bench_cid_lookup, big, cids, 2000)
-        timings.sort()
-        p50 = statistics.median(timings)
-        p99 = timings[int(len(timings) * 0.99)]
-        print(f"cid lookup (5-event chain), read_cid:          p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {timings[-1]:.3f} ms")
+    progress = Progress()
+    runs: list[Figures] = []
+    lines = [
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"payload {len(CODEC.encode(make_event(0, 'chat:0', 'c').event))} bytes of JSON per event, "
+        f"{appends_n:,} events per append run",
+    ]
+    with ExitStack() as stack:
+        stores: list[Store] = [SQLiteStore(Path(stack.enter_context(tempfile.TemporaryDirectory(dir=Path.cwd()))))]
+        if args.postgres is not None:  # created first, so that a server that cannot be used is told at once
+            stores.append(stack.enter_context(PostgresStore.created(args.postgres)))
+        for store in stores:
+            lines.append(store.describe())
+            runs.append(measure(store, appends_n, big_n, progress))
+    loads = progress.loads
+    lines.append(f"load average (1 min): {loads[0]:.2f} at the start, {loads[-1]:.2f} at the end, "
+                 f"{min(loads):.2f}-{max(loads):.2f} over the run")
+    lines.append("of raw: share of the store's raw baseline (SQLite: executemany; PostgreSQL: COPY); replay: of raw SELECT")
+    print("\n".join(lines) + "\n")
+    print("\n".join(table(runs)))
 
 
 if __name__ == "__main__":
