@@ -425,13 +425,13 @@ class Figures(msgspec.Struct):
 
 
 class Progress:
-    """One line on stderr per measurement, and the load average seen along the way."""
+    """One line on stderr per measurement, and the load average seen after each, by store."""
 
     def __init__(self) -> None:
-        self.loads = [os.getloadavg()[0]]
+        self.loads: dict[str, list[float]] = {}
 
     def note(self, store: str, what: str, figure: str) -> None:
-        self.loads.append(os.getloadavg()[0])
+        self.loads.setdefault(store, []).append(os.getloadavg()[0])
         print(f"  {store:<10}  {what:<48} {figure}", file=sys.stderr, flush=True)
 
 
@@ -532,6 +532,7 @@ def main() -> None:
     appends_n = 20_000 if args.quick else 100_000
     big_n = 100_000 if args.quick else 1_000_000
     progress = Progress()
+    start_load = os.getloadavg()[0]
     runs: list[Figures] = []
     lines = [
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
@@ -545,9 +546,8 @@ def main() -> None:
         for store in stores:
             lines.append(store.describe())
             runs.append(measure(store, appends_n, big_n, progress))
-    loads = progress.loads
-    lines.append(f"load average (1 min): {loads[0]:.2f} at the start, {loads[-1]:.2f} at the end, "
-                 f"{min(loads):.2f}-{max(loads):.2f} over the run")
+    seen = ", ".join(f"{min(loads):.2f}-{max(loads):.2f} over {store}'s part" for store, loads in progress.loads.items())
+    lines.append(f"load average (1 min, this run's own work included): {start_load:.2f} at the start, {seen}")
     lines.append("of raw: share of the store's raw baseline (SQLite: executemany; PostgreSQL: COPY); replay: of raw SELECT")
     print("\n".join(lines) + "\n")
     print("\n".join(table(runs)))
