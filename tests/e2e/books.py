@@ -1,6 +1,6 @@
 """The checks on every log an end-to-end test writes: the books close, and every chain replays identically.
 
-:func:`books_close` reads a closed log file read-only and runs the same audit
+:func:`books_close` reads a closed log (a file or a PostgreSQL URL) read-only and runs the same audit
 as ``python main.py audit``; the e2e fixtures call it after every test, so a
 credit that moves without its cause, or a hold left unresolved past its
 expiry, fails whichever test made it.
@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from eventlog import RecordedEvent, SQLiteEventLog
+from eventlog import RecordedEvent, open_log
 from registry import Registry
 from trt_actors.app import decider_for, recorded_bot_username
 from trt_actors.config import Settings
@@ -22,32 +22,34 @@ from trt_actors.events.ledger import HoldCaptured, HoldVoided
 from trt_actors.ledger.audit import audit
 from trt_actors.replay import chains, replay_chain
 
+from .stores import log_exists
+
 __all__ = ["Ending", "books_close", "ending", "read_log", "replays_identical"]
 
 
-async def read_log(db: Path) -> list[RecordedEvent]:
-    """Every event of the log file ``db``, in order (read-only)."""
-    async with SQLiteEventLog.open_readonly(db, codec=CODEC) as log:
+async def read_log(db: str | Path) -> list[RecordedEvent]:
+    """Every event of the log at ``db`` (a file or a URL), in order (read-only)."""
+    async with open_log(db, codec=CODEC, readonly=True) as log:
         events: list[RecordedEvent] = []
         while page := await log.read_from(events[-1].seq + 1 if events else 1, 5000):
             events.extend(page)
         return events
 
 
-async def books_close(db: Path) -> list[str]:
-    """The audit's violations on ``db`` as lines (empty when every check passes)."""
-    if not db.exists():
+async def books_close(db: str | Path) -> list[str]:
+    """The audit's violations on ``db`` as lines (empty when every check passes, or there is no log)."""
+    if not log_exists(db):
         return []
     report = audit(await read_log(db), now=time.time())
     return [violation.line() for violation in report.violations]
 
 
-async def replays_identical(db: Path, settings: Settings, registry: Registry) -> list[str]:
+async def replays_identical(db: str | Path, settings: Settings, registry: Registry) -> list[str]:
     """Every chain of ``db`` replayed (``python main.py replay --all``) with the deciders and configuration the
-    bot ran with: the divergences as lines (empty: none)."""
-    if not db.exists():
+    bot ran with: the divergences as lines (empty: none, or there is no log)."""
+    if not log_exists(db):
         return []
-    async with SQLiteEventLog.open_readonly(db, codec=CODEC) as log:
+    async with open_log(db, codec=CODEC, readonly=True) as log:
         decider = decider_for(settings, registry, await recorded_bot_username(log))
         lines: list[str] = []
         for cid in await chains(log):

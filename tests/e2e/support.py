@@ -24,7 +24,7 @@ from typing import Any
 
 import trio
 
-from eventlog import RecordedEvent, SQLiteEventLog
+from eventlog import EventLog, RecordedEvent
 from registry import Registry, load_valid_registry
 from trt_actors.app import RunningBot, run_bot
 from trt_actors.config import Secret, Settings
@@ -168,10 +168,11 @@ class BotProcess:
 
 @asynccontextmanager
 async def bot_process(
-    db: Path, *, idle_timeout: float = 600.0, webhook_secret: str | None = None, port: int = 0,
+    db: str | Path, *, idle_timeout: float = 600.0, webhook_secret: str | None = None, port: int = 0,
     welcome_credits: int = 0, audit: bool = True, kie_callback_secret: str | None = None, **settings_extra: Any,
 ) -> AsyncIterator[BotProcess]:
-    """The emulators and a running :class:`BotProcess` on a fresh log at ``db``, for the ``async with`` block.
+    """The emulators and a running :class:`BotProcess` on a fresh log at ``db`` (a file or a PostgreSQL URL:
+    ``log_target``), for the ``async with`` block.
 
     Polling, or webhook when a secret is given: then the bot's HTTP server
     listens on ``port`` (pick one with :func:`free_port`). The bot's jobs run
@@ -204,7 +205,7 @@ async def bot_process(
 
 @asynccontextmanager
 async def serve_bot(
-    db: Path, *, webhook_secret: str | None = None, port: int = 0
+    db: str | Path, *, webhook_secret: str | None = None, port: int = 0
 ) -> AsyncIterator[tuple[TelegramEmulator, RunningBot]]:
     """The emulator and the whole bot, running, on a fresh log at ``db`` (see :func:`bot_process`)."""
     async with bot_process(db, webhook_secret=webhook_secret, port=port) as process:
@@ -232,7 +233,7 @@ class Follower:
     arrived together (a double tap) give two answers.
     """
 
-    def __init__(self, log: SQLiteEventLog) -> None:
+    def __init__(self, log: EventLog) -> None:
         self._events = log.subscribe(from_seq=log.statistics().writer.head_seq + 1)
         self.seen: list[RecordedEvent] = []
         self._unclaimed: list[RecordedEvent] = []

@@ -4,7 +4,6 @@ stats and a broadcast, each an event naming the admin; every bad input answered,
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import trio
 
@@ -38,8 +37,8 @@ async def _answer(user: ScriptedUser, text: str) -> str:
     return user.current.body or ""
 
 
-async def test_the_admin_desk_does_what_admins_ask_and_refuses_everything_else(tmp_path: Path) -> None:
-    async with bot_process(tmp_path / "trt.sqlite3", admin_ids=frozenset({ADMIN})) as process:
+async def test_the_admin_desk_does_what_admins_ask_and_refuses_everything_else(log_target: str) -> None:
+    async with bot_process(log_target, admin_ids=frozenset({ADMIN})) as process:
         admin = ScriptedUser(process.emulator.user(ADMIN, first_name="Boss", language_code="en"))
         ann = ScriptedUser(process.emulator.user(ANN, first_name="Ann", language_code="en", username="ann_k"))
         bob = ScriptedUser(process.emulator.user(BOB, first_name="Bob", language_code="ru"))

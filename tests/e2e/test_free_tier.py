@@ -3,7 +3,6 @@ failed one gives its free use back, and the next one of the day costs credits; i
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -22,10 +21,10 @@ ANN = 9501
 
 @pytest.mark.parametrize("language", ["en", "ru"])
 async def test_a_free_generation_costs_nothing_a_failed_one_comes_back_and_then_the_price_applies(
-    tmp_path: Path, language: str,
+    log_target: str, language: str,
 ) -> None:
     texts = Texts.of(language)
-    async with bot_process(tmp_path / "trt.sqlite3", free_tier=FreeTier(per_day=1)) as process:
+    async with bot_process(log_target, free_tier=FreeTier(per_day=1)) as process:
         kie = process.kie
         fast = kie.script_for("z-image")
         kie.script("z-image", Script(outcome=WireState.FAIL, fail_code="500", stage_seconds=0.05))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from tests.e2e.support import bot_process
 from trt_actors.sandbox.scripted import ScriptedUser
@@ -12,8 +11,8 @@ SUPPORT = Support(contact="@shop_support", terms_url="https://example.org/terms"
                   privacy_url="https://example.org/privacy")
 
 
-async def test_help_in_both_languages_answers_the_questions_and_links_the_terms_and_privacy(tmp_path: Path) -> None:
-    async with bot_process(tmp_path / "trt.sqlite3", support=SUPPORT) as process:
+async def test_help_in_both_languages_answers_the_questions_and_links_the_terms_and_privacy(log_target: str) -> None:
+    async with bot_process(log_target, support=SUPPORT) as process:
         anna = ScriptedUser(process.emulator.user(9101, first_name="Анна", language_code="ru"))
         bob = ScriptedUser(process.emulator.user(9102, first_name="Bob", language_code="en"))
         answers = {"ru": await anna.say("/help"), "en": await bob.say("/help")}

@@ -1,7 +1,7 @@
 """Jobs through both emulators: Confirm → one KIE task → the result delivered and the hold captured, or a refund.
 
 The whole bot runs against the Telegram and KIE emulators over HTTP with a
-real SQLite log; the KIE emulator refuses any ``input`` its vendor schema
+real log on each store; the KIE emulator refuses any ``input`` its vendor schema
 would (see ``tests/e2e/conftest.py``), and every test's log passes the audit
 on the way out (:func:`tests.e2e.support.bot_process`).
 """
@@ -12,7 +12,6 @@ import json
 import time
 from dataclasses import replace
 from collections import Counter
-from pathlib import Path
 from typing import TypeVar
 
 import httpx
@@ -67,9 +66,9 @@ def facts(events: list[RecordedEvent], kind: type[E]) -> list[E]:
     return [r.event for r in events if isinstance(r.event, kind)]
 
 
-async def _every_model(tmp_path: Path, choose: str) -> None:
+async def _every_model(log_target: str, choose: str) -> None:
     models = [model for category in REGISTRY.categories() for model in REGISTRY.models_in(category)]
-    async with bot_process(tmp_path / "trt.sqlite3", welcome_credits=1_000_000) as process:
+    async with bot_process(log_target, welcome_credits=1_000_000) as process:
         users: dict[str, ScriptedUser] = {}
         limit = trio.Semaphore(8)
 
@@ -103,12 +102,12 @@ async def _every_model(tmp_path: Path, choose: str) -> None:
     assert sorted(task.model for task in process.kie.tasks.values()) == sorted(m.kie_model for m in models)
 
 
-async def test_every_enabled_model_with_its_defaults_is_made_delivered_and_charged_its_quote(tmp_path: Path) -> None:
-    await _every_model(tmp_path, "defaults")
+async def test_every_enabled_model_with_its_defaults_is_made_delivered_and_charged_its_quote(log_target: str) -> None:
+    await _every_model(log_target, "defaults")
 
 
-async def test_every_enabled_model_at_its_costliest_is_made_delivered_and_charged_its_quote(tmp_path: Path) -> None:
-    await _every_model(tmp_path, "costliest")
+async def test_every_enabled_model_at_its_costliest_is_made_delivered_and_charged_its_quote(log_target: str) -> None:
+    await _every_model(log_target, "costliest")
 
 
 ANN, BOB, CAT, DAN, ADMIN = 9101, 9102, 9103, 9104, 9999
@@ -134,9 +133,9 @@ def job_stream_of(events: list[RecordedEvent], user_id: int) -> str:
 
 
 async def test_each_kind_of_result_arrives_by_its_own_method_and_photos_go_through_kies_upload(
-    tmp_path: Path,
+    log_target: str,
 ) -> None:
-    async with bot_process(tmp_path / "trt.sqlite3", welcome_credits=10_000) as process:
+    async with bot_process(log_target, welcome_credits=10_000) as process:
         users = {}
         async with trio.open_nursery() as nursery:
             for user_id, model_id, photos in [
@@ -205,10 +204,10 @@ FAILURES = {
 
 
 @pytest.mark.parametrize("what", sorted(FAILURES))
-async def test_each_failure_ends_in_a_void_and_a_message_that_offers_to_try_again(tmp_path: Path, what: str) -> None:
+async def test_each_failure_ends_in_a_void_and_a_message_that_offers_to_try_again(log_target: str, what: str) -> None:
     reason, words = FAILURES[what]
     deadlines = {**DEFAULT_JOB_DEADLINES, "text_to_image": 1.5}
-    async with bot_process(tmp_path / "trt.sqlite3", welcome_credits=10_000, admin_ids=frozenset({ADMIN}),
+    async with bot_process(log_target, welcome_credits=10_000, admin_ids=frozenset({ADMIN}),
                            job_deadlines=deadlines if what == "deadline" else DEFAULT_JOB_DEADLINES) as process:
         kie = process.kie
         admin = process.emulator.user(ADMIN, first_name="Admin")
@@ -235,11 +234,11 @@ async def test_each_failure_ends_in_a_void_and_a_message_that_offers_to_try_agai
 
 
 async def test_duplicate_forged_and_late_callbacks_deliver_at_most_once_and_forgeries_change_nothing(
-    tmp_path: Path,
+    log_target: str,
 ) -> None:
     key = "kie-webhook-hmac-key"
     deadlines = {**DEFAULT_JOB_DEADLINES, "text_to_speech": 2.0}
-    async with bot_process(tmp_path / "trt.sqlite3", welcome_credits=10_000, admin_ids=frozenset({ADMIN}),
+    async with bot_process(log_target, welcome_credits=10_000, admin_ids=frozenset({ADMIN}),
                            kie_callback_secret=key, kie_webhook_hmac_key=Secret(key), job_deadlines=deadlines,
                            ) as process, httpx.AsyncClient() as http:
         kie, bot = process.kie, process.bot
@@ -290,8 +289,8 @@ async def test_duplicate_forged_and_late_callbacks_deliver_at_most_once_and_forg
     assert bot.jobs.statistics().forged_callbacks >= 3
 
 
-async def test_429_455_and_5xx_back_off_and_the_job_still_makes_one_task(tmp_path: Path) -> None:
-    async with bot_process(tmp_path / "trt.sqlite3", welcome_credits=10_000) as process:
+async def test_429_455_and_5xx_back_off_and_the_job_still_makes_one_task(log_target: str) -> None:
+    async with bot_process(log_target, welcome_credits=10_000) as process:
         kie = process.kie
         kie.faults.inject(Route.UPLOAD, 500)
         kie.faults.inject(Route.CREATE_TASK, 429)
@@ -312,11 +311,11 @@ async def test_429_455_and_5xx_back_off_and_the_job_still_makes_one_task(tmp_pat
 
 
 async def test_a_result_telegram_refuses_for_a_while_is_sent_when_it_takes_it_and_nothing_crashes(
-    tmp_path: Path
+    log_target: str
 ) -> None:
     """A 5xx, then a 429 on sending the result are Telegram's passing troubles: the job waits (the 429's
     ``retry_after``) and sends again; no crash is recorded and the photo arrives once."""
-    async with bot_process(tmp_path / "trt.sqlite3", welcome_credits=10_000) as process:
+    async with bot_process(log_target, welcome_credits=10_000) as process:
         process.emulator.faults.server_error("sendPhoto", status=502, times=1)
         limit = process.emulator.faults.rate_limit("sendPhoto", every=2, retry_after=1)
         ann = await order(process, ANN, "z-image")
@@ -331,8 +330,8 @@ async def test_a_result_telegram_refuses_for_a_while_is_sent_when_it_takes_it_an
     assert [m.kind for m in ann.user.messages()].count("photo") == 1
 
 
-async def test_a_double_tap_on_confirm_makes_one_task_and_charges_once(tmp_path: Path) -> None:
-    async with bot_process(tmp_path / "trt.sqlite3", welcome_credits=10_000) as process:
+async def test_a_double_tap_on_confirm_makes_one_task_and_charges_once(log_target: str) -> None:
+    async with bot_process(log_target, welcome_credits=10_000) as process:
         ann = user_of(process, ANN)
         await walk(ann, REGISTRY.model("z-image"), {})
         confirm = ann.current
@@ -345,8 +344,8 @@ async def test_a_double_tap_on_confirm_makes_one_task_and_charges_once(tmp_path:
     assert [m.kind for m in ann.user.messages()].count("photo") == 1
 
 
-async def test_history_sends_a_result_again_and_repeats_an_order(tmp_path: Path) -> None:
-    async with bot_process(tmp_path / "trt.sqlite3", welcome_credits=10_000) as process:
+async def test_history_sends_a_result_again_and_repeats_an_order(log_target: str) -> None:
+    async with bot_process(log_target, welcome_credits=10_000) as process:
         ann = await order(process, ANN, "z-image")
         await jobs_ended(process, 1)
         await ann.say("/history")
@@ -363,9 +362,9 @@ async def test_history_sends_a_result_again_and_repeats_an_order(tmp_path: Path)
 
 
 async def test_why_this_price_under_a_result_answers_in_a_new_message_and_leaves_the_photo_as_it_was(
-    tmp_path: Path,
+    log_target: str,
 ) -> None:
-    async with bot_process(tmp_path / "trt.sqlite3", welcome_credits=10_000) as process:
+    async with bot_process(log_target, welcome_credits=10_000) as process:
         ann = await order(process, ANN, "z-image", language="ru")
         await jobs_ended(process, 1)
         (photo,) = [m for m in ann.user.messages() if m.kind == "photo"]
@@ -382,8 +381,8 @@ async def test_why_this_price_under_a_result_answers_in_a_new_message_and_leaves
     assert refused == []  # no edit of a photo's text was tried
 
 
-async def test_a_job_running_across_a_restart_is_polled_to_its_end_and_delivered_once(tmp_path: Path) -> None:
-    async with bot_process(tmp_path / "trt.sqlite3", welcome_credits=10_000) as process:
+async def test_a_job_running_across_a_restart_is_polled_to_its_end_and_delivered_once(log_target: str) -> None:
+    async with bot_process(log_target, welcome_credits=10_000) as process:
         kie = process.kie
         kie.script("z-image", Script(waiting=1, generating=1, stage_seconds=1.5, callbacks=0))
         ann = await order(process, ANN, "z-image")
@@ -396,8 +395,8 @@ async def test_a_job_running_across_a_restart_is_polled_to_its_end_and_delivered
     assert [m.kind for m in ann.user.messages()].count("photo") == 1
 
 
-async def test_a_create_task_whose_answer_never_comes_is_voided_and_never_sent_again(tmp_path: Path) -> None:
-    async with bot_process(tmp_path / "trt.sqlite3", welcome_credits=10_000) as process:
+async def test_a_create_task_whose_answer_never_comes_is_voided_and_never_sent_again(log_target: str) -> None:
+    async with bot_process(log_target, welcome_credits=10_000) as process:
         kie = process.kie
         kie.faults.inject_timeout(Route.CREATE_TASK)  # the request is sent and its answer never comes
         jobs = process.bot.jobs

@@ -3,7 +3,6 @@ is recorded, not dropped; a user past the generation limit is told how long to w
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import trio
 
@@ -18,9 +17,9 @@ from trt_actors.session.callback_data import Confirm
 
 
 async def test_a_flood_of_messages_is_answered_once_past_the_limit_and_every_excess_update_recorded(
-    tmp_path: Path,
+    log_target: str,
 ) -> None:
-    async with bot_process(tmp_path / "trt.sqlite3", rate_messages=Rate(3, 600.0)) as process:
+    async with bot_process(log_target, rate_messages=Rate(3, 600.0)) as process:
         ann = ScriptedUser(process.emulator.user(9201, first_name="Ann", language_code="en"))
         for _ in range(3):
             await ann.say("/menu")
@@ -46,9 +45,9 @@ async def test_a_flood_of_messages_is_answered_once_past_the_limit_and_every_exc
 
 
 async def test_past_the_generation_limit_a_confirm_is_refused_with_the_wait_and_nothing_is_held(
-    tmp_path: Path,
+    log_target: str,
 ) -> None:
-    async with bot_process(tmp_path / "trt.sqlite3", welcome_credits=1_000, rate_generations=Rate(1, 600.0)) as process:
+    async with bot_process(log_target, welcome_credits=1_000, rate_generations=Rate(1, 600.0)) as process:
         ann = ScriptedUser(process.emulator.user(9301, first_name="Анна", language_code="ru"))
         await walk(ann, REGISTRY.model("z-image"), {})
         await ann.tap_action(Confirm)

@@ -1,7 +1,7 @@
 """Money through the emulators: Stars top-ups credited once, pre-checkout inside its window, holds on Confirm.
 
-The whole bot runs against the Telegram emulator over HTTP with a real SQLite
-log; users pay invoices the way Telegram users do (:meth:`TelegramUser.pay`).
+The whole bot runs against the Telegram emulator over HTTP with a real log on
+each store; users pay invoices the way Telegram users do (:meth:`TelegramUser.pay`).
 Every test's log must also pass the audit (the fixture checks it on the way out).
 """
 
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import sqlite3
 import subprocess
 import sys
 import time
@@ -19,9 +17,10 @@ from typing import TypeVar
 
 import trio
 
-from eventlog import RecordedEvent
+from eventlog import RecordedEvent, is_postgres
 from trt_actors.events import Event
 from tests.e2e.books import books_close, read_log
+from tests.e2e.stores import copy_log, execute
 from tests.e2e.support import REGISTRY, BotProcess, bot_process, wait_jobs_ended, wait_settled
 from trt_actors.events import UpdateReceived
 from trt_actors.events.ledger import (
@@ -78,8 +77,8 @@ async def to_confirmation(user: ScriptedUser) -> None:
     assert await user.screen() == "confirm", user.transcript[-6:]
 
 
-async def test_a_stars_top_up_is_credited_once_when_its_payment_is_delivered_twice(tmp_path: Path) -> None:
-    async with bot_process(tmp_path / "trt.sqlite3") as process:
+async def test_a_stars_top_up_is_credited_once_when_its_payment_is_delivered_twice(log_target: str) -> None:
+    async with bot_process(log_target) as process:
         ann = ScriptedUser(process.emulator.user(ANN, first_name="Ann", language_code="en"))
         await ann.say("/start")
         outcome = await buy(ann)
@@ -109,8 +108,8 @@ async def _stop_when_the_payment_is_recorded(process: BotProcess) -> None:
             return
 
 
-async def test_a_payment_recorded_just_before_a_restart_is_credited_once_after_it(tmp_path: Path) -> None:
-    db = tmp_path / "trt.sqlite3"
+async def test_a_payment_recorded_just_before_a_restart_is_credited_once_after_it(log_target: str) -> None:
+    db = log_target
     async with bot_process(db) as process:
         ann = ScriptedUser(process.emulator.user(ANN, first_name="Ann", language_code="en"))
         await ann.say("/start")
@@ -133,9 +132,9 @@ async def test_a_payment_recorded_just_before_a_restart_is_credited_once_after_i
 
 
 async def test_a_pre_checkout_is_answered_inside_its_window_while_the_bot_is_busy_with_other_chats(
-    tmp_path: Path,
+    log_target: str,
 ) -> None:
-    async with bot_process(tmp_path / "trt.sqlite3") as process:
+    async with bot_process(log_target) as process:
         ann = ScriptedUser(process.emulator.user(ANN, first_name="Ann", language_code="en"))
         await ann.say("/start")
         await ann.say("/topup")
@@ -158,8 +157,8 @@ async def test_a_pre_checkout_is_answered_inside_its_window_while_the_bot_is_bus
         assert answered.seq < last_other or backlog > 0, "the answer should not wait for the other chats' backlog"
 
 
-async def test_a_confirm_without_enough_credits_shows_the_top_up_screen_and_holds_nothing(tmp_path: Path) -> None:
-    async with bot_process(tmp_path / "trt.sqlite3") as process:
+async def test_a_confirm_without_enough_credits_shows_the_top_up_screen_and_holds_nothing(log_target: str) -> None:
+    async with bot_process(log_target) as process:
         ann = ScriptedUser(process.emulator.user(ANN, first_name="Ann", language_code="en"))
         await to_confirmation(ann)
         await ann.tap_action(Confirm)
@@ -171,8 +170,8 @@ async def test_a_confirm_without_enough_credits_shows_the_top_up_screen_and_hold
         assert await process.bot.ledger.balance(ANN) == Balance(available=0, held=0)
 
 
-async def test_a_confirm_tapped_twice_holds_once(tmp_path: Path) -> None:
-    async with bot_process(tmp_path / "trt.sqlite3", welcome_credits=1_000) as process:
+async def test_a_confirm_tapped_twice_holds_once(log_target: str) -> None:
+    async with bot_process(log_target, welcome_credits=1_000) as process:
         ann = ScriptedUser(process.emulator.user(ANN, first_name="Ann", language_code="en"))
         await to_confirmation(ann)
         message = ann.current
@@ -189,8 +188,8 @@ async def test_a_confirm_tapped_twice_holds_once(tmp_path: Path) -> None:
         assert [screen_of(m) for m in ann.user.messages()].count("job.done") == 1
 
 
-async def test_forged_payments_and_confirmations_move_no_credit(tmp_path: Path) -> None:
-    db = tmp_path / "trt.sqlite3"
+async def test_forged_payments_and_confirmations_move_no_credit(log_target: str) -> None:
+    db = log_target
     async with bot_process(db, welcome_credits=1_000, audit=False) as process:
         emulator = process.emulator
         ann = ScriptedUser(emulator.user(ANN, first_name="Ann", language_code="en"))
@@ -232,8 +231,8 @@ async def test_forged_payments_and_confirmations_move_no_credit(tmp_path: Path) 
     assert "stxFORGED1" in line
 
 
-async def test_a_refund_returns_the_stars_and_a_spent_top_up_is_not_refunded(tmp_path: Path) -> None:
-    async with bot_process(tmp_path / "trt.sqlite3") as process:
+async def test_a_refund_returns_the_stars_and_a_spent_top_up_is_not_refunded(log_target: str) -> None:
+    async with bot_process(log_target) as process:
         ann = ScriptedUser(process.emulator.user(ANN, first_name="Ann", language_code="en"))
         await ann.say("/start")
         assert (await buy(ann)).status == "paid"
@@ -263,14 +262,21 @@ async def test_a_refund_returns_the_stars_and_a_spent_top_up_is_not_refunded(tmp
         assert len(process.emulator.star_transactions()) == 3  # no second refund reached Telegram
 
 
-def _audit(db: Path) -> subprocess.CompletedProcess[str]:
+def _audit(db: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KIE_", "WEBHOOK_", "TRT_"))}
-    return subprocess.run([sys.executable, "main.py", "audit", "--db", str(db)], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "main.py", "audit", "--db", db], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
 
 
-async def test_audit_passes_on_a_real_log_and_names_what_was_deleted_or_altered_in_a_copy(tmp_path: Path) -> None:
-    db = tmp_path / "trt.sqlite3"
+_MORE_CREDITED = {  # a Credited event's amount of 100 made 1000 in its payload (bytes on PostgreSQL)
+    "sqlite": "UPDATE events SET payload = replace(payload, '\"amount\":100', '\"amount\":1000') WHERE type = 'Credited'",
+    "postgresql": "UPDATE events SET payload = convert_to(replace(convert_from(payload, 'UTF8'), '\"amount\":100', "
+                  "'\"amount\":1000'), 'UTF8') WHERE type = 'Credited'",
+}
+
+
+async def test_audit_passes_on_a_real_log_and_names_what_was_deleted_or_altered_in_a_copy(log_target: str) -> None:
+    db = log_target
     async with bot_process(db) as process:
         ann = ScriptedUser(process.emulator.user(ANN, first_name="Ann", language_code="en"))
         await ann.say("/start")
@@ -283,19 +289,14 @@ async def test_audit_passes_on_a_real_log_and_names_what_was_deleted_or_altered_
     assert good.returncode == 0, good.stdout + good.stderr
     assert "every check passed" in good.stdout and "Credited" in good.stdout and "HoldPlaced" in good.stdout
 
-    def tampered(name: str, sql: str) -> Path:
-        copy = tmp_path / name
-        shutil.copy(db, copy)
-        with sqlite3.connect(copy) as conn:
-            conn.execute(sql)
+    def tampered(name: str, statement: str) -> str:
+        copy = copy_log(db, name)
+        execute(copy, statement)
         return copy
 
-    deleted = _audit(tampered("deleted.sqlite3", f"DELETE FROM events WHERE type = 'Credited' AND stream = 'ledger:{ANN}'"))
+    deleted = _audit(tampered("deleted", f"DELETE FROM events WHERE type = 'Credited' AND stream = 'ledger:{ANN}'"))
     assert deleted.returncode == 1
     assert f"ledger:{ANN}" in deleted.stdout and "violations:" in deleted.stdout
-    altered = _audit(tampered(
-        "altered.sqlite3",
-        "UPDATE events SET payload = replace(payload, '\"amount\":100', '\"amount\":1000') WHERE type = 'Credited'",
-    ))
+    altered = _audit(tampered("altered", _MORE_CREDITED["postgresql" if is_postgres(db) else "sqlite"]))
     assert altered.returncode == 1 and "violations:" in altered.stdout
     assert InvoiceRequested.type_name() not in altered.stdout.split("violations:")[1]  # only money lines are named

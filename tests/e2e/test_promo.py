@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 
 from tests.e2e.support import bot_process, wait_settled
 from trt_actors.events.ledger import Credited
@@ -20,8 +19,8 @@ from trt_actors.session.texts import Texts
 ANN, BOB, CAT, ADMIN = 9601, 9602, 9603, 9699
 
 
-async def test_promo_codes_credit_once_per_user_and_every_refusal_is_answered(tmp_path: Path) -> None:
-    async with bot_process(tmp_path / "trt.sqlite3") as process:
+async def test_promo_codes_credit_once_per_user_and_every_refusal_is_answered(log_target: str) -> None:
+    async with bot_process(log_target) as process:
         promos = process.bot.promos
         assert promos is not None
         now = 1_700_000_000.0

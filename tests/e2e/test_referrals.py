@@ -3,7 +3,6 @@ and a user who was never invited get nothing."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from tests.e2e.support import bot_process, wait_settled
 from tests.e2e.test_money import buy
@@ -16,8 +15,8 @@ ANN, BOB, CAT = 9401, 9402, 9403
 BONUS = 20
 
 
-async def test_the_first_top_up_of_an_invited_user_credits_both_once_and_nothing_else_does(tmp_path: Path) -> None:
-    async with bot_process(tmp_path / "trt.sqlite3", referral_bonus=BONUS) as process:
+async def test_the_first_top_up_of_an_invited_user_credits_both_once_and_nothing_else_does(log_target: str) -> None:
+    async with bot_process(log_target, referral_bonus=BONUS) as process:
         ann = ScriptedUser(process.emulator.user(ANN, first_name="Ann", language_code="en"))
         bob = ScriptedUser(process.emulator.user(BOB, first_name="Bob", language_code="ru"))
         cat = ScriptedUser(process.emulator.user(CAT, first_name="Cat", language_code="en"))
@@ -42,10 +41,10 @@ async def test_the_first_top_up_of_an_invited_user_credits_both_once_and_nothing
 
 
 async def test_invite_friends_shows_the_link_and_counts_who_joined_and_paid_and_a_made_up_link_counts_nothing(
-    tmp_path: Path,
+    log_target: str,
 ) -> None:
     ann_id, bob_id, dan_id, nobody = 9411, 9412, 9414, 777_777
-    async with bot_process(tmp_path / "trt.sqlite3", referral_bonus=BONUS) as process:
+    async with bot_process(log_target, referral_bonus=BONUS) as process:
         ann = ScriptedUser(process.emulator.user(ann_id, first_name="Ann", language_code="en"))
         bob = ScriptedUser(process.emulator.user(bob_id, first_name="Bob", language_code="ru"))
         dan = ScriptedUser(process.emulator.user(dan_id, first_name="Dan", language_code="en"))
@@ -74,13 +73,13 @@ async def test_invite_friends_shows_the_link_and_counts_who_joined_and_paid_and_
 
 
 async def test_a_referral_bonus_of_free_generations_is_granted_to_both_and_used_for_a_free_model(
-    tmp_path: Path,
+    log_target: str,
 ) -> None:
     from tests.e2e.test_jobs import jobs_ended, order
     from trt_actors.events.ledger import FreeGranted, HoldPlaced
 
     ann_id, bob_id = 9421, 9422
-    async with bot_process(tmp_path / "trt.sqlite3", referral_bonus_free=1) as process:
+    async with bot_process(log_target, referral_bonus_free=1) as process:
         ann = ScriptedUser(process.emulator.user(ann_id, first_name="Ann", language_code="ru"))
         bob = ScriptedUser(process.emulator.user(bob_id, first_name="Bob", language_code="en"))
         await ann.say("/start")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import msgspec
 
-from eventlog import SQLiteEventLog
+from eventlog import open_log
 from tests.e2e.orders import walk
 from tests.e2e.support import REGISTRY, bot_process, wait_jobs_ended
 from trt_actors.events import CODEC, Event, UiRendered
@@ -41,8 +41,10 @@ class Louder(SessionDecider):
                 for event in super().decide(state, command)]
 
 
-async def test_replay_finds_real_traffic_identical_and_names_the_field_a_changed_decider_alters(tmp_path: Path) -> None:
-    db = tmp_path / "trt.sqlite3"
+async def test_replay_finds_real_traffic_identical_and_names_the_field_a_changed_decider_alters(
+    log_target: str,
+) -> None:
+    db = log_target
     async with bot_process(db, welcome_credits=1_000) as process:
         ann = ScriptedUser(process.emulator.user(7801, first_name="Ann", language_code="en"))
         await walk(ann, REGISTRY.model("z-image"), {})
@@ -52,11 +54,11 @@ async def test_replay_finds_real_traffic_identical_and_names_the_field_a_changed
         confirm = next(r.cid for r in await process.bot.log.read_from(1, limit=10_000, types=["GenerationRequested"]))
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KIE_", "WEBHOOK_", "TRT_"))}
-    everything = subprocess.run([sys.executable, "main.py", "replay", "--all", "--db", str(db)], cwd=ROOT, env=env,
+    everything = subprocess.run([sys.executable, "main.py", "replay", "--all", "--db", db], cwd=ROOT, env=env,
                                 capture_output=True, text=True, timeout=120)
     assert everything.returncode == 0 and "all identical" in everything.stdout, everything.stdout + everything.stderr
 
-    async with SQLiteEventLog.open_readonly(db, codec=CODEC) as log:
+    async with open_log(db, codec=CODEC, readonly=True) as log:
         honest = await replay_chain(log, confirm, decider=SessionDecider(REGISTRY))
         changed = await replay_chain(log, confirm, decider=Louder(REGISTRY))
         greedy = await replay_chain(log, confirm, decider=SessionDecider(REGISTRY), jobs=Greedier())

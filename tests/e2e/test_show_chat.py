@@ -18,14 +18,14 @@ ROOT = Path(__file__).resolve().parents[2]
 ANN = 7701
 
 
-def _show(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _show(db: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KIE_", "WEBHOOK_", "TRT_"))}
-    return subprocess.run([sys.executable, "main.py", "show-chat", *args, "--db", str(db)], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "main.py", "show-chat", *args, "--db", db], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
 
 
-async def test_show_chat_shows_a_screen_before_and_after_its_edit(tmp_path: Path) -> None:
-    db = tmp_path / "trt.sqlite3"
+async def test_show_chat_shows_a_screen_before_and_after_its_edit(log_target: str) -> None:
+    db = log_target
     async with bot_process(db) as process:
         ann = ScriptedUser(process.emulator.user(ANN, first_name="Ann", language_code="en"))
         await ann.say("/start")

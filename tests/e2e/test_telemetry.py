@@ -24,9 +24,11 @@ FEED_TOKEN = "feed-token-0123"
 PRIVATE = "my very private prompt about a red fox"
 
 
-async def test_every_event_is_a_json_line_with_its_latency_and_never_its_payload(tmp_path: Path) -> None:
+async def test_every_event_is_a_json_line_with_its_latency_and_never_its_payload(
+    tmp_path: Path, log_target: str,
+) -> None:
     lines_file = tmp_path / "telemetry.jsonl"
-    async with bot_process(tmp_path / "trt.sqlite3", telemetry=str(lines_file)) as process:
+    async with bot_process(log_target, telemetry=str(lines_file)) as process:
         ann = ScriptedUser(process.emulator.user(ANN, first_name="Ann", language_code="en"))
         await ann.say("/start")
         await ann.say(PRIVATE)
@@ -78,11 +80,11 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("source", ["websocket", "file"])
-async def test_tail_follows_a_chat_live_from_the_bot_or_from_the_log_file(tmp_path: Path, source: str) -> None:
-    db = tmp_path / "trt.sqlite3"
+async def test_tail_follows_a_chat_live_from_the_bot_or_from_the_log_file(log_target: str, source: str) -> None:
+    db = log_target
     async with bot_process(db, events_token=Secret(FEED_TOKEN)) as process:
         url = process.bot.http_url if source == "websocket" else "http://127.0.0.1:9"
-        tail, lines = await _run_tail("--url", url, "--db", str(db), "--chat", str(ANN), "--json", "--count", "4",
+        tail, lines = await _run_tail("--url", url, "--db", db, "--chat", str(ANN), "--json", "--count", "4",
                                       env=_env(EVENTS_TOKEN=FEED_TOKEN), until="Ctrl-C stops")
         assert ("a running bot" if source == "websocket" else "following the log file") in lines[-1]
         ann = ScriptedUser(process.emulator.user(ANN, first_name="Ann", language_code="en"))
@@ -94,8 +96,8 @@ async def test_tail_follows_a_chat_live_from_the_bot_or_from_the_log_file(tmp_pa
     assert feed[0]["type"] == "UpdateReceived"
 
 
-async def test_tail_with_a_wrong_token_is_refused(tmp_path: Path) -> None:
-    async with bot_process(tmp_path / "trt.sqlite3", events_token=Secret(FEED_TOKEN)) as process:
+async def test_tail_with_a_wrong_token_is_refused(log_target: str) -> None:
+    async with bot_process(log_target, events_token=Secret(FEED_TOKEN)) as process:
         tail, _ = await _run_tail("--url", process.bot.http_url, env=_env(EVENTS_TOKEN="guess"))
         lines = await _rest(tail, [])
         assert tail.stderr is not None
@@ -103,8 +105,8 @@ async def test_tail_with_a_wrong_token_is_refused(tmp_path: Path) -> None:
     assert tail.returncode == 2 and "refused the feed" in errors and not lines
 
 
-async def test_metrics_use_prometheus_types_and_names_and_parse(tmp_path: Path) -> None:
-    async with bot_process(tmp_path / "trt.sqlite3") as process:
+async def test_metrics_use_prometheus_types_and_names_and_parse(log_target: str) -> None:
+    async with bot_process(log_target) as process:
         ann = ScriptedUser(process.emulator.user(ANN, first_name="Ann", language_code="en"))
         await ann.say("/start")
         await ann.say("/help")

@@ -7,12 +7,11 @@ every tap, the log holds the whole telemetry chain under one cid.
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 import trio
 
-from eventlog import RecordedEvent, SQLiteEventLog
+from eventlog import RecordedEvent, open_log
 from registry import MENU_CATEGORIES, load_valid_registry
 from tests.e2e.conftest import Harness, fast, settings_for
 from tests.e2e.support import wait_jobs_ended
@@ -133,9 +132,9 @@ async def _to_second_step(user: ScriptedUser) -> None:
     assert await user.screen() == "step.text"
 
 
-async def test_a_session_survives_passivation_mid_wizard(tmp_path: Path) -> None:
+async def test_a_session_survives_passivation_mid_wizard(log_target: str) -> None:
     async with TelegramEmulator.serve(token="123456:E2E-test-token") as emulator, trio.open_nursery() as nursery:
-        settings = settings_for(emulator, tmp_path / "trt.sqlite3")
+        settings = settings_for(emulator, log_target)
         bot: RunningBot = await nursery.start(
             lambda task_status: run_bot(settings, throttle=fast(), idle_timeout=0.2, task_status=task_status)
         )
@@ -151,8 +150,8 @@ async def test_a_session_survives_passivation_mid_wizard(tmp_path: Path) -> None
         nursery.cancel_scope.cancel()
 
 
-async def test_a_session_survives_a_restart_mid_wizard(tmp_path: Path) -> None:
-    db = tmp_path / "trt.sqlite3"
+async def test_a_session_survives_a_restart_mid_wizard(log_target: str) -> None:
+    db = log_target
     async with TelegramEmulator.serve(token="123456:E2E-test-token") as emulator:
         settings = settings_for(emulator, db)
         ann_tg = emulator.user(5001, first_name="Ann", language_code="en")
@@ -175,7 +174,7 @@ async def test_a_session_survives_a_restart_mid_wizard(tmp_path: Path) -> None:
             await _wait_delivered(bot)
             nursery.cancel_scope.cancel()
 
-    async with SQLiteEventLog.open(db, codec=CODEC) as log:
+    async with open_log(db, codec=CODEC, readonly=True) as log:
         events = await log.read_from(1, limit=10_000)
     rendered = [r.event.dispatch_id for r in events if isinstance(r.event, UiRendered)]
     delivered = [r.event.dispatch_id for r in events if isinstance(r.event, DispatchOk)]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -72,9 +71,9 @@ class Webhook:
 
 
 @pytest.fixture
-async def webhook(tmp_path: Path) -> AsyncIterator[Webhook]:
+async def webhook(log_target: str) -> AsyncIterator[Webhook]:
     port = free_port()
-    async with serve_bot(tmp_path / "trt.sqlite3", webhook_secret=SECRET, port=port) as (emulator, bot):
+    async with serve_bot(log_target, webhook_secret=SECRET, port=port) as (emulator, bot):
         assert bot.mode == "webhook" and bot.http_url.endswith(f":{port}"), bot
         async with httpx.AsyncClient(timeout=5.0, trust_env=False) as http:
             yield Webhook(emulator, bot, http)
@@ -265,14 +264,14 @@ def assert_retried_until_delivered(events: list[RecordedEvent]) -> dict[str, int
     return refusals
 
 
-async def test_every_429_of_a_storm_is_recorded_even_across_a_restart(tmp_path: Path) -> None:
+async def test_every_429_of_a_storm_is_recorded_even_across_a_restart(log_target: str) -> None:
     """The log must show each refusal Telegram gave, also when the bot restarted in the middle of the storm.
 
     Failures are named ``dispatch:<id>:fail:<attempt>``: were attempts numbered from 1
     again in the new run, its refusals would reuse the old run's event ids and the log
     would drop them as duplicates (and ``DispatchOk.attempts`` would count one run only).
     """
-    async with bot_process(tmp_path / "trt.sqlite3", webhook_secret=SECRET, port=free_port()) as process:
+    async with bot_process(log_target, webhook_secret=SECRET, port=free_port()) as process:
         emulator = process.emulator
         ann = emulator.user(7004, "Ann", language_code="en")
         await ann.send_text("/start")
@@ -299,14 +298,14 @@ async def test_every_429_of_a_storm_is_recorded_even_across_a_restart(tmp_path: 
         assert help_screen.attempts == len(refused) + 1, help_screen
 
 
-async def test_a_final_refusal_after_a_restart_is_recorded(tmp_path: Path) -> None:
+async def test_a_final_refusal_after_a_restart_is_recorded(log_target: str) -> None:
     """A send refused with 429, the bot restarted, then refused for good (403): the log must end the dispatch.
 
     With attempts numbered from 1 in every run (the cause the test above guards against),
     the new run's ``fail:1`` would be dropped as a duplicate of the old run's: the 403
     would be missing from the log and the dispatch would look pending for ever.
     """
-    async with bot_process(tmp_path / "trt.sqlite3", webhook_secret=SECRET, port=free_port()) as process:
+    async with bot_process(log_target, webhook_secret=SECRET, port=free_port()) as process:
         emulator = process.emulator
         ann = emulator.user(7005, "Ann", language_code="en")
         await ann.send_text("/start")
