@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import trio
 
-from eventlog import EventLog, NewEvent, SQLiteEventLog, is_postgres, open_log, postgres
+from eventlog import EventLog, NewEvent, SQLiteEventLog, is_postgres, open_log
 from eventlog.connections import SQLiteEngine
 from eventlog.engine import Connection, Engine
 from eventlog.postgres import PostgresEngine
@@ -45,17 +45,6 @@ def new_event(
     )
 
 
-def prompt_listener(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make a PostgreSQL log's listener look at the head every 50 ms instead of every second.
-
-    Closing a log waits for its listener to finish the wait it is in, a whole
-    poll (see ``test_closing_a_log_does_not_wait_out_the_listener_s_poll`` in
-    test_postgres.py); at a second per log the suite would spend minutes
-    closing logs.
-    """
-    monkeypatch.setattr(postgres, "_POLL_SECONDS", 0.05)
-
-
 @pytest.fixture(params=STORES)
 def store(request: pytest.FixtureRequest) -> str:
     """The store this run of the test is on."""
@@ -64,12 +53,9 @@ def store(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def fresh_target(
-    store: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> Callable[[], str]:
+def fresh_target(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Callable[[], str]:
     """A maker of new, empty targets of the store: a file, or a PostgreSQL URL whose schema is empty."""
     if store == "postgresql":
-        prompt_listener(monkeypatch)
         server = request.getfixturevalue("postgres_server")
         fresh: Callable[[], str] = server.fresh
         return fresh
@@ -77,10 +63,9 @@ def fresh_target(
 
 
 @pytest.fixture
-def target(store: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+def target(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """Where a new, empty log of the store lives (what ``TRT_DB`` or ``--db`` would name)."""
     if store == "postgresql":
-        prompt_listener(monkeypatch)
         url: str = request.getfixturevalue("postgres_url")
         return url
     return str(tmp_path / "log.sqlite3")
