@@ -1,7 +1,7 @@
 """Event-log benchmarks: durable group-commit appends, replay, and cid lookup, on SQLite and PostgreSQL.
 
-    python bench/eventlog.py                           # SQLite (about a minute)
-    python bench/eventlog.py --postgres URL            # SQLite and PostgreSQL side by side (a few minutes)
+    python bench/eventlog.py                           # SQLite (about two minutes)
+    python bench/eventlog.py --postgres URL            # SQLite and PostgreSQL side by side (about five minutes)
     python bench/eventlog.py --quick [--postgres URL]  # smaller sizes, for a smoke check
 
 With ``--postgres postgresql://user@host:port/db`` the run creates a database
@@ -28,8 +28,11 @@ which psycopg pipelines, for comparison):
    commit (the latency a lone update pays), and a ``SELECT 1`` (the cost of
    one statement: a function call for SQLite, a round trip for PostgreSQL).
 
-Progress goes to stderr; the table of figures to stdout, with the load
-average seen during the run (other work on the machine moves every figure).
+Throughput figures (1 and 2, and each raw baseline) are the best of three
+rounds (``--rounds N``), the stores taking turns, each round on fresh logs:
+the best is the run least disturbed by other work on the machine, and taking
+turns spreads that work over both stores alike. Progress goes to stderr; the
+table of figures to stdout, with the load average seen over each store's part.
 
 The script is one file so that it stays one command: the stores (where a
 fresh log lives, and the raw baselines), the log's side (the same code for
@@ -149,6 +152,10 @@ class Store(Protocol):
 
     def size(self, target: str) -> int: ...
 
+    def discard(self, target: str) -> None:
+        """Remove the log at ``target`` (to keep a run's disk use to one log at a time)."""
+        ...
+
 
 class SQLiteStore:
     """Each log a new file in ``folder``, in WAL mode with ``synchronous=FULL`` as the log opens it."""
@@ -172,13 +179,15 @@ class SQLiteStore:
         return conn
 
     def raw_appends(self, rows: list[Row]) -> dict[str, float]:
-        conn = self._connect(self.fresh("raw-executemany"), "FULL")
+        target = self.fresh("raw-executemany")
+        conn = self._connect(target, "FULL")
         started = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany(INSERT, rows)
         conn.execute("COMMIT")
         elapsed = time.perf_counter() - started
         conn.close()
+        self.discard(target)
         return {"executemany": len(rows) / elapsed}
 
     def raw_replay(self, target: str) -> float:
@@ -194,7 +203,7 @@ class SQLiteStore:
         return count / elapsed
 
     def round_trip(self) -> list[float]:
-        conn = sqlite3.connect(self.fresh("round-trip"))
+        conn = sqlite3.connect(":memory:")
         timings = _timed(lambda: conn.execute("SELECT 1").fetchone())
         conn.close()
         return timings
@@ -209,6 +218,10 @@ class SQLiteStore:
 
     def size(self, target: str) -> int:
         return Path(target).stat().st_size
+
+    def discard(self, target: str) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(target + suffix).unlink(missing_ok=True)
 
 
 class PostgresStore:
@@ -255,6 +268,11 @@ class PostgresStore:
             conn.execute(f'CREATE SCHEMA "{schema}"')
         return _with(self.url, options=f"-csearch_path={schema}")
 
+    def discard(self, target: str) -> None:
+        with psycopg.connect(target, autocommit=True) as conn:
+            schema = _one(conn.execute("SELECT current_schema()").fetchone())
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
     def _connect(self, target: str) -> psycopg.Connection[Any]:
         """A connection to ``target`` with the log's tables, as the log's own migration makes them."""
         conn = psycopg.connect(target, autocommit=True)
@@ -263,17 +281,21 @@ class PostgresStore:
 
     def raw_appends(self, rows: list[Row]) -> dict[str, float]:
         rates: dict[str, float] = {}
-        with self._connect(self.fresh("raw_copy")) as conn:
+        target = self.fresh("raw_copy")
+        with self._connect(target) as conn:
             started = time.perf_counter()
             with conn.transaction(), conn.cursor() as cursor, cursor.copy(f"COPY events ({COLUMNS}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             rates["COPY"] = len(rows) / (time.perf_counter() - started)
-        with self._connect(self.fresh("raw_executemany")) as conn:
+        self.discard(target)
+        target = self.fresh("raw_executemany")
+        with self._connect(target) as conn:
             started = time.perf_counter()
             with conn.transaction(), conn.cursor() as cursor:
                 cursor.executemany(INSERT.replace("?", "%s"), rows)
             rates["executemany"] = len(rows) / (time.perf_counter() - started)
+        self.discard(target)
         return rates
 
     def raw_replay(self, target: str) -> float:
@@ -408,14 +430,27 @@ async def cid_lookups(target: str, chains: int, lookups: int) -> list[float]:
 # -- one store's run, and the table ------------------------------------------------------------
 
 
+class Best(msgspec.Struct):
+    """The best figure of each throughput measurement over the rounds so far (the least disturbed by other work)."""
+
+    raw: dict[str, float] = {}
+    appends: dict[str, tuple[float, float]] = {}  # label: events/s, mean events per commit
+    raw_replay: float = 0.0
+    log_replay: float = 0.0
+
+    def keep_raw(self, way: str, rate: float) -> None:
+        self.raw[way] = max(rate, self.raw.get(way, 0.0))
+
+    def keep_append(self, label: str, rate: float, per_commit: float) -> None:
+        if rate > self.appends.get(label, (0.0, 0.0))[0]:
+            self.appends[label] = (rate, per_commit)
+
+
 class Figures(msgspec.Struct):
-    """What one store measured. Rates in events/s; ``raw`` keyed by baseline, the first being the reference."""
+    """What one store measured: its best throughputs, then the big log's and the lone appends' latencies."""
 
     store: str
-    raw: dict[str, float]
-    appends: list[tuple[str, float, float]]  # label, events/s, mean events per commit
-    raw_replay: float
-    log_replay: float
+    best: Best
     big_events: int
     build_seconds: float
     big_bytes: int
@@ -432,38 +467,46 @@ class Progress:
 
     def note(self, store: str, what: str, figure: str) -> None:
         self.loads.setdefault(store, []).append(os.getloadavg()[0])
-        print(f"  {store:<10}  {what:<48} {figure}", file=sys.stderr, flush=True)
+        print(f"  {store:<10}  {what:<52} {figure}", file=sys.stderr, flush=True)
 
 
-def measure(store: Store, appends_n: int, big_n: int, progress: Progress) -> Figures:
-    events = [make_event(n, stream=f"chat:{n % 1000}", cid=f"cid-{n // 3}") for n in range(appends_n)]
-    raw = store.raw_appends(raw_rows(events))
-    for way, rate in raw.items():
-        progress.note(store.name, f"append, raw {way}", f"{rate:,.0f} events/s")
-
-    appends: list[tuple[str, float, float]] = []
-    targets: dict[tuple[int, int], str] = {}
+def measure_round(store: Store, events: list[NewEvent], rows: list[Row], number: int, best: Best,
+                  progress: Progress) -> None:
+    """One round of the throughput figures (raw and log appends, replay) on fresh logs, kept in ``best``."""
+    tag = f"round {number}: "
+    for way, rate in store.raw_appends(rows).items():
+        best.keep_raw(way, rate)
+        progress.note(store.name, f"{tag}append, raw {way}", f"{rate:,.0f} events/s")
     for appenders, per_append in APPENDS:
-        targets[appenders, per_append] = target = store.fresh(f"a{appenders}_{per_append}")
+        target = store.fresh(f"r{number}_a{appenders}_{per_append}")
         rate, per_commit = trio.run(log_append, target, events, appenders, per_append)
         label = f"append, {appenders} appenders x {per_append} event{'s' if per_append > 1 else ''}"
-        appends.append((label, rate, per_commit))
-        progress.note(store.name, label, f"{rate:,.0f} events/s, {per_commit:,.0f} per commit")
-    rate, per_commit = trio.run(log_append_batch, store.fresh("batch"), events, BATCH_CALLERS, BATCH_APPENDS)
+        best.keep_append(label, rate, per_commit)
+        progress.note(store.name, tag + label, f"{rate:,.0f} events/s, {per_commit:,.0f} per commit")
+        if (appenders, per_append) == (1000, 3):
+            raw_replay = store.raw_replay(target)
+            best.raw_replay = max(best.raw_replay, raw_replay)
+            progress.note(store.name, f"{tag}replay, raw SELECT + msgspec decode", f"{raw_replay:,.0f} events/s")
+            subscribed = trio.run(log_replay, target)
+            best.log_replay = max(best.log_replay, subscribed)
+            progress.note(store.name, f"{tag}replay, log subscription", f"{subscribed:,.0f} events/s")
+        store.discard(target)
+    target = store.fresh(f"r{number}_batch")
+    rate, per_commit = trio.run(log_append_batch, target, events, BATCH_CALLERS, BATCH_APPENDS)
     label = f"append_batch, {BATCH_CALLERS} callers x {BATCH_APPENDS} appends"
-    appends.append((label, rate, per_commit))
-    progress.note(store.name, label, f"{rate:,.0f} events/s, {per_commit:,.0f} per commit")
+    best.keep_append(label, rate, per_commit)
+    progress.note(store.name, tag + label, f"{rate:,.0f} events/s, {per_commit:,.0f} per commit")
+    store.discard(target)
 
-    lone = trio.run(lone_appends, store.fresh("lone"), events[:LONE])
+
+def measure_latencies(store: Store, events: list[NewEvent], big_n: int, best: Best, progress: Progress) -> Figures:
+    """Lone appends, a statement, and ``read_cid`` in a big log; with ``best``, everything the store measured."""
+    target = store.fresh("lone")
+    lone = trio.run(lone_appends, target, events[:LONE])
+    store.discard(target)
     progress.note(store.name, f"{LONE} appends alone, one event each", f"p50 {statistics.median(lone):.3f} ms")
     round_trip = store.round_trip()
     progress.note(store.name, "SELECT 1", f"p50 {statistics.median(round_trip):.3f} ms")
-
-    replayed = targets[1000, 3]
-    raw_replay = store.raw_replay(replayed)
-    progress.note(store.name, "replay, raw SELECT + msgspec decode", f"{raw_replay:,.0f} events/s")
-    subscribed = trio.run(log_replay, replayed)
-    progress.note(store.name, "replay, log subscription", f"{subscribed:,.0f} events/s")
 
     big = store.fresh("big")
     started = time.perf_counter()
@@ -472,14 +515,15 @@ def measure(store: Store, appends_n: int, big_n: int, progress: Progress) -> Fig
     progress.note(store.name, f"built a log of {big_n:,} events", f"{built:.1f} s")
     timings = trio.run(cid_lookups, big, big_n // PER_CID, LOOKUPS)
     progress.note(store.name, f"{LOOKUPS:,} read_cid", f"p50 {statistics.median(timings):.3f} ms")
-    return Figures(store=store.name, raw=raw, appends=appends, raw_replay=raw_replay, log_replay=subscribed,
-                   big_events=big_n, build_seconds=built, big_bytes=store.size(big), lookups_ms=timings,
-                   lone_ms=lone, round_trip_ms=round_trip)
+    size = store.size(big)
+    store.discard(big)
+    return Figures(store=store.name, best=best, big_events=big_n, build_seconds=built, big_bytes=size,
+                   lookups_ms=timings, lone_ms=lone, round_trip_ms=round_trip)
 
 
 def table(runs: Sequence[Figures]) -> list[str]:
     """Every store's figures side by side: events/s, their share of each of the store's raw baselines, per commit."""
-    heads = {f.store: ["events/s", "of raw", *(f"of {way}" for way in list(f.raw)[1:]), "per commit"] for f in runs}
+    heads = {f.store: ["events/s", "of raw", *(f"of {way}" for way in list(f.best.raw)[1:]), "per commit"] for f in runs}
 
     def cells(f: Figures, rate: float | None, of: Sequence[float], per_commit: float | None = None) -> list[str]:
         shares = [f"{rate / base:.1%}" if rate is not None else "" for base in of]
@@ -487,13 +531,16 @@ def table(runs: Sequence[Figures]) -> list[str]:
         return ["—" if rate is None else f"{rate:,.0f}", *shares, "" if per_commit is None else f"{per_commit:,.0f}"]
 
     rows: list[tuple[str, list[list[str]]]] = [("", [heads[f.store] for f in runs])]
-    widest = sorted(runs, key=lambda f: -len(f.raw))  # the store with the most baselines sets their order
-    for way in dict.fromkeys(way for f in widest for way in f.raw):
-        rows.append((f"append, raw {way}, one transaction", [cells(f, f.raw.get(way), list(f.raw.values())) for f in runs]))
-    for i, (label, _, _) in enumerate(runs[0].appends):
-        rows.append((label, [cells(f, f.appends[i][1], list(f.raw.values()), f.appends[i][2]) for f in runs]))
-    rows.append(("replay, raw SELECT + msgspec decode", [cells(f, f.raw_replay, [f.raw_replay]) for f in runs]))
-    rows.append(("replay, log subscription -> RecordedEvent", [cells(f, f.log_replay, [f.raw_replay]) for f in runs]))
+    widest = sorted(runs, key=lambda f: -len(f.best.raw))  # the store with the most baselines sets their order
+    for way in dict.fromkeys(way for f in widest for way in f.best.raw):
+        rows.append((f"append, raw {way}, one transaction",
+                     [cells(f, f.best.raw.get(way), list(f.best.raw.values())) for f in runs]))
+    for label in runs[0].best.appends:
+        rows.append((label, [cells(f, f.best.appends[label][0], list(f.best.raw.values()), f.best.appends[label][1])
+                             for f in runs]))
+    rows.append(("replay, raw SELECT + msgspec decode", [cells(f, f.best.raw_replay, [f.best.raw_replay]) for f in runs]))
+    rows.append(("replay, log subscription -> RecordedEvent",
+                 [cells(f, f.best.log_replay, [f.best.raw_replay]) for f in runs]))
 
     label_width = max(len(label) for label, _ in rows)
     widths = {f.store: [max(len(c), 9) for c in heads[f.store]] for f in runs}
@@ -525,7 +572,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke check")
     parser.add_argument("--postgres", metavar="URL",
                         help="also measure PostgreSQL on the server at URL (postgresql://user@host:port/db)")
+    parser.add_argument("--rounds", type=int, metavar="N",
+                        help="rounds of the throughput figures, the best of each kept (default 3; 1 with --quick)")
     args = parser.parse_args()
+    if args.rounds is not None and args.rounds < 1:
+        parser.error(f"--rounds takes a number of rounds, 1 or more (got {args.rounds})")
+    rounds = args.rounds or (1 if args.quick else 3)
     if args.postgres is not None and not is_postgres(args.postgres):
         parser.error(f"--postgres takes a postgresql:// URL, such as postgresql://postgres@127.0.0.1:5432/postgres "
                      f"(got {args.postgres!r})")
@@ -533,19 +585,23 @@ def main() -> None:
     big_n = 100_000 if args.quick else 1_000_000
     progress = Progress()
     start_load = os.getloadavg()[0]
-    runs: list[Figures] = []
     lines = [
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"payload {len(CODEC.encode(make_event(0, 'chat:0', 'c').event))} bytes of JSON per event, "
-        f"{appends_n:,} events per append run",
+        f"{appends_n:,} events per append run, best of {rounds} round{'s' if rounds > 1 else ''}",
     ]
     with ExitStack() as stack:
         stores: list[Store] = [SQLiteStore(Path(stack.enter_context(tempfile.TemporaryDirectory(dir=Path.cwd()))))]
         if args.postgres is not None:  # created first, so that a server that cannot be used is told at once
             stores.append(stack.enter_context(PostgresStore.created(args.postgres)))
-        for store in stores:
-            lines.append(store.describe())
-            runs.append(measure(store, appends_n, big_n, progress))
+        lines += [store.describe() for store in stores]
+        events = [make_event(n, stream=f"chat:{n % 1000}", cid=f"cid-{n // 3}") for n in range(appends_n)]
+        rows = raw_rows(events)
+        best = {store.name: Best() for store in stores}
+        for number in range(1, rounds + 1):  # the stores take turns, so that other work disturbs both alike
+            for store in stores:
+                measure_round(store, events, rows, number, best[store.name], progress)
+        runs = [measure_latencies(store, events, big_n, best[store.name], progress) for store in stores]
     seen = ", ".join(f"{min(loads):.2f}-{max(loads):.2f} over {store}'s part" for store, loads in progress.loads.items())
     lines.append(f"load average (1 min, this run's own work included): {start_load:.2f} at the start, {seen}")
     lines.append("of raw: share of the store's raw baseline (SQLite: executemany; PostgreSQL: COPY); replay: of raw SELECT")
