@@ -277,6 +277,8 @@ class EventLog:
     async def save_snapshot(self, snapshot: Snapshot) -> None:
         """Store ``snapshot`` (an older version never replaces a newer one)."""
         writer = self._writable()
+        if not self.engine.text_holds_nul:
+            _refuse_nul_names([snapshot.stream])
         await self._submit(writer, SnapshotRequest(snapshot.stream, snapshot.version, snapshot.state, snapshot.ts))
 
     async def save_checkpoint(self, name: str, seq: int) -> None:
@@ -286,6 +288,8 @@ class EventLog:
         stored changes nothing. Group-committed with the appends around it.
         """
         writer = self._writable()
+        if not self.engine.text_holds_nul:
+            _refuse_nul_names([name])
         await self._submit(writer, CheckpointRequest(name, seq))
 
     async def acquire_lease(self, holder: str, *, ttl: float, now: float) -> Lease:
@@ -342,6 +346,7 @@ class EventLog:
             check_rows(rows)
         if not self.engine.text_holds_nul:
             _refuse_nul(rows)
+            _refuse_nul_names([name for e in events for name in (e.opens, e.closes)])
         items = [(i, e.closes, e.opens) for i, e in enumerate(events) if e.opens is not None or e.closes is not None]
         return AppendRequest(rows, expected, items, events)
 
@@ -559,3 +564,10 @@ def _refuse_nul(rows: Sequence[Row]) -> None:
         for text in (row[0], row[1], row[4], row[5]):
             if text is not None and "\x00" in text:
                 raise EventLogError(f"event {row[0]!r} has a NUL character in its envelope, which the log cannot store")
+
+
+def _refuse_nul_names(names: Sequence[str | None]) -> None:
+    """Refuse, on its own, an open item, snapshot or checkpoint the database could not store (a NUL in its name)."""
+    for name in names:
+        if name is not None and "\x00" in name:
+            raise EventLogError(f"the name {name!r} has a NUL character, which the log cannot store")

@@ -104,15 +104,19 @@ def is_postgres(target: str) -> bool:
 
 
 def redacted(url: str) -> str:
-    """``url`` without its password, fit for a log line or an error."""
+    """``url`` without its password (in the address or as a ``password=`` parameter), fit for a log line."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    netloc = parts.netloc
+    if parts.password is not None:
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    query = "&".join(
+        "password=***" if pair.split("=", 1)[0].lower() == "password" else pair
+        for pair in parts.query.split("&")
+    ) if parts.query else parts.query
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -179,7 +183,9 @@ class PostgresEngine:
         return self.connect_reader()
 
     def begin_write(self, conn: Connection) -> None:
-        conn.execute("BEGIN")
+        # Read committed whatever the database's default: the head read after the lock must see the commit of
+        # whoever held it before (a repeatable-read snapshot would be taken before the lock was granted).
+        conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
         conn.execute(f"SELECT pg_advisory_xact_lock({_LOCK_CLASS}, hashtext(current_schema()))")
 
     def announce(self, conn: Connection, head: int) -> None:

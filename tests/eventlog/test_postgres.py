@@ -281,23 +281,20 @@ def _with(**fields: str) -> Callable[[EventLog], Awaitable[object]]:
     return lambda log: log.append([msgspec.structs.replace(new_event(), **fields)])
 
 
-NUL_BUG = "bug: a NUL in an open item's name, a snapshot's stream or a checkpoint's name reaches the batch"
 NULS = [
     pytest.param(_with(event_id="update:\x00"), id="event_id"),
     pytest.param(_with(stream="chat:\x00"), id="stream"),
     pytest.param(_with(cid="c\x00"), id="cid"),
     pytest.param(_with(causation="e\x00"), id="causation"),
-    pytest.param(_with(opens="job:\x00"), id="opens", marks=pytest.mark.xfail(strict=True, reason=NUL_BUG)),
-    pytest.param(_with(closes="job:\x00"), id="closes", marks=pytest.mark.xfail(strict=True, reason=NUL_BUG)),
+    pytest.param(_with(opens="job:\x00"), id="opens"),
+    pytest.param(_with(closes="job:\x00"), id="closes"),
     pytest.param(
         lambda log: log.save_snapshot(Snapshot(stream="chat:\x00", version=1, state=b"", ts=0.0)),
         id="snapshot",
-        marks=pytest.mark.xfail(strict=True, reason=NUL_BUG),
     ),
     pytest.param(
         lambda log: log.save_checkpoint("reactor:\x00", 1),
         id="checkpoint",
-        marks=pytest.mark.xfail(strict=True, reason=NUL_BUG),
     ),
 ]
 
@@ -373,8 +370,7 @@ def _closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-PASSWORD_BUG = "bug: redacted() keeps a password given as a parameter (?password=...)"
-SPELLINGS = ["in the address", pytest.param("as a parameter", marks=pytest.mark.xfail(strict=True, reason=PASSWORD_BUG))]
+SPELLINGS = ["in the address", "as a parameter"]
 
 
 def _with_password(url: str, spelling: str) -> str:
@@ -400,7 +396,6 @@ async def test_a_password_never_shows_in_statistics_or_errors(url: str, spelling
 # -- the server's ways ----------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the writer's transaction takes its snapshot before it waits for the lock")
 async def test_instances_agree_on_seq_when_the_database_defaults_to_repeatable_read(url: str) -> None:
     """An operator's ``ALTER DATABASE … SET default_transaction_isolation`` must not change how the log numbers."""
     strict = url.replace("options=", "options=" + quote("-cdefault_transaction_isolation=repeatable\\ read "), 1)
