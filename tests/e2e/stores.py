@@ -23,8 +23,9 @@ import psycopg
 from psycopg import sql
 
 from eventlog import is_postgres
+from eventlog.postgres import PostgresEngine
 
-__all__ = ["copy_log", "execute", "log_exists", "rows"]
+__all__ = ["copy_log", "execute", "log_exists", "rows", "write_lock_free"]
 
 
 def log_exists(target: str | Path) -> bool:
@@ -57,6 +58,33 @@ def execute(target: str | Path, statement: str) -> None:
         return
     with closing(sqlite3.connect(where)) as file_conn, file_conn:
         file_conn.execute(statement)
+
+
+def write_lock_free(target: str | Path, wait: float = 0.2) -> bool:
+    """Whether the log's write lock (SQLite's file lock, PostgreSQL's advisory lock, as the log takes them)
+    could be taken within ``wait`` seconds: no process is inside a write transaction, or stopped in one."""
+    where = os.fspath(target)
+    if not is_postgres(where):
+        with closing(sqlite3.connect(where, timeout=wait)) as file_conn:
+            try:
+                file_conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:  # locked
+                return False
+            file_conn.execute("ROLLBACK")
+            return True
+    engine = PostgresEngine(where)
+    conn = engine.connect_writer()
+    try:
+        conn.execute(f"SET lock_timeout = {int(wait * 1000)}")
+        try:
+            engine.begin_write(conn)
+        except psycopg.errors.LockNotAvailable:
+            return False
+        finally:
+            conn.execute("ROLLBACK")
+        return True
+    finally:
+        conn.close()
 
 
 def copy_log(target: str | Path, name: str) -> str:

@@ -17,7 +17,7 @@ from trt_actors.sandbox.telegram import TelegramEmulator
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _env(tg: TelegramEmulator, kie: KieEmulator, db: Path, **extra: str) -> dict[str, str]:
+def _env(tg: TelegramEmulator, kie: KieEmulator, db: str | Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KIE_", "WEBHOOK_", "TRT_"))}
     env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=tg.api_base, KIE_API_KEY=KIE_KEY, KIE_API_BASE=kie.api_base,
                KIE_UPLOAD_BASE=kie.upload_base, TRT_DB=str(db), **extra)
@@ -33,8 +33,8 @@ async def _check(env: dict[str, str], *args: str) -> tuple[int, list[str]]:
     return result.returncode, lines
 
 
-async def test_a_good_setup_and_a_running_instance_pass_every_check(tmp_path: Path) -> None:
-    db = tmp_path / "trt.sqlite3"
+async def test_a_good_setup_and_a_running_instance_pass_every_check(log_target: str) -> None:
+    db = log_target
     async with bot_process(db) as process:
         env = _env(process.emulator, process.kie, db)
         code, lines = await _check(env, "--url", process.bot.http_url)
@@ -47,6 +47,7 @@ async def test_a_good_setup_and_a_running_instance_pass_every_check(tmp_path: Pa
 
 @pytest.mark.parametrize("fault", ["token", "kie_key", "webhook", "not_a_log", "no_instance"])
 async def test_each_fault_is_named_on_its_line_and_the_check_fails(tmp_path: Path, fault: str) -> None:
+    # SQLite only: each fault is of the setup, not of the store ("not_a_log" is a file that is no log).
     db = tmp_path / "trt.sqlite3"
     async with TelegramEmulator.serve(token=TOKEN) as tg, kie_emulator() as kie:
         env = _env(tg, kie, db)

@@ -27,7 +27,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
-async def test_run_serves_a_user_and_stops_cleanly_on_sigterm(tmp_path: Path, mode: str) -> None:
+async def test_run_serves_a_user_and_stops_cleanly_on_sigterm(log_target: str, mode: str) -> None:
     async with TelegramEmulator.serve(token=TOKEN) as emulator, kie_emulator() as kie:
         port = free_port()
         # A self-hosted Bot API server (here the emulator) delivers webhooks over plain http.
@@ -38,7 +38,7 @@ async def test_run_serves_a_user_and_stops_cleanly_on_sigterm(tmp_path: Path, mo
             KIE_API_KEY=KIE_KEY,
             KIE_API_BASE=kie.api_base,
             KIE_UPLOAD_BASE=kie.upload_base,
-            TRT_DB=str(tmp_path / "trt.sqlite3"),
+            TRT_DB=log_target,
             HTTP_PORT=str(port),
             **(webhook if mode == "webhook" else {}),
         )
@@ -74,6 +74,11 @@ async def test_run_serves_a_user_and_stops_cleanly_on_sigterm(tmp_path: Path, mo
         assert f"bot running ({mode})".encode() in errors and b"warning:" not in errors  # log lines go to stderr
         secret = TOKEN.split(":", 1)[1].encode()
         assert secret not in banner + rest + errors and KIE_KEY.encode() not in banner + rest + errors
+    # What the bot recorded, traced from the log it ran on (a file or a URL): Ann's /start and its answer.
+    traced = subprocess.run([sys.executable, "main.py", "trace", "--last", "--chat", "6001", "--db", log_target],
+                            cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=60)
+    assert traced.returncode == 0 and "UpdateReceived" in traced.stdout and "DispatchOk" in traced.stdout, (
+        traced.stdout + traced.stderr)
 
 
 def test_run_without_a_token_says_what_to_do() -> None:
@@ -156,6 +161,7 @@ STARTUP_FAILURES = {
     "port_in_use": "cannot be used (Address already in use): stop what listens there, or set HTTP_PORT to a free port",
     "token_refused": "Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized): copy the token again from @BotFather",
     "token_with_space": "TELEGRAM_BOT_TOKEN does not look like a bot token",
+    "postgres_unreachable": "TRT_DB: cannot connect to the event log at postgresql://trt:***@127.0.0.1:9/trt",
     "markup_inf": "PRICE_MARKUP must be a finite decimal number such as 2 or 2.5, not 'inf'",
 }
 
@@ -181,6 +187,8 @@ async def test_run_that_cannot_work_says_why_in_one_sentence_at_once(tmp_path: P
                     env["TELEGRAM_BOT_TOKEN"] = "123456:E2E-test token"
                 case "markup_inf":
                     env["PRICE_MARKUP"] = "inf"
+                case "postgres_unreachable":  # nothing listens there; the password is never shown
+                    env["TRT_DB"] = "postgresql://trt:someone-elses-token@127.0.0.1:9/trt"
             with trio.fail_after(30):
                 result = await trio.run_process([sys.executable, "main.py", "run"], cwd=ROOT, env=env,
                                                 capture_stdout=True, capture_stderr=True, check=False)

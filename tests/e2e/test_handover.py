@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ import trio
 from tests.e2e.books import books_close, read_log
 from tests.e2e.conftest import KIE_KEY, TOKEN, kie_emulator
 from tests.e2e.orders import walk
+from tests.e2e.stores import write_lock_free
 from tests.e2e.support import REGISTRY, bot_process, free_port
 from trt_actors.app import drain
 from trt_actors.events import PassiveRejected, UiRendered, UpdateReceived
@@ -40,11 +40,11 @@ ROOT = Path(__file__).resolve().parents[2]
 LEASE = 2.0
 
 
-def _env(tg: TelegramEmulator, kie: KieEmulator, db: Path, instance: str) -> dict[str, str]:
+def _env(tg: TelegramEmulator, kie: KieEmulator, db: str, instance: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KIE_", "WEBHOOK_", "TRT_"))}
     env.update(
         TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=tg.api_base, KIE_API_KEY=KIE_KEY, KIE_API_BASE=kie.api_base,
-        KIE_UPLOAD_BASE=kie.upload_base, TRT_DB=str(db), HTTP_PORT="0", WELCOME_CREDITS="1000",
+        KIE_UPLOAD_BASE=kie.upload_base, TRT_DB=db, HTTP_PORT="0", WELCOME_CREDITS="1000",
         SEND_RATE_PER_CHAT="100", INSTANCE_ID=instance, LEASE_SECONDS=str(LEASE), PYTHONPATH=str(ROOT),
     )
     return env
@@ -55,12 +55,13 @@ class Bot:
 
     def __init__(self, process: trio.Process, errors: BinaryIO) -> None:
         self.process = process
-        self.errors = errors  # its log lines, kept next to the log file for a failing run
+        self.errors = errors  # its log lines, kept in the test's folder for a failing run
         self.out = b""
 
     @classmethod
-    async def start(cls, env: dict[str, str]) -> Bot:
-        errors = open(Path(env["TRT_DB"]).with_name(f"{env['INSTANCE_ID']}.log"), "wb")  # noqa: SIM115
+    async def start(cls, env: dict[str, str], folder: Path) -> Bot:
+        """Start the bot of ``env``; its log lines go to ``<INSTANCE_ID>.log`` in ``folder``."""
+        errors = open(folder / f"{env['INSTANCE_ID']}.log", "wb")  # noqa: SIM115
         process = await trio.lowlevel.open_process([sys.executable, "main.py", "run"], cwd=ROOT, env=env,
                                                    stdout=subprocess.PIPE, stderr=errors)
         return cls(process, errors)
@@ -90,36 +91,31 @@ class Bot:
         self.errors.close()
 
 
-async def _active_and_standby(tg: TelegramEmulator, kie: KieEmulator, db: Path) -> tuple[Bot, Bot]:
+async def _active_and_standby(tg: TelegramEmulator, kie: KieEmulator, db: str, folder: Path) -> tuple[Bot, Bot]:
     """``bot-a``, active, and ``bot-b``, started after it on the same log, standing by."""
-    first = await Bot.start(_env(tg, kie, db, "bot-a"))
+    first = await Bot.start(_env(tg, kie, db, "bot-a"), folder)
     await first.wait_active(30)
-    return first, await Bot.start(_env(tg, kie, db, "bot-b"))
+    return first, await Bot.start(_env(tg, kie, db, "bot-b"), folder)
 
 
-async def _hang_outside_a_transaction(process: trio.Process, db: Path) -> None:
+async def _hang_outside_a_transaction(process: trio.Process, db: str) -> None:
     """SIGSTOP ``process`` (a stalled disk, a long GC pause, a paused VM) at a moment it holds no write lock.
 
-    A process stopped inside a write transaction keeps the SQLite file locked for everyone until it
-    resumes or dies (SQLite has one writer at a time; that limit goes with the PostgreSQL log), so the
-    stop is taken again until it lands between transactions.
+    A process stopped inside a write transaction keeps the log's write lock (SQLite's file lock,
+    PostgreSQL's advisory lock) for everyone until it resumes or dies, so the stop is taken again until
+    it lands between transactions.
     """
     for _ in range(50):
         process.send_signal(signal.SIGSTOP)
         await trio.sleep(0.05)
-        with sqlite3.connect(db, timeout=0.2) as probe:
-            try:
-                probe.execute("BEGIN IMMEDIATE")
-                probe.execute("ROLLBACK")
-                return
-            except sqlite3.OperationalError:  # locked: it stopped mid-transaction
-                pass
+        if await trio.to_thread.run_sync(write_lock_free, db):
+            return
         process.send_signal(signal.SIGCONT)
         await trio.sleep(0.05)
     raise AssertionError("the process was always inside a write transaction")
 
 
-async def _decided_once(db: Path) -> list[str]:
+async def _decided_once(db: str) -> list[str]:
     """Every private update recorded got exactly one first screen: the problems, as sentences."""
     events = await read_log(db)
     updates = [r for r in events if isinstance(r.event, UpdateReceived)]
@@ -132,12 +128,12 @@ async def _decided_once(db: Path) -> list[str]:
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
 async def test_the_standby_takes_over_in_the_middle_of_a_job_and_the_user_gets_the_result_once(
-    tmp_path: Path, how: signal.Signals
+    tmp_path: Path, log_target: str, how: signal.Signals
 ) -> None:
-    db = tmp_path / "trt.sqlite3"
+    db = log_target
     async with TelegramEmulator.serve(token=TOKEN) as tg, kie_emulator() as kie:
         kie.script("z-image", Script(waiting=1, generating=1, stage_seconds=1.5, callbacks=0))  # a job of seconds
-        first, second = await _active_and_standby(tg, kie, db)
+        first, second = await _active_and_standby(tg, kie, db, tmp_path)
         try:
             assert not await second.is_active_within(2 * LEASE)  # the lease is taken: it stands by
             ann = ScriptedUser(tg.user(7101, first_name="Ann", language_code="en"))
@@ -173,11 +169,11 @@ async def test_the_standby_takes_over_in_the_middle_of_a_job_and_the_user_gets_t
 
 
 async def test_an_active_instance_that_hung_past_its_lease_writes_nothing_when_it_wakes_and_stops(
-    tmp_path: Path,
+    tmp_path: Path, log_target: str,
 ) -> None:
-    db = tmp_path / "trt.sqlite3"
+    db = log_target
     async with TelegramEmulator.serve(token=TOKEN) as tg, kie_emulator() as kie:
-        first, second = await _active_and_standby(tg, kie, db)
+        first, second = await _active_and_standby(tg, kie, db, tmp_path)
         try:
             ann = ScriptedUser(tg.user(7201, first_name="Ann", language_code="en"))
             await ann.say("/start")
@@ -202,9 +198,9 @@ async def test_an_active_instance_that_hung_past_its_lease_writes_nothing_when_i
 
 
 async def test_a_passive_instance_answers_every_tap_and_message_and_tap_again_runs_the_action_after_takeover(
-    tmp_path: Path,
+    tmp_path: Path, log_target: str,
 ) -> None:
-    db = tmp_path / "trt.sqlite3"
+    db = log_target
     secret = "hook-secret"
     async with TelegramEmulator.serve(token=TOKEN) as tg, kie_emulator() as kie, TelegramClient(
         tg.api_base, TOKEN
@@ -216,9 +212,9 @@ async def test_a_passive_instance_answers_every_tap_and_message_and_tap_again_ru
             return {**_env(tg, kie, db, instance), "HTTP_PORT": str(ports[instance]), "WEBHOOK_URL": url,
                     "WEBHOOK_SECRET": secret}
 
-        first = await Bot.start(webhook("bot-a"))
+        first = await Bot.start(webhook("bot-a"), tmp_path)
         await first.wait_active(30)
-        second = await Bot.start(webhook("bot-b"))
+        second = await Bot.start(webhook("bot-b"), tmp_path)
         try:
             ann = ScriptedUser(tg.user(7401, first_name="Ann", language_code="en"))
             menu = await ann.say("/start")
@@ -252,8 +248,8 @@ async def test_a_passive_instance_answers_every_tap_and_message_and_tap_again_ru
     assert await books_close(db) == []
 
 
-async def test_a_clean_stop_takes_no_more_updates_and_lets_what_is_in_flight_finish(tmp_path: Path) -> None:
-    async with bot_process(tmp_path / "trt.sqlite3") as process:
+async def test_a_clean_stop_takes_no_more_updates_and_lets_what_is_in_flight_finish(log_target: str) -> None:
+    async with bot_process(log_target) as process:
         bot = process.bot
         users = [ScriptedUser(process.emulator.user(7500 + n, first_name=f"u{n}", language_code="en"))
                  for n in range(5)]
@@ -272,11 +268,13 @@ async def test_a_clean_stop_takes_no_more_updates_and_lets_what_is_in_flight_fin
         assert all(any(m.body for m in user.user.messages()) for user in users)  # each taken update was answered
 
 
-async def test_under_load_a_sigkilled_active_instance_loses_no_update_and_decides_none_twice(tmp_path: Path) -> None:
-    db = tmp_path / "trt.sqlite3"
+async def test_under_load_a_sigkilled_active_instance_loses_no_update_and_decides_none_twice(
+    tmp_path: Path, log_target: str,
+) -> None:
+    db = log_target
     sent = 0
     async with TelegramEmulator.serve(token=TOKEN) as tg, kie_emulator() as kie:
-        first, second = await _active_and_standby(tg, kie, db)
+        first, second = await _active_and_standby(tg, kie, db, tmp_path)
         users = [tg.user(7600 + n, first_name=f"u{n}", language_code="en") for n in range(8)]
         try:
             async with trio.open_nursery() as load:
@@ -306,10 +304,10 @@ async def test_under_load_a_sigkilled_active_instance_loses_no_update_and_decide
     assert await books_close(db) == []
 
 
-async def test_a_standby_stops_at_once_on_sigterm(tmp_path: Path) -> None:
-    db = tmp_path / "trt.sqlite3"
+async def test_a_standby_stops_at_once_on_sigterm(tmp_path: Path, log_target: str) -> None:
+    db = log_target
     async with TelegramEmulator.serve(token=TOKEN) as tg, kie_emulator() as kie:
-        first, second = await _active_and_standby(tg, kie, db)
+        first, second = await _active_and_standby(tg, kie, db, tmp_path)
         try:
             assert not await second.is_active_within(1.0)
             started = time.monotonic()
