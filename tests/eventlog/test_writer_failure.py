@@ -1,7 +1,7 @@
 """A failing writer never hangs its appenders: each failure is an answer, within a deadline.
 
 The failures are made by stand-ins for SQLite's connection; a PostgreSQL
-server that drops the writer's connection is in test_postgres.py.
+server that drops the writer's connection is in tests/test_postgres_connections.py.
 """
 
 from __future__ import annotations
