@@ -13,11 +13,12 @@
 ``EventLogClosed``
     The log was closed; no append is accepted any more.
 ``EventLogReadOnly``
-    The log was opened with ``SQLiteEventLog.open_readonly`` (for tools such
-    as ``trace``); it reads, but appends and saves are refused. Open it with
-    ``SQLiteEventLog.open`` to write.
+    The log was opened read-only (``open_log(..., readonly=True)``, for tools
+    such as ``trace``); it reads, but appends and saves are refused. Open it
+    with ``open_log`` to write.
 ``CommitFailed``
-    SQLite refused the commit (disk full, I/O error, a second writer process).
+    The database refused the commit (disk full, I/O error, a second writer
+    process, a PostgreSQL server that dropped the connection).
     Nothing of the batch was written; the cause is chained. Retrying the same
     append with the same event ids is safe.
 ``NotLeaseHolder``
@@ -31,7 +32,7 @@
     and a fresh connection could not be opened either, or the writer thread
     ended. Every append fails at once from now on (nothing waits). Nothing
     unacknowledged was written; the cause is chained. Stop the process and
-    restart it: ``SQLiteEventLog.wait_failed`` tells a supervisor when.
+    restart it: ``EventLog.wait_failed`` tells a supervisor when.
 """
 
 from __future__ import annotations
@@ -75,12 +76,12 @@ class EventLogReadOnly(EventLogError):
     """The log was opened read-only; appends and saves are refused."""
 
     def __init__(self, path: str) -> None:
-        super().__init__(f"the event log at {path} is open read-only; open it with SQLiteEventLog.open to write")
+        super().__init__(f"the event log at {path} is open read-only; open it for writing (open_log) to write")
         self.path = path
 
 
 class CommitFailed(EventLogError):
-    """SQLite refused the commit; nothing of the batch was written, and retrying with the same ids is safe."""
+    """The database refused the commit; nothing of the batch was written, and retrying with the same ids is safe."""
 
 
 class WriterFailed(EventLogError):

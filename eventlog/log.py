@@ -448,6 +448,8 @@ class EventLog:
         Subscriptions then read the log (they cannot be fed what another
         process appended), and :attr:`committed_seq` covers it.
         """
+        if self._writer is not None and head <= self._writer.committed_seq:
+            return  # this process's own commit, seen by the head poll: it is (or will be) delivered as ours
         if head > self._foreign_seq:
             self._foreign_seq = head
             self._delivered_seq = max(self._delivered_seq, head)

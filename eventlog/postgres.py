@@ -104,17 +104,16 @@ def is_postgres(target: str) -> bool:
 
 
 def redacted(url: str) -> str:
-    """``url`` without its password (in the address or as a ``password=`` parameter), fit for a log line."""
+    """``url`` without its password (in the address or as a ``password=`` parameter), fit for a log line.
+
+    Read by hand rather than through ``urlsplit(...).port``: libpq's failover form names several hosts
+    (``postgresql://u:pw@db1:5432,db2:5432/trt``), which has no single port.
+    """
     parts = urlsplit(url)
-    netloc = parts.netloc
-    if parts.password is not None:
-        host = parts.hostname or ""
-        if ":" in host:
-            host = f"[{host}]"
-        netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    user, at, hosts = parts.netloc.rpartition("@")
+    netloc = f"{user.partition(':')[0]}:***@{hosts}" if at and ":" in user else parts.netloc
     query = "&".join(
-        "password=***" if pair.split("=", 1)[0].lower() == "password" else pair
-        for pair in parts.query.split("&")
+        "password=***" if pair.split("=", 1)[0].lower() == "password" else pair for pair in parts.query.split("&")
     ) if parts.query else parts.query
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
@@ -192,6 +191,14 @@ class PostgresEngine:
         conn.execute(f"SELECT pg_notify('{_CHANNEL}', current_schema() || ' ' || ?)", (f"{head} {self.token}",))
 
     def migrate(self, conn: Connection) -> list[int]:
+        try:
+            return self._migrate(conn)
+        except psycopg.Error as exc:
+            raise EventLogError(f"the event log at {self.where} cannot be created or migrated "
+                                f"({_first_line(exc)}): check the database and the schema its search_path names, "
+                                "and that this user may create tables there") from None
+
+    def _migrate(self, conn: Connection) -> list[int]:
         conn.execute(f"SELECT pg_advisory_lock({_MIGRATE_CLASS}, hashtext(current_schema()))")
         try:
             conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)")
@@ -216,6 +223,12 @@ class PostgresEngine:
             conn.execute(f"SELECT pg_advisory_unlock({_MIGRATE_CLASS}, hashtext(current_schema()))")
 
     def schema_version(self, conn: Connection) -> int:
+        try:
+            return self._schema_version(conn)
+        except psycopg.Error as exc:
+            raise EventLogError(f"the event log at {self.where} cannot be read ({_first_line(exc)})") from None
+
+    def _schema_version(self, conn: Connection) -> int:
         (table,) = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
         if not table:
             raise EventLogError(f"{self.where} holds no event log (no schema_migrations table in its schema)")
@@ -237,6 +250,17 @@ def _refuse_newer(done: set[int]) -> None:
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _heard(payload: str, schema: str, token: str) -> int:
+    """The head another process of this schema announced (``"<schema> <head> <token>"``), else 0.
+
+    Read from the right, so a schema whose name has spaces still matches; anything malformed is ignored.
+    """
+    where, head, sender = (payload.rsplit(" ", 2) + ["", "", ""])[:3] if payload.count(" ") >= 2 else ("", "", "")
+    if where != schema or sender == token or not head.isdigit():
+        return 0
+    return int(head)
 
 
 class _Listener:
@@ -266,10 +290,9 @@ class _Listener:
                     looked = time.monotonic()
                     while not self._stopping.is_set():
                         for note in conn.notifies(timeout=_WAKE_SECONDS):  # short, so that closing is prompt
-                            where, _, rest = note.payload.partition(" ")
-                            head, _, token = rest.partition(" ")
-                            if where == schema and token != self._engine.token and int(head) > seen:
-                                seen = int(head)
+                            head = _heard(note.payload, schema, self._engine.token)
+                            if head > seen:
+                                seen = head
                                 self._told(seen)
                         if time.monotonic() - looked >= _POLL_SECONDS:  # in case a notification was lost
                             looked = time.monotonic()
@@ -277,8 +300,8 @@ class _Listener:
                             if int(top) > seen:
                                 seen = int(top)
                                 self._told(seen)
-            except psycopg.Error:
-                self._stopping.wait(_POLL_SECONDS)  # the server went away: try again, quietly
+            except Exception:  # the server went away (or worse): listen again in a moment, never give up
+                self._stopping.wait(_POLL_SECONDS)
 
 
 class PostgresEventLog(EventLog):

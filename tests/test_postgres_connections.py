@@ -48,3 +48,20 @@ async def test_an_append_after_the_writer_s_connection_dropped_fails_once_then_t
         assert again.duplicate
         assert log.statistics().writer.reconnects <= 1
         assert [r.event_id for r in await log.read_stream("chat:1")] == ["e1", "e2"]
+
+
+async def test_a_malformed_notification_does_not_stop_a_log_from_hearing_the_next_commit(postgres_url: str) -> None:
+    import trio
+
+    async with open_log(postgres_url, codec=CODEC) as writer, open_log(postgres_url, codec=CODEC,
+                                                                          readonly=True) as follower:
+        with psycopg.connect(postgres_url, autocommit=True) as other:
+            (schema,) = other.execute("SELECT current_schema()").fetchone() or ("",)
+            for payload in ("garbage", f"{schema}", f"{schema} x", f"{schema} notanumber t", f"{schema}  "):
+                other.execute("SELECT pg_notify('trt_events', %s)", (payload,))
+        await trio.sleep(0.3)
+        await writer.append([_event(1)])
+        with trio.fail_after(0.8):  # well inside the once-a-second look at the head: heard by notification
+            async for recorded in follower.subscribe(1):
+                assert recorded.event_id == "e1"
+                break

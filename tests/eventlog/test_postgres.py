@@ -393,7 +393,6 @@ async def test_a_password_never_shows_in_statistics_or_errors(url: str, spelling
         assert PASSWORD not in str(caught.value)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: redacted() raises ValueError on host:port,host:port (urlsplit's .port)")
 async def test_a_failover_address_of_several_hosts_is_shown_without_its_password(url: str) -> None:
     """libpq's way to name a primary and its standby: ``postgresql://user:pw@db1:5432,db2:5432/trt``."""
     hosts = f"127.0.0.1:{_closed_port()},127.0.0.1:{_closed_port()}"
@@ -403,7 +402,6 @@ async def test_a_failover_address_of_several_hosts_is_shown_without_its_password
     assert PASSWORD not in str(caught.value) and hosts in str(caught.value)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: opening for writing raises psycopg's InvalidSchemaName, no EventLogError")
 async def test_a_schema_the_address_names_but_the_server_lacks_is_refused_with_a_sentence(url: str) -> None:
     missing = url.replace("search_path%3D", "search_path%3Dno_such_schema_", 1)
     for readonly in (False, True):
