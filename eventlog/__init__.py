@@ -5,6 +5,8 @@ Start with :func:`open_log` (a path or a ``postgresql://`` URL, and a
 The log imports nothing from the layers above it.
 """
 
+from typing import TYPE_CHECKING
+
 from eventlog.codec import Codec
 from eventlog.errors import (
     CommitFailed,
@@ -20,10 +22,13 @@ from eventlog.readers import ReaderStatistics
 from eventlog.records import Append, Lease, NewEvent, OpenItem, Position, RecordedEvent, Snapshot
 from eventlog.log import EventLog, LogStatistics
 from eventlog.opening import open_log
-from eventlog.postgres import PostgresEventLog, is_postgres, redacted
 from eventlog.sqlite import SQLiteEventLog
+from eventlog.targets import is_postgres, redacted
 from eventlog.store import EventStore
 from eventlog.subscription import Subscription
+
+if TYPE_CHECKING:
+    from eventlog.postgres import PostgresEventLog
 from eventlog.writer import WriterStatistics
 
 __all__ = [
@@ -56,3 +61,12 @@ __all__ = [
     "open_log",
     "redacted",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``PostgresEventLog`` is imported when first asked for: a bot on SQLite never loads psycopg."""
+    if name == "PostgresEventLog":
+        from eventlog.postgres import PostgresEventLog
+
+        return PostgresEventLog
+    raise AttributeError(f"module 'eventlog' has no attribute {name!r}")

@@ -29,7 +29,7 @@ import msgspec
 from eventlog.connections import SQLiteEngine
 from eventlog.engine import Connection, Engine
 from eventlog.errors import EventLogError
-from eventlog.postgres import PostgresEngine, is_postgres
+from eventlog.targets import is_postgres
 
 __all__ = ["CopyReport", "copy_log", "engine_for"]
 
@@ -60,6 +60,8 @@ class CopyReport(msgspec.Struct, frozen=True):
 def engine_for(target: str) -> Engine:
     """The engine a target names: ``postgresql://…``, ``sqlite:PATH``, or a plain path (SQLite)."""
     if is_postgres(target):
+        from eventlog.postgres import PostgresEngine
+
         return PostgresEngine(target)
     return SQLiteEngine(Path(target.removeprefix("sqlite:")))
 

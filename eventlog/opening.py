@@ -19,8 +19,8 @@ from os import PathLike, fspath
 
 from eventlog.codec import Codec
 from eventlog.log import EventLog
-from eventlog.postgres import PostgresEventLog, is_postgres
 from eventlog.sqlite import SQLiteEventLog
+from eventlog.targets import is_postgres
 
 __all__ = ["open_log"]
 
@@ -30,6 +30,8 @@ async def open_log(target: str | PathLike[str], *, codec: Codec, readonly: bool 
     """The log at ``target`` (a path or a ``postgresql://`` URL), open for writing or, with ``readonly``, reading."""
     where = fspath(target)
     if is_postgres(where):
+        from eventlog.postgres import PostgresEventLog  # psycopg only for a bot that uses it
+
         opening = PostgresEventLog.open_readonly if readonly else PostgresEventLog.open
         async with opening(where, codec=codec) as log:
             yield log

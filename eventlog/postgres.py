@@ -50,7 +50,6 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import trio
@@ -60,6 +59,7 @@ from eventlog.codec import Codec
 from eventlog.engine import Connection
 from eventlog.errors import EventLogError
 from eventlog.log import EventLog
+from eventlog.targets import is_postgres, redacted
 
 __all__ = ["PostgresEngine", "PostgresEventLog", "is_postgres", "redacted"]
 
@@ -96,26 +96,6 @@ _MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
     )),
 )
 SCHEMA_VERSION = _MIGRATIONS[-1][0]
-
-
-def is_postgres(target: str) -> bool:
-    """Whether ``target`` (``TRT_DB``, ``--db``) names a PostgreSQL database rather than an SQLite file."""
-    return target.startswith(("postgresql://", "postgres://"))
-
-
-def redacted(url: str) -> str:
-    """``url`` without its password (in the address or as a ``password=`` parameter), fit for a log line.
-
-    Read by hand rather than through ``urlsplit(...).port``: libpq's failover form names several hosts
-    (``postgresql://u:pw@db1:5432,db2:5432/trt``), which has no single port.
-    """
-    parts = urlsplit(url)
-    user, at, hosts = parts.netloc.rpartition("@")
-    netloc = f"{user.partition(':')[0]}:***@{hosts}" if at and ":" in user else parts.netloc
-    query = "&".join(
-        "password=***" if pair.split("=", 1)[0].lower() == "password" else pair for pair in parts.query.split("&")
-    ) if parts.query else parts.query
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 @functools.lru_cache(maxsize=1024)
