@@ -48,13 +48,25 @@ def log_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(tmp_path / "trt.sqlite3")
 
 
+SQLITE_ONLY = pytest.mark.parametrize("log_target", ["sqlite"], indirect=True)
+"""Runs a test that takes :func:`log_target` on SQLite only; a comment where it is used says why."""
+
+
+@dataclass(frozen=True)
+class Store:
+    """One of the two stores, and a way to a new, empty log on it at each call of ``fresh``."""
+
+    name: str
+    fresh: Callable[[], str]
+
+
 @pytest.fixture(params=STORES)
-def fresh_logs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Callable[[], str]:
-    """A new, empty log on this test's store at each call: for a hypothesis test, whose examples each need one."""
+def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """This test's store, for a test that needs many logs (a hypothesis test: a log per example)."""
     if request.param == "postgresql":
         server = request.getfixturevalue("postgres_server")
-        return lambda: str(server.fresh())
-    return lambda: str(tmp_path_factory.mktemp("log") / "trt.sqlite3")
+        return Store("postgresql", lambda: str(server.fresh()))
+    return Store("sqlite", lambda: str(tmp_path_factory.mktemp("log") / "trt.sqlite3"))
 
 
 @asynccontextmanager

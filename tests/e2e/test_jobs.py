@@ -20,6 +20,7 @@ import trio
 
 from eventlog import RecordedEvent
 from registry import Model
+from tests.e2e.conftest import SQLITE_ONLY
 from tests.e2e.orders import kind_of, walk
 from tests.e2e.support import REGISTRY, BotProcess, bot_process, wait_settled
 from trt_actors.actors.jobs import callback_token
@@ -106,6 +107,7 @@ async def test_every_enabled_model_with_its_defaults_is_made_delivered_and_charg
     await _every_model(log_target, "defaults")
 
 
+@SQLITE_ONLY  # heavy (20 s), and about the registry's prices and KIE's schemas; "defaults" runs every model on both
 async def test_every_enabled_model_at_its_costliest_is_made_delivered_and_charged_its_quote(log_target: str) -> None:
     await _every_model(log_target, "costliest")
 
@@ -289,6 +291,7 @@ async def test_duplicate_forged_and_late_callbacks_deliver_at_most_once_and_forg
     assert bot.jobs.statistics().forged_callbacks >= 3
 
 
+@SQLITE_ONLY  # heavy (20 s of KIE's back-off), and about the KIE client, not the store
 async def test_429_455_and_5xx_back_off_and_the_job_still_makes_one_task(log_target: str) -> None:
     async with bot_process(log_target, welcome_credits=10_000) as process:
         kie = process.kie

@@ -17,14 +17,17 @@ always rejected as stale. At the end: no crash or restart of any actor, every
 tap answered once, no Bot API call refused (the emulator checks each one
 against the spec), and the whole log passes :func:`tests.e2e.support.audit_log`.
 
-One example takes 50-300 ms; 60 examples take about 20 s.
+The test runs on both stores, each example on a fresh log of its own
+(:data:`EXAMPLES` of them per store); each example is a ``trio.run`` of its
+own, as pytest-trio would run it. One example takes 0.2-1 s; 60 examples on
+SQLite take about 40 s.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import trio
@@ -62,6 +65,7 @@ from trt_actors.session.callback_data import (
     encode,
 )
 
+from .conftest import Store
 from .support import (
     REGISTRY,
     Answer,
@@ -504,29 +508,33 @@ def _abandoned_poll(method: str, status: int) -> bool:
     return (method, status) == ("getUpdates", 409)
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    # fresh_logs hands each example a new log of its own: nothing of the fixture is shared between examples.
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
-)
-@given(
-    data=st.data(),
-    language=st.sampled_from(["ru", "en", "de", None]),
-    name=st.sampled_from(["Anna", "a < b & c", "<b>&amp; Co</b>", "Ω" * 64, "🙂"]),
-    idle_timeout=st.sampled_from([600.0, 0.005]),
-    webhook=st.booleans(),
-)
-async def test_random_conversations_never_break_the_bot(
-    data: st.DataObject,
-    language: str | None,
-    name: str,
-    idle_timeout: float,
-    webhook: bool,
-    fresh_logs: Callable[[], str],
+EXAMPLES = {"sqlite": 60, "postgresql": 20}
+"""Conversations per store: breadth on SQLite; on PostgreSQL enough to cover what the store changes (restarts,
+passivation, commits from another thread), since an example there takes about twice as long."""
+
+
+def test_random_conversations_never_break_the_bot(store: Store) -> None:
+    @settings(max_examples=EXAMPLES[store.name], deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(
+        data=st.data(),
+        language=st.sampled_from(["ru", "en", "de", None]),
+        name=st.sampled_from(["Anna", "a < b & c", "<b>&amp; Co</b>", "Ω" * 64, "🙂"]),
+        idle_timeout=st.sampled_from([600.0, 0.005]),
+        webhook=st.booleans(),
+    )
+    def conversation(data: st.DataObject, language: str | None, name: str, idle_timeout: float, webhook: bool) -> None:
+        trio.run(partial(_converse, data, language, name, idle_timeout, webhook, store.fresh()))
+
+    conversation()
+
+
+async def _converse(
+    data: st.DataObject, language: str | None, name: str, idle_timeout: float, webhook: bool, db: str,
 ) -> None:
+    """One example: a bot on the fresh log ``db``, a conversation drawn step by step, and the audit."""
     secret = "machine-secret" if webhook else None
-    async with bot_process(fresh_logs(), idle_timeout=idle_timeout, webhook_secret=secret, port=free_port()) as process:
+    async with bot_process(db, idle_timeout=idle_timeout, webhook_secret=secret, port=free_port()) as process:
         conversation = Conversation(process, process.emulator.user(5001, first_name=name, language_code=language))
         length = data.draw(st.integers(1, MAX_STEPS), label="steps")
         for number in range(length):
