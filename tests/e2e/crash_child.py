@@ -1,9 +1,9 @@
 """Child process of the crash test: the whole bot under a stream of updates from many chats, until SIGKILL.
 
-    python -m tests.e2e.crash_child LOG_PATH
+    python -m tests.e2e.crash_child LOG
 
 It serves a Telegram emulator and runs ``run_bot`` (polling) against it, on
-the log at LOG_PATH, while eight users each send messages as fast as the
+the log at LOG (a file or a PostgreSQL URL), while eight users each send messages as fast as the
 emulator takes them. It prints ``sent <n>`` now and then; the parent kills it
 with SIGKILL at a moment of its choosing, with updates recorded and not yet
 decided.
@@ -12,11 +12,9 @@ decided.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-
 import trio
 
-from tests.e2e.conftest import TOKEN, fast
+from tests.e2e.conftest import TOKEN, fast, on_log
 from tests.e2e.support import REGISTRY
 from trt_actors.app import run_bot
 from trt_actors.limits import Rate
@@ -26,11 +24,11 @@ from trt_actors.sandbox.telegram import TelegramEmulator
 TEXTS = ("/start", "/help", "/menu", "hello", "/lang en", "/balance", "what is this?", "/cancel")
 
 
-async def main(path: str) -> None:
+async def main(target: str) -> None:
     async with TelegramEmulator.serve(token=TOKEN) as emulator, trio.open_nursery() as nursery:
         # No rate limit: this is about decisions across a crash, and each user sends far faster than a person.
-        settings = Settings(telegram_bot_token=Secret(TOKEN), telegram_api_base=emulator.api_base, db_path=Path(path),
-                            lease_seconds=1.0, rate_messages=Rate(10_000, 1.0))
+        settings = on_log(Settings(telegram_bot_token=Secret(TOKEN), telegram_api_base=emulator.api_base,
+                                   lease_seconds=1.0, rate_messages=Rate(10_000, 1.0)), target)
         await nursery.start(lambda task_status: run_bot(settings, registry=REGISTRY, throttle=fast(), task_status=task_status))
         users = [emulator.user(2000 + n, f"User{n}", language_code="en") for n in range(64)]
         sent = 0

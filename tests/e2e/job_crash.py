@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -31,6 +30,7 @@ import trio
 from tests.e2e.books import books_close, ending, read_log
 from tests.e2e.conftest import KIE_KEY, TOKEN, kie_emulator
 from tests.e2e.orders import walk
+from tests.e2e.stores import rows
 from tests.e2e.support import REGISTRY
 from trt_actors.events.jobs import JobFailed, ResultDelivered
 from trt_actors.events.ledger import HoldCaptured, HoldVoided
@@ -66,7 +66,7 @@ ORDERS = (
 class CrashOutcome:
     """What a crash run left: the log, the KIE tasks per job, and what each user's chat shows."""
 
-    db: Path
+    db: str | Path
     point: str
     seed: int
     killed_after: str = ""
@@ -75,7 +75,7 @@ class CrashOutcome:
     chats: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
 
 
-def _env(tg: TelegramEmulator, kie: KieEmulator, db: Path) -> dict[str, str]:
+def _env(tg: TelegramEmulator, kie: KieEmulator, db: str | Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KIE_", "WEBHOOK_", "TRT_"))}
     env.update(
         TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=tg.api_base, KIE_API_KEY=KIE_KEY, KIE_API_BASE=kie.api_base,
@@ -99,17 +99,15 @@ async def _start(env: dict[str, str]) -> trio.Process:
     return process
 
 
-def _types(db: Path) -> list[str]:
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        return [row[0] for row in conn.execute("SELECT type FROM events ORDER BY seq")]
+def _types(db: str | Path) -> list[str]:
+    return [str(kind) for (kind,) in rows(db, "SELECT type FROM events ORDER BY seq")]
 
 
-def _phases(db: Path) -> str:
+def _phases(db: str | Path) -> str:
     """Where each job was: the type of its last event ("JobSubmitting, JobPolled, ..."), jobs in log order."""
     last: dict[str, str] = {}
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        for stream, kind in conn.execute("SELECT stream, type FROM events WHERE stream LIKE 'job:%' ORDER BY seq"):
-            last[stream] = kind
+    for stream, kind in rows(db, "SELECT stream, type FROM events WHERE stream LIKE 'job:%' ORDER BY seq"):
+        last[str(stream)] = str(kind)
     return ", ".join(last.values()) or "no job yet"
 
 
@@ -117,7 +115,7 @@ async def _confirmable(user: ScriptedUser, model_id: str, photos: int) -> None:
     await walk(user, REGISTRY.model(model_id), {}, photos=photos)
 
 
-async def _ended(db: Path, orders: int) -> bool:
+async def _ended(db: str | Path, orders: int) -> bool:
     events = await read_log(db)
     asked = {r.event.confirmation_id for r in events if isinstance(r.event, GenerationRequested)}
     ended = {r.stream.removeprefix("job:") for r in events if isinstance(r.event, JobFailed | ResultDelivered)}
@@ -125,8 +123,11 @@ async def _ended(db: Path, orders: int) -> bool:
     return len(asked) == orders and asked <= ended and asked <= settled
 
 
-async def crash_run(db: Path, point: str, seed: int) -> CrashOutcome:
-    """Confirm four orders, SIGKILL the bot at ``point``, restart it, wait until every order ended; what is left."""
+async def crash_run(db: str | Path, point: str, seed: int) -> CrashOutcome:
+    """Confirm four orders, SIGKILL the bot at ``point``, restart it, wait until every order ended; what is left.
+
+    ``db`` is the log: a file, or a PostgreSQL URL (``TRT_DB`` of both children).
+    """
     rng = random.Random(seed)
     outcome = CrashOutcome(db=db, point=point, seed=seed)
     async with TelegramEmulator.serve(token=TOKEN) as tg, kie_emulator() as kie:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -14,33 +13,29 @@ import pytest
 import trio
 
 from trt_actors.limits import Rate
+from tests.e2e.stores import rows
 from tests.e2e.support import bot_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _undecided(path: Path) -> tuple[int, list[str], dict[str, int]]:
+def _undecided(db: str) -> tuple[int, list[str], dict[str, int]]:
     """(updates recorded, event ids of private-chat updates with no screen, screens per update)."""
-    conn = sqlite3.connect(path)
-    try:
-        updates = [row[0] for row in conn.execute("SELECT event_id FROM events WHERE type = 'UpdateReceived'")]
-        screens: dict[str, int] = {}
-        for causation, count in conn.execute(
-            "SELECT causation, COUNT(*) FROM events WHERE type = 'UiRendered' AND stream LIKE 'chat:%' GROUP BY causation"
-        ):
-            screens[causation] = count
-    finally:
-        conn.close()
+    updates = [row[0] for row in rows(db, "SELECT event_id FROM events WHERE type = 'UpdateReceived'")]
+    screens: dict[str, int] = {str(causation): int(count) for causation, count in rows(
+        db, "SELECT causation, COUNT(*) FROM events WHERE type = 'UiRendered' AND stream LIKE 'chat:%' GROUP BY causation")}
     return len(updates), [u for u in updates if u not in screens], screens
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+# Both seeds on SQLite, one on PostgreSQL: a run takes up to 15 s, and the suite has a time limit.
+@pytest.mark.parametrize(("log_target", "seed"), [("sqlite", 1), ("sqlite", 2), ("postgresql", 1)],
+                         indirect=["log_target"])
 async def test_updates_recorded_before_a_sigkill_are_decided_exactly_once_after_the_restart(
-    tmp_path: Path, seed: int
+    log_target: str, seed: int
 ) -> None:
-    db = tmp_path / "bot.sqlite3"
+    db = log_target
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.e2e.crash_child", str(db)],
+        [sys.executable, "-m", "tests.e2e.crash_child", db],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -6,7 +6,6 @@ The suite runs one seed per point; ``python -m bench.job_crash`` runs many.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -16,8 +15,8 @@ from trt_actors.events.jobs import JobFailed
 
 
 @pytest.mark.parametrize("point", sorted(POINTS))
-async def test_a_sigkill_at_any_point_of_a_job_loses_nothing_and_doubles_nothing(tmp_path: Path, point: str) -> None:
-    outcome = await crash_run(tmp_path / "bot.sqlite3", point, seed=sorted(POINTS).index(point) + 1)
+async def test_a_sigkill_at_any_point_of_a_job_loses_nothing_and_doubles_nothing(log_target: str, point: str) -> None:
+    outcome = await crash_run(log_target, point, seed=sorted(POINTS).index(point) + 1)
     assert await judge(outcome) == [], (point, outcome.killed_after, outcome.chats)
     if point == "submitting":  # the job whose createTask was cut off is voided, never sent again
         reasons = [r.event.reason for r in await read_log(outcome.db) if isinstance(r.event, JobFailed)]
