@@ -25,7 +25,7 @@ from psycopg import sql
 from eventlog import is_postgres
 from eventlog.postgres import PostgresEngine
 
-__all__ = ["copy_log", "execute", "log_exists", "rows", "write_lock_free"]
+__all__ = ["copy_log", "execute", "log_exists", "password_of", "rows", "with_password", "write_lock_free"]
 
 
 def log_exists(target: str | Path) -> bool:
@@ -102,6 +102,21 @@ def copy_log(target: str | Path, name: str) -> str:
             conn.execute(sql.SQL("CREATE TABLE {}.{} AS TABLE {}.{}").format(
                 sql.Identifier(copy_schema), sql.Identifier(table), sql.Identifier(schema), sql.Identifier(table)))
     return _in_schema(where, copy_schema)
+
+
+def with_password(target: str, password: str) -> str:
+    """``target`` with ``password`` in it if it is a URL without one (the tests' own server trusts its local
+    users, so the password is never checked); a file, or a URL with a password, as it is."""
+    parts = urlsplit(target)
+    if not is_postgres(target) or parts.password is not None:
+        return target
+    netloc = f"{quote(parts.username or '', safe='')}:{quote(password, safe='')}@{parts.netloc.rpartition('@')[2]}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def password_of(target: str) -> str | None:
+    """The password in ``target``, if it is a URL with one: what no output may show."""
+    return urlsplit(target).password if is_postgres(target) else None
 
 
 def _in_schema(url: str, schema: str) -> str:

@@ -14,6 +14,7 @@ import pytest
 import trio
 
 from tests.e2e.conftest import KIE_KEY, TOKEN, kie_emulator
+from tests.e2e.stores import with_password
 from tests.e2e.support import free_port
 from trt_actors.sandbox.telegram import TelegramEmulator
 
@@ -38,7 +39,7 @@ async def test_run_serves_a_user_and_stops_cleanly_on_sigterm(log_target: str, m
             KIE_API_KEY=KIE_KEY,
             KIE_API_BASE=kie.api_base,
             KIE_UPLOAD_BASE=kie.upload_base,
-            TRT_DB=log_target,
+            TRT_DB=with_password(log_target, "run-secret"),  # on PostgreSQL, a password that is never shown
             HTTP_PORT=str(port),
             **(webhook if mode == "webhook" else {}),
         )
@@ -74,6 +75,7 @@ async def test_run_serves_a_user_and_stops_cleanly_on_sigterm(log_target: str, m
         assert f"bot running ({mode})".encode() in errors and b"warning:" not in errors  # log lines go to stderr
         secret = TOKEN.split(":", 1)[1].encode()
         assert secret not in banner + rest + errors and KIE_KEY.encode() not in banner + rest + errors
+        assert b"run-secret" not in banner + rest + errors
     # What the bot recorded, traced from the log it ran on (a file or a URL): Ann's /start and its answer.
     traced = subprocess.run([sys.executable, "main.py", "trace", "--last", "--chat", "6001", "--db", log_target],
                             cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=60)

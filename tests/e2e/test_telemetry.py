@@ -14,6 +14,7 @@ import trio
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.conftest import TOKEN
+from tests.e2e.stores import password_of, with_password
 from tests.e2e.support import bot_process, wait_settled
 from trt_actors.config import Secret
 from trt_actors.sandbox.scripted import ScriptedUser
@@ -81,7 +82,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("source", ["websocket", "file"])
 async def test_tail_follows_a_chat_live_from_the_bot_or_from_the_log_file(log_target: str, source: str) -> None:
-    db = log_target
+    db = with_password(log_target, "tail-secret")  # a URL with a password, which tail must never print
     async with bot_process(db, events_token=Secret(FEED_TOKEN)) as process:
         url = process.bot.http_url if source == "websocket" else "http://127.0.0.1:9"
         tail, lines = await _run_tail("--url", url, "--db", db, "--chat", str(ANN), "--json", "--count", "4",
@@ -91,6 +92,8 @@ async def test_tail_follows_a_chat_live_from_the_bot_or_from_the_log_file(log_ta
         await ann.say("/start")
         lines = await _rest(tail, lines)
     assert tail.returncode == 0
+    secret = password_of(db)
+    assert secret is None or not any(secret in line for line in lines), lines[0]
     feed = [json.loads(line) for line in lines[1:]]
     assert len(feed) == 4 and {line["chat"] for line in feed} == {ANN}
     assert feed[0]["type"] == "UpdateReceived"
