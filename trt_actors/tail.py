@@ -24,7 +24,7 @@ import msgspec
 import trio
 from trio_websocket import ConnectionClosed, ConnectionRejected, HandshakeError, open_websocket_url
 
-from eventlog import open_log
+from eventlog import is_postgres, open_log, redacted
 from trt_actors.actors.telemetry import TelemetryLine, decode_line, describe, line_of
 from trt_actors.events import CODEC
 from trt_actors.secret import Secret
@@ -88,7 +88,8 @@ async def tail(filters: Filters, *, url: str, token: Secret, db: str | Path | No
     assert db is not None
     async with open_log(db, codec=CODEC, readonly=True) as log:
         head = await log.last_seq()
-        print(f"no bot answers at {parts.netloc}; following the log file {db}; Ctrl-C stops", file=out, flush=True)
+        where = f"the log {redacted(str(db))}" if is_postgres(str(db)) else f"the log file {db}"
+        print(f"no bot answers at {parts.netloc}; following {where}; Ctrl-C stops", file=out, flush=True)
         while True:
             page = await log.read_from(head + 1, limit=1000)
             for recorded in page:
