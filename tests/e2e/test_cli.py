@@ -101,6 +101,7 @@ def test_run_without_a_kie_key_says_what_to_do() -> None:
 
 
 def test_demo_runs_the_whole_bot_and_exits_zero(tmp_path: Path) -> None:
+    # On SQLite only: demo keeps its log in the file TRT_DB names (it takes no URL); run's test traces a URL.
     db = tmp_path / "demo.sqlite3"
     result = subprocess.run(
         [sys.executable, "main.py", "demo"], cwd=ROOT, env=_env(TRT_DB=str(db)), capture_output=True, text=True,
@@ -170,6 +171,7 @@ STARTUP_FAILURES = {
 
 @pytest.mark.parametrize("case", sorted(STARTUP_FAILURES))
 async def test_run_that_cannot_work_says_why_in_one_sentence_at_once(tmp_path: Path, case: str) -> None:
+    # Not by store: each case is a fault of the setup (a file's folder or content, a server that is not there).
     async with TelegramEmulator.serve(token=TOKEN) as emulator:
         port = free_port()
         env = _env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=emulator.api_base, KIE_API_KEY=KIE_KEY,

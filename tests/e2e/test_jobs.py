@@ -103,11 +103,12 @@ async def _every_model(log_target: str, choose: str) -> None:
     assert sorted(task.model for task in process.kie.tasks.values()) == sorted(m.kie_model for m in models)
 
 
+@SQLITE_ONLY  # heavy (20 s), and about the registry's defaults and KIE's schemas (walks order in every category on both)
 async def test_every_enabled_model_with_its_defaults_is_made_delivered_and_charged_its_quote(log_target: str) -> None:
     await _every_model(log_target, "defaults")
 
 
-@SQLITE_ONLY  # heavy (20 s), and about the registry's prices and KIE's schemas; "defaults" runs every model on both
+@SQLITE_ONLY  # heavy (20 s), and about the registry's prices and KIE's schemas (walks order in every category on both)
 async def test_every_enabled_model_at_its_costliest_is_made_delivered_and_charged_its_quote(log_target: str) -> None:
     await _every_model(log_target, "costliest")
 

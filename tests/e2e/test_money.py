@@ -20,6 +20,7 @@ import trio
 from eventlog import RecordedEvent, is_postgres
 from trt_actors.events import Event
 from tests.e2e.books import books_close, read_log
+from tests.e2e.conftest import SQLITE_ONLY
 from tests.e2e.stores import copy_log, execute
 from tests.e2e.support import REGISTRY, BotProcess, bot_process, wait_jobs_ended, wait_settled
 from trt_actors.events import UpdateReceived
@@ -131,6 +132,7 @@ async def test_a_payment_recorded_just_before_a_restart_is_credited_once_after_i
         assert await bot.ledger.balance(ANN) == Balance(available=100, held=0)
 
 
+@SQLITE_ONLY  # heavy (2,000 updates), and about the router putting a payment first, not about the store
 async def test_a_pre_checkout_is_answered_inside_its_window_while_the_bot_is_busy_with_other_chats(
     log_target: str,
 ) -> None:
