@@ -87,7 +87,7 @@ async def test_tail_follows_a_chat_live_from_the_bot_or_from_the_log_file(log_ta
         url = process.bot.http_url if source == "websocket" else "http://127.0.0.1:9"
         tail, lines = await _run_tail("--url", url, "--db", db, "--chat", str(ANN), "--json", "--count", "4",
                                       env=_env(EVENTS_TOKEN=FEED_TOKEN), until="Ctrl-C stops")
-        assert ("a running bot" if source == "websocket" else "following the log file") in lines[-1]
+        assert ("a running bot" if source == "websocket" else "following the log") in lines[-1]
         ann = ScriptedUser(process.emulator.user(ANN, first_name="Ann", language_code="en"))
         await ann.say("/start")
         lines = await _rest(tail, lines)
