@@ -407,6 +407,10 @@ def _web_demo(args: argparse.Namespace) -> int:
     from trt_actors.demo import run_web_demo
 
     db = os.environ.get("TRT_DB")
+    if db and db.startswith(("postgresql://", "postgres://")):
+        print("demo --web keeps its log in an SQLite file: unset TRT_DB, or set it to a file (the scripted "
+              "`demo` runs on PostgreSQL too)", file=sys.stderr)
+        return 2
     return _serve_until_stopped(
         partial(run_web_demo, args.port, sys.stdout, Path(db) if db else None),
         f"The web chat cannot listen on port {args.port} (in use, or not allowed): pass another with --port, "

@@ -32,11 +32,12 @@ from typing import TextIO
 
 import trio
 
+from eventlog import is_postgres, redacted
 from eventlog.trace import render_trace
 from trt_actors.trace_view import actor_of, details
 from trt_actors.app import RunningBot, run_bot
 from trt_actors.free_tier import FreeTier
-from trt_actors.config import Secret, Settings
+from trt_actors.config import DEFAULT_DB, Secret, Settings
 from trt_actors.events import CallbackRejected, DispatchFailed, DispatchOk, Event
 from trt_actors.events.session import GenerationRequested
 from trt_actors.events.jobs import JobSubmitted
@@ -195,8 +196,9 @@ async def _cid_of_last(bot: RunningBot, chat_id: int, kind: type[Event]) -> str:
     raise LookupError(f"no {kind.__name__} in chat {chat_id}")
 
 
-def _settings(tg: TelegramEmulator, kie: KieEmulator, path: Path) -> Settings:
-    """The bot against the two emulators, with a log at ``path``; KIE scripted as the demo's stories need."""
+def _settings(tg: TelegramEmulator, kie: KieEmulator, path: Path | str) -> Settings:
+    """The bot against the two emulators, with a log at ``path`` (a file, or a PostgreSQL URL); KIE scripted as the
+    demo's stories need."""
     kie.default_script = Script(waiting=1, generating=1, stage_seconds=1.0)
     kie.script(FAILING_MODEL, Script(waiting=1, generating=1, stage_seconds=1.0, outcome=WireState.FAIL,
                                      fail_code="500", fail_msg="Video generation failed"))
@@ -206,7 +208,8 @@ def _settings(tg: TelegramEmulator, kie: KieEmulator, path: Path) -> Settings:
         kie_api_key=Secret(DEMO_KIE_KEY),
         kie_api_base=kie.api_base,
         kie_upload_base=kie.upload_base,
-        db_path=path,
+        db_path=Path(DEFAULT_DB) if is_postgres(str(path)) else Path(path),
+        db_url=Secret(str(path) if is_postgres(str(path)) else ""),
         http_port=0,
         free_tier=FreeTier(per_day=1),
     )
@@ -245,7 +248,7 @@ async def run_web_demo(
                 task_status.started(url)
 
 
-async def run_demo(out: TextIO = sys.stdout, db_path: Path | None = None) -> int:
+async def run_demo(out: TextIO = sys.stdout, db_path: Path | str | None = None) -> int:
     """Run the demo, printing to ``out``; 0 when every step got its answer."""
 
     def say(text: str = "") -> None:
@@ -263,7 +266,7 @@ async def run_demo(out: TextIO = sys.stdout, db_path: Path | None = None) -> int
                 say(f"  Telegram emulator  {tg.api_base}")
                 say(f"  KIE emulator       {kie.api_base}")
                 say(f"  bot HTTP server    {bot.http_url}  (/health, /ready, /metrics)")
-                say(f"  event log          {path}")
+                say(f"  event log          {redacted(str(path))}")
                 say(f"  receiving by       {bot.mode}")
                 anna = ScriptedUser(tg.user(1001, first_name="Анна", language_code="ru"))
                 bob = ScriptedUser(tg.user(1002, first_name="Bob", language_code="en"))
@@ -325,7 +328,7 @@ async def run_demo(out: TextIO = sys.stdout, db_path: Path | None = None) -> int
                 say(f"  messages delivered: {sent} sent or edited, {failed} failed "
                     "(the scripted users tap faster than people do; the outbox keeps Telegram's budget of "
                     "about one message a second per chat, so some deliveries wait their turn)")
-                say(f"  trace any chain with: python main.py trace <cid> --db {path}"
+                say(f"  trace any chain with: python main.py trace <cid> --db {redacted(str(path))}"
                     + ("  (the file is deleted when the demo ends; set TRT_DB to keep it)" if db_path is None else ""))
                 say(f"  done in {time.perf_counter() - started:.1f} s")
                 nursery.cancel_scope.cancel()
@@ -337,7 +340,7 @@ def main() -> int:
     db = os.environ.get("TRT_DB")
     code = 1
     try:
-        code = trio.run(run_demo, sys.stdout, Path(db) if db else None)
+        code = trio.run(run_demo, sys.stdout, db if db and is_postgres(db) else Path(db) if db else None)
     except* BotDidNotAnswer as stalled:
         for error in stalled.exceptions:
             print(f"The demo stopped: {error}. This is a bug; please report it with the output above.", file=sys.stderr)
