@@ -404,10 +404,11 @@ def _web_demo(args: argparse.Namespace) -> int:
     import os
     from functools import partial
 
+    from eventlog import is_postgres
     from trt_actors.demo import run_web_demo
 
     db = os.environ.get("TRT_DB")
-    if db and db.startswith(("postgresql://", "postgres://")):
+    if db and is_postgres(db):
         print("demo --web keeps its log in an SQLite file: unset TRT_DB, or set it to a file (the scripted "
               "`demo` runs on PostgreSQL too)", file=sys.stderr)
         return 2

@@ -59,6 +59,7 @@ from eventlog.codec import Codec
 from eventlog.engine import Connection
 from eventlog.errors import EventLogError
 from eventlog.log import EventLog
+from eventlog.schema import refuse_newer
 from eventlog.targets import is_postgres, redacted
 
 __all__ = ["PostgresEngine", "PostgresEventLog", "is_postgres", "redacted"]
@@ -183,7 +184,7 @@ class PostgresEngine:
         try:
             conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)")
             done = {int(row[0]) for row in conn.execute("SELECT version FROM schema_migrations")}
-            _refuse_newer(done)
+            refuse_newer(done, SCHEMA_VERSION)
             applied: list[int] = []
             for version, name, statements in _MIGRATIONS:
                 if version in done:
@@ -215,17 +216,8 @@ class PostgresEngine:
         done = {int(row[0]) for row in conn.execute("SELECT version FROM schema_migrations")}
         if 1 not in done:
             raise EventLogError(f"{self.where} holds no event log (it has no events table)")
-        _refuse_newer(done)
+        refuse_newer(done, SCHEMA_VERSION)
         return max(done)
-
-
-def _refuse_newer(done: set[int]) -> None:
-    newer = sorted(v for v in done if v > SCHEMA_VERSION)
-    if newer:
-        raise EventLogError(
-            f"the log was written by a newer version of trt-actors (schema {newer[-1]}, "
-            f"this code knows up to {SCHEMA_VERSION}): upgrade before opening it"
-        )
 
 
 def _first_line(exc: BaseException) -> str:

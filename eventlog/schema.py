@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from eventlog.errors import EventLogError
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "schema_version"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "refuse_newer", "schema_version"]
 
 
 def _events_and_snapshots(db: Database) -> None:
@@ -90,12 +90,13 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[Database], None]], ...] = (
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
-def _refuse_newer(done: set[int]) -> None:
-    newer = sorted(v for v in done if v > SCHEMA_VERSION)
+def refuse_newer(done: set[int], known: int = SCHEMA_VERSION) -> None:
+    """Refuse a log whose applied migrations (``done``) go past the ``known`` ones (either store's)."""
+    newer = sorted(v for v in done if v > known)
     if newer:
         raise EventLogError(
             f"the log was written by a newer version of trt-actors (schema {newer[-1]}, "
-            f"this code knows up to {SCHEMA_VERSION}): upgrade before opening it"
+            f"this code knows up to {known}): upgrade before opening it"
         )
 
 
@@ -106,7 +107,7 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
         {"version": int, "name": str}, pk="version", not_null={"name"}, if_not_exists=True
     )
     done = {int(row[0]) for row in conn.execute("SELECT version FROM schema_migrations")}
-    _refuse_newer(done)
+    refuse_newer(done)
     applied: list[int] = []
     for version, name, step in MIGRATIONS:
         if version in done:
@@ -129,5 +130,5 @@ def schema_version(conn: sqlite3.Connection, name: str) -> int:
         raise EventLogError(f"{name} is not an event log ({exc})") from exc
     if 1 not in done:
         raise EventLogError(f"{name} is not an event log (it has no events table)")
-    _refuse_newer(done)
+    refuse_newer(done)
     return max(done)
