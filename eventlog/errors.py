@@ -92,9 +92,11 @@ class NotLeaseHolder(EventLogError):
     """This instance writes only while it holds the lease, and it does not (it never took it, lost it, or let
     it go): nothing of the request was written. Fencing, not a failure: the log works for the holder."""
 
-    def __init__(self, holder: str, held_by: str, epoch: int) -> None:
+    def __init__(self, holder: str, held_by: str, epoch: int, name: str = "active") -> None:
         who = f"{held_by!r} holds epoch {epoch}" if held_by else "nobody holds it"
-        super().__init__(f"{holder!r} does not hold the lease ({who}); it may not write")
+        lease = "the lease" if name == "active" else f"the lease {name}"
+        super().__init__(f"{holder!r} does not hold {lease} ({who}); it may not write")
+        self.name = name
         self.holder = holder
         self.held_by = held_by
         self.epoch = epoch

@@ -48,7 +48,7 @@ from eventlog.codec import Codec
 from eventlog.engine import Connection, Engine
 from eventlog.errors import EventLogClosed, EventLogError, EventLogReadOnly, VersionConflict, WriterFailed
 from eventlog.readers import ReaderPool, ReaderStatistics
-from eventlog.records import Append, Lease, NewEvent, OpenItem, Position, RecordedEvent, Snapshot
+from eventlog.records import ACTIVE_LEASE, Append, Lease, NewEvent, OpenItem, Position, RecordedEvent, Snapshot
 from eventlog.requests import (
     AppendRequest,
     CheckpointRequest,
@@ -233,7 +233,8 @@ class EventLog:
     # -- writing ---------------------------------------------------------
 
     async def append(
-        self, events: Sequence[NewEvent], *, expected: Mapping[str, int] | None = None
+        self, events: Sequence[NewEvent], *, expected: Mapping[str, int] | None = None,
+        fence: str | None = ACTIVE_LEASE,
     ) -> list[Position]:
         """Append ``events`` all or nothing, and return once they are durable.
 
@@ -247,41 +248,50 @@ class EventLog:
         stream and version, an id that is not carries ``seq=0, version=0``.
         A repeat wins over a stale ``expected``, so retrying after a lost
         acknowledgement is always safe.
+
+        Once this log took a lease, the append counts only under the lease
+        ``fence`` (see :mod:`eventlog.writer`): if this instance does not
+        hold it, :class:`~eventlog.errors.NotLeaseHolder` is raised and
+        nothing is written. ``None`` writes under no lease.
         """
         writer = self._writable()
         if not events:
             return []
-        request = self._request(events, expected)
+        request = self._request(events, expected, fence)
         await self._submit(writer, request)
         return request.positions
 
-    async def append_batch(self, appends: Sequence[Append]) -> list[list[Position] | VersionConflict]:
+    async def append_batch(
+        self, appends: Sequence[Append], *, fence: str | None = ACTIVE_LEASE
+    ) -> list[list[Position] | VersionConflict]:
         """Commit several appends in one transaction and wake the caller once.
 
         Each :class:`~eventlog.records.Append` is all or nothing on its own,
         exactly as :meth:`append`; a stale expected version fails only that
         one, and its :class:`~eventlog.errors.VersionConflict` is returned in
-        its place instead of raised. A failed commit raises for the whole call.
+        its place instead of raised. A failed commit raises for the whole call, and so does a ``fence`` this
+        instance does not hold (as in :meth:`append`).
 
         ::
 
             results = await log.append_batch([Append(events=[a]), Append(events=[b], expected={"chat:7": 3})])
         """
         writer = self._writable()
-        requests = [self._request(append.events, append.expected) for append in appends]
+        requests = [self._request(append.events, append.expected, fence) for append in appends]
         live = [request for request in requests if request.rows]
         if live:
-            await self._submit(writer, GroupRequest(live))
+            await self._submit(writer, GroupRequest(live, fence))
         return [r.error if isinstance(r.error, VersionConflict) else r.positions for r in requests]
 
-    async def save_snapshot(self, snapshot: Snapshot) -> None:
-        """Store ``snapshot`` (an older version never replaces a newer one)."""
+    async def save_snapshot(self, snapshot: Snapshot, *, fence: str | None = ACTIVE_LEASE) -> None:
+        """Store ``snapshot`` (an older version never replaces a newer one), under the lease ``fence``."""
         writer = self._writable()
         if not self.engine.text_holds_nul:
             _refuse_nul_names([snapshot.stream])
-        await self._submit(writer, SnapshotRequest(snapshot.stream, snapshot.version, snapshot.state, snapshot.ts))
+        await self._submit(writer, SnapshotRequest(snapshot.stream, snapshot.version, snapshot.state, snapshot.ts,
+                                                   fence))
 
-    async def save_checkpoint(self, name: str, seq: int) -> None:
+    async def save_checkpoint(self, name: str, seq: int, *, fence: str | None = ACTIVE_LEASE) -> None:
         """Durably record that ``name`` (a reactor, a projection) is done through ``seq``.
 
         A checkpoint never moves backwards: saving a lower ``seq`` than the one
@@ -290,41 +300,54 @@ class EventLog:
         writer = self._writable()
         if not self.engine.text_holds_nul:
             _refuse_nul_names([name])
-        await self._submit(writer, CheckpointRequest(name, seq))
+        await self._submit(writer, CheckpointRequest(name, seq, fence))
 
-    async def acquire_lease(self, holder: str, *, ttl: float, now: float) -> Lease:
-        """Take the lease for ``holder`` if it is free, expired or already ``holder``'s; the lease as it is now.
+    async def acquire_lease(self, holder: str, *, ttl: float, now: float, name: str = ACTIVE_LEASE) -> Lease:
+        """Take the lease ``name`` for ``holder`` if it is free, expired or already ``holder``'s; the lease as it
+        is now.
 
-        From the first lease call on, this log writes only while ``holder``
-        holds the lease (see :mod:`eventlog.writer`): an append by an
-        instance that does not hold it raises :class:`NotLeaseHolder`.
-        Taking it from someone else (free or expired) starts a new epoch.
+        From the first lease call on, this log writes only under leases
+        ``holder`` holds (see :mod:`eventlog.writer`): an append under a
+        lease it does not hold raises :class:`NotLeaseHolder`. Taking it from
+        someone else (free or expired) starts a new epoch.
         """
-        return await self._lease("acquire", holder, ttl, now)
+        return await self._lease("acquire", holder, ttl, now, name)
 
-    async def renew_lease(self, holder: str, *, ttl: float, now: float) -> Lease:
+    async def renew_lease(self, holder: str, *, ttl: float, now: float, name: str = ACTIVE_LEASE) -> Lease:
         """Extend ``holder``'s lease to ``now + ttl``; ``mine`` is false if it was lost (taken after it expired)."""
-        return await self._lease("renew", holder, ttl, now)
+        return await self._lease("renew", holder, ttl, now, name)
 
-    async def release_lease(self, holder: str, *, now: float) -> Lease:
+    async def release_lease(self, holder: str, *, now: float, name: str = ACTIVE_LEASE) -> Lease:
         """Give the lease up at once (a clean stop), so that a standby takes it without waiting for it to expire.
 
-        This log writes nothing more afterwards.
+        This log writes nothing more under it afterwards.
         """
-        return await self._lease("release", holder, 0.0, now)
+        return await self._lease("release", holder, 0.0, now, name)
 
-    async def lease(self) -> Lease | None:
-        """The lease as the file has it (None: never taken), read without writing."""
+    async def lease(self, name: str = ACTIVE_LEASE) -> Lease | None:
+        """The lease ``name`` as the log has it (None: never taken), read without writing."""
 
         def query(conn: Connection) -> Lease | None:
-            row = conn.execute("SELECT holder, epoch, expires_at FROM lease WHERE name = 'active'").fetchone()
-            return None if row is None else Lease(holder=row[0], epoch=row[1], expires_at=row[2])
+            row = conn.execute("SELECT holder, epoch, expires_at FROM lease WHERE name = ?", (name,)).fetchone()
+            return None if row is None else Lease(holder=row[0], epoch=row[1], expires_at=row[2], name=name)
 
         return await self._read(query)
 
-    async def _lease(self, action: str, holder: str, ttl: float, now: float) -> Lease:
+    async def leases(self, prefix: str = "") -> list[Lease]:
+        """Every lease whose name starts with ``prefix``, by name, read without writing."""
+
+        def query(conn: Connection) -> list[Lease]:
+            rows = conn.execute("SELECT name, holder, epoch, expires_at FROM lease ORDER BY name").fetchall()
+            return [Lease(holder=holder, epoch=epoch, expires_at=expires_at, name=name)
+                    for name, holder, epoch, expires_at in rows if name.startswith(prefix)]
+
+        return await self._read(query)
+
+    async def _lease(self, action: str, holder: str, ttl: float, now: float, name: str) -> Lease:
         writer = self._writable()
-        request = LeaseRequest(action, holder, ttl, now)
+        if not self.engine.text_holds_nul:
+            _refuse_nul_names([name])
+        request = LeaseRequest(action, holder, ttl, now, name)
         await self._submit(writer, request)
         assert request.lease is not None
         return request.lease
@@ -336,7 +359,8 @@ class EventLog:
             raise EventLogClosed()
         return self._writer
 
-    def _request(self, events: Sequence[NewEvent], expected: Mapping[str, int] | None) -> AppendRequest:
+    def _request(self, events: Sequence[NewEvent], expected: Mapping[str, int] | None,
+                 fence: str | None = ACTIVE_LEASE) -> AppendRequest:
         encode, type_of = self.codec.encode, self.codec.type_of
         rows = [
             (e.event_id, e.stream, type_of(e.event), e.ts, e.cid, e.causation, e.chat_id, e.user_id, encode(e.event))
@@ -348,7 +372,7 @@ class EventLog:
             _refuse_nul(rows)
             _refuse_nul_names([name for e in events for name in (e.opens, e.closes)])
         items = [(i, e.closes, e.opens) for i, e in enumerate(events) if e.opens is not None or e.closes is not None]
-        return AppendRequest(rows, expected, items, events)
+        return AppendRequest(rows, expected, items, events, fence)
 
     async def _submit(self, writer: Writer, request: Request) -> None:
         done = trio.Event()
@@ -548,7 +572,8 @@ class EventLog:
         return await self._read(partial(queries.open_items, prefix=prefix))
 
     def subscribe(
-        self, from_seq: int = 1, *, types: Collection[str] | None = None, page: int = 500
+        self, from_seq: int = 1, *, types: Collection[str] | None = None, page: int = 500,
+        where: Callable[[RecordedEvent], bool] | None = None,
     ) -> Subscription:
         """Every event from ``from_seq`` on (only of ``types`` when given): first what is in the log, then each new commit.
 
@@ -557,7 +582,7 @@ class EventLog:
             async for recorded in log.subscribe(from_seq=1, types=["UiRendered"]):
                 project(recorded)
         """
-        return Subscription(self, from_seq, page, None if types is None else tuple(types))
+        return Subscription(self, from_seq, page, None if types is None else tuple(types), where=where)
 
 
 def _refuse_nul(rows: Sequence[Row]) -> None:

@@ -91,16 +91,20 @@ def checkpoint(conn: Connection, name: str) -> int:
     return 0 if row is None else int(row[0])
 
 
+_OPEN_ITEMS = ("SELECT o.item, o.stream, o.seq, o.event_id, e.chat_id FROM open_items o"
+               " LEFT JOIN events e ON e.seq = o.seq")
+
+
 def open_items(conn: Connection, prefix: str) -> list[OpenItem]:
     """The open items whose name starts with ``prefix``, oldest first: one range of the primary key."""
     above = _successor(prefix)
     if above is not None:
         rows = conn.execute(
-            "SELECT item, stream, seq, event_id FROM open_items WHERE item >= ? AND item < ?", (prefix, above)
+            f"{_OPEN_ITEMS} WHERE o.item >= ? AND o.item < ?", (prefix, above)
         ).fetchall()
     else:
-        rows = conn.execute("SELECT item, stream, seq, event_id FROM open_items WHERE item >= ?", (prefix,)).fetchall()
-    items = [OpenItem(item, stream, seq, event_id) for item, stream, seq, event_id in rows]
+        rows = conn.execute(f"{_OPEN_ITEMS} WHERE o.item >= ?", (prefix,)).fetchall()
+    items = [OpenItem(item, stream, seq, event_id, chat_id) for item, stream, seq, event_id, chat_id in rows]
     items.sort(key=lambda open_item: open_item.seq)
     return items
 

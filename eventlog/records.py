@@ -86,6 +86,8 @@ class OpenItem(msgspec.Struct, frozen=True):
     stream: str
     seq: int
     event_id: str
+    chat_id: int | None = None
+    """The chat of the event that opened it (None: it belongs to no chat), so a shard's owner finds its own."""
 
 
 class Snapshot(msgspec.Struct, frozen=True, kw_only=True):
@@ -97,14 +99,20 @@ class Snapshot(msgspec.Struct, frozen=True, kw_only=True):
     ts: float
 
 
-class Lease(msgspec.Struct, frozen=True):
-    """The lease of the active instance, as the log has it: ``holder`` (an instance id), ``epoch`` (one more
-    at every change of holder), and until when it holds (``expires_at``, wall-clock seconds; 0: released).
+ACTIVE_LEASE = "active"
+"""The lease of the active instance: the one every write is fenced by unless it names another."""
 
-    ``mine`` is whether the instance that asked holds it now (and so may write).
+
+class Lease(msgspec.Struct, frozen=True):
+    """A lease as the log has it: ``holder`` (an instance id), ``epoch`` (one more at every change of holder),
+    and until when it holds (``expires_at``, wall-clock seconds; 0: released). ``name`` says which lease:
+    :data:`ACTIVE_LEASE` (the active instance's), or one a bot defines (a shard's, an instance's membership).
+
+    ``mine`` is whether the instance that asked holds it now (and so may write under it).
     """
 
     holder: str
     epoch: int
     expires_at: float
     mine: bool = False
+    name: str = ACTIVE_LEASE

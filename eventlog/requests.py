@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from eventlog.errors import EventLogError
-from eventlog.records import Lease, NewEvent, Position, RecordedEvent
+from eventlog.records import ACTIVE_LEASE, Lease, NewEvent, Position, RecordedEvent
 
 __all__ = [
     "AppendRequest",
@@ -43,7 +43,7 @@ def _nothing() -> None:
 class AppendRequest:
     """One all-or-nothing append on its way through the writer."""
 
-    __slots__ = ("error", "events", "expected", "items", "positions", "release", "rows")
+    __slots__ = ("error", "events", "expected", "fence", "items", "positions", "release", "rows")
 
     def __init__(
         self,
@@ -51,8 +51,10 @@ class AppendRequest:
         expected: Mapping[str, int] | None,
         items: Sequence[Item] = (),
         events: Sequence[NewEvent] = (),
+        fence: str | None = ACTIVE_LEASE,
     ) -> None:
         self.rows = rows
+        self.fence = fence
         self.events = events
         self.expected = expected
         self.items = items
@@ -64,21 +66,23 @@ class AppendRequest:
 class GroupRequest:
     """The appends of one ``append_batch`` call: one transaction, one wake-up."""
 
-    __slots__ = ("appends", "error", "release")
+    __slots__ = ("appends", "error", "fence", "release")
 
-    def __init__(self, appends: Sequence[AppendRequest]) -> None:
+    def __init__(self, appends: Sequence[AppendRequest], fence: str | None = ACTIVE_LEASE) -> None:
         self.appends = appends
+        self.fence = fence
         self.error: BaseException | None = None
         self.release: Callable[[], None] = _nothing
 
 
 class LeaseRequest:
-    """Take (``acquire``), extend (``renew``) or give up (``release``) the lease for ``holder``, at ``now``."""
+    """Take (``acquire``), extend (``renew``) or give up (``release``) the lease ``name`` for ``holder``, at
+    ``now``."""
 
-    __slots__ = ("action", "error", "holder", "lease", "now", "release", "ttl")
+    __slots__ = ("action", "error", "holder", "lease", "name", "now", "release", "ttl")
 
-    def __init__(self, action: str, holder: str, ttl: float, now: float) -> None:
-        self.action, self.holder, self.ttl, self.now = action, holder, ttl, now
+    def __init__(self, action: str, holder: str, ttl: float, now: float, name: str = ACTIVE_LEASE) -> None:
+        self.action, self.holder, self.ttl, self.now, self.name = action, holder, ttl, now, name
         self.lease: Lease | None = None
         self.error: BaseException | None = None
         self.release: Callable[[], None] = _nothing
@@ -87,10 +91,10 @@ class LeaseRequest:
 class SnapshotRequest:
     """Store one snapshot (an older version never replaces a newer one)."""
 
-    __slots__ = ("error", "release", "state", "stream", "ts", "version")
+    __slots__ = ("error", "fence", "release", "state", "stream", "ts", "version")
 
-    def __init__(self, stream: str, version: int, state: bytes, ts: float) -> None:
-        self.stream, self.version, self.state, self.ts = stream, version, state, ts
+    def __init__(self, stream: str, version: int, state: bytes, ts: float, fence: str | None = ACTIVE_LEASE) -> None:
+        self.stream, self.version, self.state, self.ts, self.fence = stream, version, state, ts, fence
         self.error: BaseException | None = None
         self.release: Callable[[], None] = _nothing
 
@@ -98,10 +102,10 @@ class SnapshotRequest:
 class CheckpointRequest:
     """Move a named checkpoint forward (never backwards)."""
 
-    __slots__ = ("error", "name", "release", "seq")
+    __slots__ = ("error", "fence", "name", "release", "seq")
 
-    def __init__(self, name: str, seq: int) -> None:
-        self.name, self.seq = name, seq
+    def __init__(self, name: str, seq: int, fence: str | None = ACTIVE_LEASE) -> None:
+        self.name, self.seq, self.fence = name, seq, fence
         self.error: BaseException | None = None
         self.release: Callable[[], None] = _nothing
 

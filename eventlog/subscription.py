@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Protocol
 
 import trio
@@ -40,7 +40,9 @@ class Subscription:
     It reads pages from SQLite (never holding more than one page in memory) and,
     once caught up, sleeps until the writer reports the next commit. With
     ``types`` it yields only those events, yet still wakes on every commit:
-    one cheap indexed read per commit, never a busy loop.
+    one cheap indexed read per commit, never a busy loop. ``where`` narrows
+    further (a shard's owner keeps its own chats' events); what it leaves out
+    counts as skipped, like the other types.
 
     ``next_seq`` is where the next read starts: every event before it has been
     read, and with ``types`` that includes the events of other types it
@@ -52,8 +54,10 @@ class Subscription:
     (it was busy when a commit came) reads the log again from ``next_seq``.
     """
 
-    def __init__(self, log: _Followed, from_seq: int, page: int, types: Collection[str] | None = None) -> None:
+    def __init__(self, log: _Followed, from_seq: int, page: int, types: Collection[str] | None = None, *,
+                 where: Callable[[RecordedEvent], bool] | None = None) -> None:
         self._log = log
+        self._where = where
         self.next_seq = max(1, from_seq)
         self._page = page
         self._types = None if types is None else frozenset(types)
@@ -73,8 +77,11 @@ class Subscription:
         """Take one commit's events (ascending seq, no gap) if they are exactly what comes next."""
         if committed[0].seq != self.next_seq:
             return
-        types = self._types
-        self._buffer.extend(committed if types is None else (r for r in committed if r.type in types))
+        types, where = self._types, self._where
+        if types is None and where is None:
+            self._buffer.extend(committed)
+        else:
+            self._buffer.extend(r for r in committed if (types is None or r.type in types) and (where is None or where(r)))
         self.next_seq = committed[-1].seq + 1
         self._fed = True
         self.feeds += 1
@@ -94,11 +101,16 @@ class Subscription:
             seen = log.committed_seq
             events = await log.read_from(self.next_seq, self._page, types=self._types)
             if events:
-                self._buffer.extend(events)
                 self.next_seq = events[-1].seq + 1
             if len(events) < self._page:  # the read reached the end: nothing else of ours up to `seen`
                 self.next_seq = max(self.next_seq, seen + 1)
+            where = self._where
+            if where is not None:
+                events = [recorded for recorded in events if where(recorded)]
             if events:
+                self._buffer.extend(events)
                 break
+            if self.next_seq <= seen:  # a full page, none of it ours: read on before waiting
+                continue
             await log.wait_fed(self, signal)
         return self._buffer.popleft()

@@ -28,15 +28,19 @@ a redelivery), so the first attempt inserts without looking and lets the
 unique index object; only then are the ids looked up.
 
 **Fencing.** Several processes may open one log (a deploy: the old instance
-and the new one), but only the holder of the lease writes. Once an instance
-asks for the lease (:class:`~eventlog.requests.LeaseRequest`), its writer is
-fenced: every transaction first reads the lease row, and unless this
-instance holds the epoch it took, the whole batch is refused with
-:class:`~eventlog.errors.NotLeaseHolder` (nothing written, nothing broken).
-Taking the lease bumps the epoch in a transaction of its own, so the instance
-that held it before cannot commit anything after that, whatever it had in
+and the new one; several instances sharing the chats), but a write counts only
+under a lease its instance holds. Once an instance asks for a lease
+(:class:`~eventlog.requests.LeaseRequest`), its writer is fenced: every
+request names the lease it is written under (``fence``: the active
+instance's by default, a shard's for the work of that shard, None for a
+write any instance may make), every transaction first reads those lease
+rows, and a request under a lease this instance does not hold at the epoch it
+took is refused with :class:`~eventlog.errors.NotLeaseHolder` (nothing of it
+written; the rest of the batch commits, and the writer is fine). Taking a
+lease bumps its epoch in a transaction of its own, so the instance that held
+it before cannot commit anything under it after that, whatever it had in
 flight; the new holder then reads the log's head afresh (what it knew of the
-streams was written by someone else since). A log that never asks for the
+streams was written by someone else since). A log that never asks for a
 lease is not fenced.
 
 Failure never ends in silence. A batch that cannot commit fails every request
@@ -51,7 +55,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar
 
 import msgspec
@@ -83,8 +87,8 @@ _STATEMENTS = {
     "open": "INSERT INTO open_items (item, stream, seq, event_id) VALUES (?, ?, ?, ?)"
     " ON CONFLICT(item) DO UPDATE SET stream = excluded.stream, seq = excluded.seq, event_id = excluded.event_id",
     "close": "DELETE FROM open_items WHERE item = ?",
-    "lease": "SELECT holder, epoch, expires_at FROM lease WHERE name = 'active'",
-    "take": "INSERT INTO lease (name, holder, epoch, expires_at) VALUES ('active', ?, ?, ?)"
+    "lease": "SELECT holder, epoch, expires_at FROM lease WHERE name = ?",
+    "take": "INSERT INTO lease (name, holder, epoch, expires_at) VALUES (?, ?, ?, ?)"
     " ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, epoch = excluded.epoch,"
     " expires_at = excluded.expires_at",
 }
@@ -153,7 +157,8 @@ class Writer:
         self._largest = 0
         self._last = 0
         self._last_commit_ms = 0.0
-        self._fence: tuple[str, int] | None = None  # (holder, epoch) this writer may write under; None: not fenced
+        self._holder: str | None = None  # who this writer writes for once it asked for a lease; None: not fenced
+        self._epochs: dict[str, int] = {}  # lease name -> the epoch this writer holds it at (-1: not held)
         self._unleased = 0
         self._thread = threading.Thread(target=self._run, name="eventlog-writer", daemon=True)
 
@@ -277,61 +282,51 @@ class Writer:
         started = time.perf_counter()
         for lease in (r for r in batch if isinstance(r, LeaseRequest)):
             self._lease_request(lease)
-        batch = [r for r in batch if not isinstance(r, LeaseRequest)]
-        if not batch:
+        written = [r for r in batch if isinstance(r, (AppendRequest, GroupRequest, SnapshotRequest, CheckpointRequest))]
+        if not written:
             return
-        appends = list(_appends(batch))
-        others = [r for r in batch if isinstance(r, (SnapshotRequest, CheckpointRequest))]
         try:
             try:
-                plans = self._write(appends, others, known={})
+                admitted, plans = self._write(written, known={})
             except self._engine.integrity_errors:  # an event id is already in the log: look them up, plan again
                 self._rollback()
-                ids = [row[0] for r in appends for row in r.rows]
-                plans = self._write(appends, others, known=self._planner.existing(ids))
-        except NotLeaseHolder as refused:  # fenced: nothing written, and the writer is fine
-            self._unleased += 1
-            for request in batch:
-                request.error = refused
-            self._recover()
-            return
+                ids = [row[0] for r in _appends(written) for row in r.rows]
+                admitted, plans = self._write(written, known=self._planner.existing(ids))
         except Exception as exc:  # the whole batch failed: nothing of it is in the log
             self._failed += 1
-            failure = CommitFailed(f"the event log could not commit a batch of {len(batch)} requests: {exc}")
+            failure = CommitFailed(f"the event log could not commit a batch of {len(written)} requests: {exc}")
             failure.__cause__ = exc
-            for request in batch:
+            for request in written:
                 request.error = failure
             self._recover()
             return
+        self._unleased += len(written) - len(admitted)
         self._committed_seq = self._planner.next_seq - 1
         inserted = 0
-        for request, plan in zip(appends, plans):
+        for request, plan in zip(_appends(admitted), plans):
             request.positions, request.error = plan.positions, plan.error
             inserted += len(plan.rows)
             if plan.error is not None:
                 self._conflicts += 1
             elif not plan.rows:
                 self._duplicates += len(plan.positions)
+        if not admitted:
+            return
         self._batches += 1
         self._events += inserted
         self._last = inserted
         self._largest = max(self._largest, inserted)
         self._last_commit_ms = (time.perf_counter() - started) * 1000
 
-    def _write(
-        self,
-        appends: list[AppendRequest],
-        others: list[SnapshotRequest | CheckpointRequest],
-        known: dict[str, Position],
-    ) -> list[Plan]:
+    def _write(self, batch: list[Written], known: dict[str, Position]) -> tuple[list[Written], list[Plan]]:
+        """Commit what of ``batch`` its leases admit; the requests admitted and the plans of their appends (the
+        others are failed with :class:`NotLeaseHolder`)."""
         conn, sql, engine = self._conn, _STATEMENTS, self._engine
         engine.begin_write(conn)
-        if self._fence is not None:
-            holder, epoch = self._fence
-            held_by, held_epoch, _ = conn.execute(sql["lease"]).fetchone() or ("", 0, 0.0)
-            if (held_by, held_epoch) != (holder, epoch):
-                raise NotLeaseHolder(holder, held_by, held_epoch)
+        if self._holder is not None:
+            batch = self._fenced(conn, batch)
         self._planner.catch_up(conn)
+        appends = list(_appends(batch))
         plans = [self._planner.plan(request, known) for request in appends]
         committed_at = time.time()  # when this batch is written: trace shows where a chain's time goes
         inserts = [(*row, committed_at) for plan in plans for row in plan.rows]
@@ -343,49 +338,74 @@ class Writer:
                     conn.execute(sql["close"], (closes,))
                 if opens is not None:
                     conn.execute(sql["open"], (opens, stream, seq, event_id))
-        for other in others:
+        for other in batch:
             if isinstance(other, SnapshotRequest):
                 conn.execute(sql["snapshot"], (other.stream, other.version, other.state, other.ts))
-            else:
+            elif isinstance(other, CheckpointRequest):
                 conn.execute(sql["checkpoint"], (other.name, other.seq))
         if inserts:
             engine.announce(conn, self._planner.next_seq - 1)
         conn.execute("COMMIT")
-        return plans
+        return batch, plans
+
+    def _fenced(self, conn: Connection, batch: list[Written]) -> list[Written]:
+        """The requests of ``batch`` written under a lease this writer holds (or under none); the others failed
+        with :class:`NotLeaseHolder`. One read of each lease named, inside the write lock."""
+        holder = self._holder
+        assert holder is not None
+        refusals: dict[str, NotLeaseHolder] = {}
+        for name in {request.fence for request in batch if request.fence is not None}:
+            held_by, epoch, _ = conn.execute(_STATEMENTS["lease"], (name,)).fetchone() or ("", 0, 0.0)
+            if (held_by, epoch) != (holder, self._epochs.get(name, -1)):
+                refusals[name] = NotLeaseHolder(holder, held_by, epoch, name)
+        if not refusals:
+            return batch
+        admitted: list[Written] = []
+        for request in batch:
+            refusal = refusals.get(request.fence) if request.fence is not None else None
+            if refusal is None:
+                admitted.append(request)
+            else:
+                request.error = refusal
+                for append in request.appends if isinstance(request, GroupRequest) else ():
+                    append.error = refusal
+        return admitted
 
     # -- the lease ---------------------------------------------------------------
 
     def _lease_request(self, request: LeaseRequest) -> None:
-        """Take, extend or give up the lease in a transaction of its own; fence this writer from now on."""
-        conn, holder, now = self._conn, request.holder, request.now
-        if self._fence is None or self._fence[0] != holder:
-            self._fence = (holder, -1)  # from the first lease request on, this writer writes only while it holds
+        """Take, extend or give up a lease in a transaction of its own; fence this writer from now on."""
+        conn, holder, now, name = self._conn, request.holder, request.now, request.name
+        if self._holder != holder:  # from the first lease request on, this writer writes only under leases it holds
+            self._holder, self._epochs = holder, {}
+        held_epoch = self._epochs.get(name, -1)
         try:
             self._engine.begin_write(conn)
-            held_by, epoch, expires_at = conn.execute(_STATEMENTS["lease"]).fetchone() or ("", 0, 0.0)
-            mine = (held_by, epoch) == self._fence
+            held_by, epoch, expires_at = conn.execute(_STATEMENTS["lease"], (name,)).fetchone() or ("", 0, 0.0)
+            mine = (held_by, epoch) == (holder, held_epoch)
             if request.action == "acquire" and (mine or expires_at <= now):
                 epoch = epoch if mine else epoch + 1
                 held_by, expires_at = holder, now + request.ttl
-                conn.execute(_STATEMENTS["take"], (holder, epoch, expires_at))
+                conn.execute(_STATEMENTS["take"], (name, holder, epoch, expires_at))
             elif request.action == "renew" and mine:
                 expires_at = now + request.ttl
-                conn.execute(_STATEMENTS["take"], (holder, epoch, expires_at))
+                conn.execute(_STATEMENTS["take"], (name, holder, epoch, expires_at))
             elif request.action == "release" and mine:
                 expires_at = 0.0
-                conn.execute(_STATEMENTS["take"], (holder, epoch, expires_at))
+                conn.execute(_STATEMENTS["take"], (name, holder, epoch, expires_at))
             conn.execute("COMMIT")
         except Exception as exc:
-            request.error = CommitFailed(f"the event log could not {request.action} the lease: {exc}")
+            request.error = CommitFailed(f"the event log could not {request.action} the lease {name}: {exc}")
             request.error.__cause__ = exc
             self._recover()
             return
-        took = held_by == holder and (held_by, epoch) != self._fence and request.action == "acquire"
+        took = held_by == holder and epoch != held_epoch and request.action == "acquire"
         if took:
             self._planner.reset(conn)  # the previous holder wrote since this writer last looked
             self._committed_seq = self._planner.next_seq - 1
-        self._fence = (holder, epoch) if held_by == holder and request.action != "release" else (holder, -1)
-        request.lease = Lease(holder=held_by, epoch=epoch, expires_at=expires_at, mine=self._fence[1] == epoch)
+        self._epochs[name] = epoch if held_by == holder and request.action != "release" else -1
+        request.lease = Lease(holder=held_by, epoch=epoch, expires_at=expires_at, mine=self._epochs[name] == epoch,
+                              name=name)
 
     # -- recovering from a failed batch ----------------------------------------
 
@@ -430,7 +450,11 @@ def _size(request: Request) -> int:
     return 1
 
 
-def _appends(batch: list[Request]) -> Iterable[AppendRequest]:
+Written = AppendRequest | GroupRequest | SnapshotRequest | CheckpointRequest
+"""A request that writes under a lease (all but a lease request itself)."""
+
+
+def _appends(batch: Sequence[Request]) -> Iterable[AppendRequest]:
     for request in batch:
         if isinstance(request, AppendRequest):
             yield request

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Awaitable
 
-from eventlog import NotLeaseHolder, open_log
+import pytest
+import trio
+
+from eventlog import Append, Lease, NotLeaseHolder, open_log
 from tests.eventlog.conftest import new_event
 from trt_actors.events import CODEC
 
@@ -71,3 +74,59 @@ async def test_a_restarted_process_on_a_crashed_holders_log_waits_for_the_lease_
     async with open_log(target, codec=CODEC) as restarted:
         assert not (await restarted.acquire_lease("host:2", ttl=10, now=T0 + 3)).mine
         assert (await restarted.acquire_lease("host:2", ttl=10, now=T0 + 10)).mine
+
+
+async def test_named_leases_fence_each_write_by_its_own_lease_and_a_refused_one_leaves_the_rest_of_the_batch(
+    target: str,
+) -> None:
+    """Shards: one instance holds ``shard:0``, another ``shard:1``; each writes only under its own, and a write
+    under a lost lease fails alone while the writes around it in the same group commit go through."""
+    async with open_log(target, codec=CODEC) as a, open_log(target, codec=CODEC) as b:
+        assert (await a.acquire_lease("a", ttl=10, now=T0, name="shard:0")).mine
+        taken = await b.acquire_lease("b", ttl=10, now=T0, name="shard:1")
+        assert (taken.name, taken.holder, taken.epoch, taken.mine) == ("shard:1", "b", 1, True)
+        assert not (await b.acquire_lease("b", ttl=10, now=T0 + 1, name="shard:0")).mine  # held, not expired
+        await a.append([new_event(stream="chat:0")], fence="shard:0")
+        await b.append([new_event(stream="chat:1")], fence="shard:1")
+        await b.append([new_event(stream="inbox:0")], fence=None)  # under no lease: any instance may record
+        with pytest.raises(NotLeaseHolder) as refused:
+            await a.append([new_event(stream="chat:1")], fence="shard:1")
+        assert (refused.value.name, refused.value.held_by) == ("shard:1", "b")
+        assert "the lease shard:1" in str(refused.value)
+        with pytest.raises(NotLeaseHolder):  # nobody ever took the active lease here: not even its default
+            await a.append([new_event(stream="chat:0")])
+
+        # One batch, three leases: the write under the lease a lost fails, the others commit.
+        async def write(stream: str, fence: str | None) -> str:
+            try:
+                await a.append([new_event(stream=stream)], fence=fence)
+            except NotLeaseHolder:
+                return "refused"
+            return "written"
+
+        results: dict[str, str] = {}
+        async with trio.open_nursery() as nursery:
+            for stream, fence in (("chat:0", "shard:0"), ("chat:1", "shard:1"), ("inbox:1", None)):
+                nursery.start_soon(_put, results, stream, write(stream, fence))
+        assert results == {"chat:0": "written", "chat:1": "refused", "inbox:1": "written"}
+        with pytest.raises(NotLeaseHolder):  # a group append is all or nothing under its fence
+            await a.append_batch([Append(events=[new_event(stream="chat:1")])], fence="shard:1")
+        with pytest.raises(NotLeaseHolder):  # so is a checkpoint
+            await a.save_checkpoint("router@shard:1", 3, fence="shard:1")
+        await a.save_checkpoint("router@shard:0", 3, fence="shard:0")
+        assert await b.load_checkpoint("router@shard:0") == 3
+
+        # The lease a held expires and b takes it: a new epoch, and a can no longer write under it.
+        moved = await b.acquire_lease("b", ttl=10, now=T0 + 11, name="shard:0")
+        assert (moved.holder, moved.epoch, moved.mine) == ("b", 2, True)
+        with pytest.raises(NotLeaseHolder):
+            await a.append([new_event(stream="chat:0")], fence="shard:0")
+        (position,) = await b.append([new_event(stream="chat:0")], fence="shard:0")
+        assert position.version == 3  # a's two writes to the stream before the move are there, in order
+        listed = {lease.name: (lease.holder, lease.epoch) for lease in await a.leases("shard:")}
+        assert listed == {"shard:0": ("b", 2), "shard:1": ("b", 1)}
+        assert (await a.lease("shard:1")) == Lease(holder="b", epoch=1, expires_at=T0 + 10, name="shard:1")
+
+
+async def _put(results: dict[str, str], key: str, outcome: Awaitable[str]) -> None:
+    results[key] = await outcome

@@ -41,6 +41,9 @@ async def test_items_open_and_close_with_their_events_and_are_listed_by_prefix(t
         assert await log.open_items("hold:") == [OpenItem("hold:h1", "ledger:1", hold.seq, hold.event_id)]
         assert [i.item for i in await log.open_items("")] == ["job:a", "job:b", "hold:h1"]  # oldest first
         assert await log.open_items("job:c") == []
+        [in_chat] = await log.append([msgspec.structs.replace(opening("job:d", "job:d"), chat_id=-100_7)])
+        assert await log.open_items("job:d") == [OpenItem("job:d", "job:d", in_chat.seq, in_chat.event_id, -100_7)]
+        await log.append([closing("job:d", "job:d")])
 
         await log.append([closing("job:a"), closing("hold:h1", "ledger:1")])
         assert [i.item for i in await log.open_items("job:")] == ["job:b"]
@@ -85,7 +88,8 @@ async def test_listing_reads_one_range_of_the_primary_key(sqlite_log: SQLiteEven
     conn.real.close()
     assert len(items) == (3 if prefix == "job:" else 0)
     [plan] = conn.plans
-    assert "SEARCH open_items USING INDEX sqlite_autoindex_open_items_1 (item>?" in plan, plan
+    assert "SEARCH o USING INDEX sqlite_autoindex_open_items_1 (item>?" in plan, plan
+    assert "SEARCH e USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan  # the opener's chat: one lookup by seq
 
 
 @pytest.mark.parametrize("prefix", ["", "job", "job:", "j\U0010ffff", "\U0010ffff", "\ud7ff"])

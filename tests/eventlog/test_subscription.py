@@ -94,3 +94,35 @@ async def test_fed_and_lagging_followers_see_every_event_once_in_order(log: Even
                 for n in range(6):
                     writers.start_soon(appender, n)
     assert fast == slow == list(range(1, total + 1))
+
+
+async def test_a_subscription_narrowed_by_where_yields_only_its_events_read_or_fed_and_counts_the_rest_as_seen(
+    log: EventLog,
+) -> None:
+    """A shard's owner follows only its chats: pages full of other chats' events are read past, not waited on."""
+
+    def mine(recorded: RecordedEvent) -> bool:
+        return recorded.stream.endswith(":0")
+
+    await log.append([new_event(stream=f"chat:{n % 5}") for n in range(12)])  # mine: seq 1, 6, 11
+    subscription = log.subscribe(from_seq=1, page=2, where=mine)
+    received: list[int] = []
+
+    async def follow() -> None:
+        async for recorded in subscription:
+            received.append(recorded.seq)
+            if len(received) == 5:
+                return
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(follow)
+        with trio.fail_after(10):
+            while len(received) < 3:
+                await trio.sleep(0.01)
+            while subscription.position < 12:  # the other chats' events after seq 11 are seen too
+                await trio.sleep(0.01)
+        assert received == [1, 6, 11]
+        await log.append([new_event(stream="chat:3")])  # not ours: fed, and skipped
+        await log.append([new_event(stream="chat:0"), new_event(stream="chat:1"), new_event(stream="chat:0")])
+    assert received == [1, 6, 11, 14, 16]
+    assert subscription.position == 16
