@@ -19,7 +19,7 @@ from eventlog.errors import (
 )
 from eventlog.event import STREAM_ITEM, Event
 from eventlog.readers import ReaderStatistics
-from eventlog.records import Append, Lease, NewEvent, OpenItem, Position, RecordedEvent, Snapshot
+from eventlog.records import ACTIVE_LEASE, Append, Lease, NewEvent, OpenItem, Position, RecordedEvent, Snapshot
 from eventlog.log import EventLog, LogStatistics
 from eventlog.opening import open_log
 from eventlog.sqlite import SQLiteEventLog
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 from eventlog.writer import WriterStatistics
 
 __all__ = [
+    "ACTIVE_LEASE",
     "STREAM_ITEM",
     "Append",
     "Codec",

@@ -68,6 +68,8 @@ __all__ = ["EventLog", "LogStatistics"]
 
 T = TypeVar("T")
 _READERS = 4
+_FOREIGN_PAGE = 500
+"""Events read at a time to hand other processes' commits to the followers."""
 _NO_LIMIT = 2**62
 _COLUMNS = queries.COLUMNS
 _NO_WRITER = WriterStatistics(
@@ -119,6 +121,7 @@ class EventLog:
         self._parked: set[Subscription] = set()
         self._delivered_seq = 0
         self._foreign_seq = 0
+        self._foreign_feeding = False
         self._broke = trio.Event()
         self._writer: Writer | None = None
         if conn is None:
@@ -476,8 +479,33 @@ class EventLog:
             return  # this process's own commit, seen by the head poll: it is (or will be) delivered as ours
         if head > self._foreign_seq:
             self._foreign_seq = head
+            if self._parked and not self._closed:  # followers wait: read the new events once, for all of them
+                if not self._foreign_feeding:
+                    self._foreign_feeding = True
+                    trio.lowlevel.spawn_system_task(self._feed_foreign, name="eventlog-foreign-feed")
+                return
             self._delivered_seq = max(self._delivered_seq, head)
             self._signal_commit()
+
+    async def _feed_foreign(self) -> None:
+        """Read what other processes committed, once, and hand it to the parked subscriptions as a commit of
+        this process's would be (a subscription that misses it reads the log itself, as always)."""
+        try:
+            while self._delivered_seq < self._foreign_seq and self._parked and not self._closed:
+                page = await self.read_from(self._delivered_seq + 1, _FOREIGN_PAGE)
+                if not page:
+                    break
+                for subscription in list(self._parked):
+                    subscription.feed(page)
+                self._delivered_seq = max(self._delivered_seq, page[-1].seq)
+                self._signal_commit()
+        except Exception:  # noqa: BLE001 - closed meanwhile, or a read failed: the followers read for themselves
+            pass
+        finally:
+            self._foreign_feeding = False
+            if self._delivered_seq < self._foreign_seq:
+                self._delivered_seq = self._foreign_seq
+                self._signal_commit()
 
     def _signal_commit(self) -> None:
         self._committed.set()
@@ -558,6 +586,17 @@ class EventLog:
         if self._schema < 2:  # a read-only log older than checkpoints has none
             return 0
         return await self._read(partial(queries.checkpoint, name=name))
+
+    async def checkpoints(self, prefix: str) -> dict[str, int]:
+        """Every checkpoint whose name starts with ``prefix``, by name."""
+        if self._schema < 2:
+            return {}
+
+        def query(conn: Connection) -> dict[str, int]:
+            rows = conn.execute("SELECT name, seq FROM checkpoints").fetchall()
+            return {name: seq for name, seq in rows if name.startswith(prefix)}
+
+        return await self._read(query)
 
     async def open_items(self, prefix: str) -> list[OpenItem]:
         """The items some event opened and none closed yet, whose name starts with ``prefix``, oldest first.

@@ -74,9 +74,14 @@ class Subscription:
         return self
 
     def feed(self, committed: list[RecordedEvent]) -> None:
-        """Take one commit's events (ascending seq, no gap) if they are exactly what comes next."""
-        if committed[0].seq != self.next_seq:
-            return
+        """Take one commit's events (ascending seq, no gap) if what comes next is among them: from ``next_seq``
+        on (what is before it was read already)."""
+        first = committed[0].seq
+        if first != self.next_seq:
+            skip = self.next_seq - first
+            if not 0 < skip < len(committed) or committed[skip].seq != self.next_seq:
+                return
+            committed = committed[skip:]
         types, where = self._types, self._where
         if types is None and where is None:
             self._buffer.extend(committed)

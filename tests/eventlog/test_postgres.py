@@ -167,6 +167,32 @@ async def test_followers_see_every_instance_s_events_once_and_in_order_while_the
         assert [(r.seq, r.event_id) for r in seen] == [(r.seq, r.event_id) for r in everything]
 
 
+async def test_another_instance_s_commits_are_read_once_and_handed_to_every_waiting_follower(url: str) -> None:
+    """Several instances: each runs many followers (a reactor per actor and unit). A commit of another instance
+    is read once and fed to all of them, not read by each; every follower still sees every event in order."""
+    commits, followers = 30, 12
+    seen: list[list[RecordedEvent]] = [[] for _ in range(followers)]
+    async with open_log(url, codec=CODEC) as a, open_log(url, codec=CODEC) as b:
+        subscriptions = [b.subscribe() for _ in range(followers)]
+
+        async def collect(index: int) -> None:
+            async for recorded in subscriptions[index]:
+                seen[index].append(recorded)
+                if len(seen[index]) == commits:
+                    return
+
+        with trio.fail_after(30):
+            async with trio.open_nursery() as nursery:
+                for index in range(followers):
+                    nursery.start_soon(collect, index)
+                for n in range(commits):
+                    await a.append([new_event(stream=f"chat:{n}")])
+                    await trio.sleep(0.01)  # the followers are waiting when the next commit comes
+    assert all([r.seq for r in events] == list(range(1, commits + 1)) for events in seen)
+    fed = [subscription.feeds for subscription in subscriptions]
+    assert min(fed) >= commits // 2, fed  # handed over in memory, not each read by itself
+
+
 async def test_a_transaction_that_holds_the_write_lock_makes_the_others_wait_and_number_after_it(url: str) -> None:
     """The trap of a plain sequence: a transaction numbered first commits last, behind a reader that moved on.
 
