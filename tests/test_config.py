@@ -88,6 +88,7 @@ def test_the_lease_defaults_to_ten_seconds_and_an_instance_id_of_host_and_pid() 
     assert (s.lease_seconds, s.instance_id) == (10.0, "")  # "" -> host:pid, chosen at start
     told = Settings.from_env({"LEASE_SECONDS": "3", "INSTANCE_ID": "bot-b@host-2"}, dotenv=None)
     assert (told.lease_seconds, told.instance_id) == (3.0, "bot-b@host-2")
+    assert (s.shards, Settings.from_env({"SHARDS": "8"}, dotenv=None).shards) == (1, 8)  # 1: one active instance
 
 
 def test_sessions_leave_memory_after_ten_idle_minutes_or_past_ten_thousand_unless_told() -> None:
@@ -146,6 +147,7 @@ def test_money_settings_default_to_three_packages_and_no_welcome_credits_nor_ref
         ({"MAX_JOBS_PER_USER": "many"}, "MAX_JOBS_PER_USER must be a whole number from 1 to 100"),
         ({"KIE_CALLBACK_BASE": "bot.example.org"}, "KIE_CALLBACK_BASE must be an http(s) URL"),
         ({"LEASE_SECONDS": "0.1"}, "LEASE_SECONDS must be a number of seconds from 0.5 to 300"),
+        ({"SHARDS": "257"}, "SHARDS must be a whole number from 1 to 256"),
         ({"MAX_LIVE_SESSIONS": "0"}, "MAX_LIVE_SESSIONS must be a whole number from 1 to 10000000"),
         ({"SESSION_IDLE_SECONDS": "0"}, "SESSION_IDLE_SECONDS must be a number of seconds from 1 to 86400"),
         ({"INSTANCE_ID": "bot one"}, "INSTANCE_ID must be 1-100 characters"),

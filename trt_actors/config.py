@@ -277,6 +277,10 @@ class Settings:
     instance_id: str = ""
     """Who this process is in the lease (``INSTANCE_ID``); empty: ``host:pid``."""
     lease_seconds: float = 10.0
+    shards: int = 1
+    """How many shards the chats are split into (``SHARDS``), so that several instances share the work: each
+    shard, and the work that belongs to no chat, is owned by one instance at a time under a lease of its own.
+    1 (the default): one active instance does everything and the others stand by."""
     session_idle_seconds: float = 600.0
     """Seconds without an update after which a chat's session leaves memory (``SESSION_IDLE_SECONDS``); its
     next update rebuilds it from the log."""
@@ -394,6 +398,7 @@ class Settings:
             instance_id=_instance(get("INSTANCE_ID") or ""),
             lease_seconds=_seconds("LEASE_SECONDS", get("LEASE_SECONDS") or "10", 0.5, 300,
                                    "how long a crashed active instance keeps the standby waiting"),
+            shards=_count("SHARDS", get("SHARDS") or "1", 256),
             session_idle_seconds=_seconds("SESSION_IDLE_SECONDS", get("SESSION_IDLE_SECONDS") or "600", 1, 86_400,
                                             "how long an idle chat's session stays in memory"),
             max_live_sessions=_count("MAX_LIVE_SESSIONS", get("MAX_LIVE_SESSIONS") or "10000", 10_000_000),

@@ -133,6 +133,11 @@ class Metrics:
             raise ValueError(f"a metrics provider named {name!r} is already registered")
         self._providers[name] = provider
 
+    def unregister(self, prefix: str) -> None:
+        """Drop every provider whose name starts with ``prefix`` (a unit of work this instance gave up)."""
+        for name in [name for name in self._providers if name.startswith(prefix)]:
+            del self._providers[name]
+
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(self._providers)

@@ -166,6 +166,9 @@ STARTUP_FAILURES = {
     "token_with_space": "TELEGRAM_BOT_TOKEN does not look like a bot token",
     "postgres_unreachable": "TRT_DB: cannot connect to the event log at postgresql://trt:***@127.0.0.1:9/trt",
     "markup_inf": "PRICE_MARKUP must be a finite decimal number such as 2 or 2.5, not 'inf'",
+    "shards_on_sqlite": "SHARDS is 4, but TRT_DB is an SQLite file: several instances share the chats through "
+                        "PostgreSQL",
+    "shards_zero": "SHARDS must be a whole number from 1 to 256, not '0'",
 }
 
 
@@ -191,6 +194,10 @@ async def test_run_that_cannot_work_says_why_in_one_sentence_at_once(tmp_path: P
                     env["TELEGRAM_BOT_TOKEN"] = "123456:E2E-test token"
                 case "markup_inf":
                     env["PRICE_MARKUP"] = "inf"
+                case "shards_on_sqlite":
+                    env["SHARDS"] = "4"
+                case "shards_zero":
+                    env["SHARDS"] = "0"
                 case "postgres_unreachable":  # nothing listens there; the password is never shown
                     env["TRT_DB"] = "postgresql://trt:someone-elses-token@127.0.0.1:9/trt"
             with trio.fail_after(30):

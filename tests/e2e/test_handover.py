@@ -9,19 +9,16 @@ user's job.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
-from typing import BinaryIO
 
 import pytest
 import trio
 
 from tests.e2e.books import books_close, read_log
-from tests.e2e.conftest import KIE_KEY, TOKEN, kie_emulator
+from tests.e2e.instances import LEASE, Bot, bot_env
+from tests.e2e.conftest import TOKEN, kie_emulator
 from tests.e2e.orders import walk
 from tests.e2e.stores import write_lock_free
 from tests.e2e.support import REGISTRY, bot_process, free_port
@@ -36,66 +33,13 @@ from trt_actors.sandbox.telegram import TelegramEmulator, TelegramUser
 from trt_actors.session.callback_data import Confirm
 from trt_actors.telegram import TelegramClient
 
-ROOT = Path(__file__).resolve().parents[2]
-LEASE = 2.0
-
-
-def _env(tg: TelegramEmulator, kie: KieEmulator, db: str, instance: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KIE_", "WEBHOOK_", "TRT_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=tg.api_base, KIE_API_KEY=KIE_KEY, KIE_API_BASE=kie.api_base,
-        KIE_UPLOAD_BASE=kie.upload_base, TRT_DB=db, HTTP_PORT="0", WELCOME_CREDITS="1000",
-        SEND_RATE_PER_CHAT="100", INSTANCE_ID=instance, LEASE_SECONDS=str(LEASE), PYTHONPATH=str(ROOT),
-    )
-    return env
-
-
-class Bot:
-    """One ``python main.py run`` child; ``active`` once it printed that it runs (it holds the lease)."""
-
-    def __init__(self, process: trio.Process, errors: BinaryIO) -> None:
-        self.process = process
-        self.errors = errors  # its log lines, kept in the test's folder for a failing run
-        self.out = b""
-
-    @classmethod
-    async def start(cls, env: dict[str, str], folder: Path) -> Bot:
-        """Start the bot of ``env``; its log lines go to ``<INSTANCE_ID>.log`` in ``folder``."""
-        errors = open(folder / f"{env['INSTANCE_ID']}.log", "wb")  # noqa: SIM115
-        process = await trio.lowlevel.open_process([sys.executable, "main.py", "run"], cwd=ROOT, env=env,
-                                                   stdout=subprocess.PIPE, stderr=errors)
-        return cls(process, errors)
-
-    async def wait_active(self, timeout: float) -> float:
-        """Wait until the bot says it runs; the seconds it took from now."""
-        assert self.process.stdout is not None
-        started = time.monotonic()
-        with trio.fail_after(timeout):
-            while b"Ctrl-C stops it" not in self.out:
-                chunk = await self.process.stdout.receive_some()
-                assert chunk, "the bot ended before it became active"
-                self.out += chunk
-        return time.monotonic() - started
-
-    async def is_active_within(self, seconds: float) -> bool:
-        with trio.move_on_after(seconds):
-            await self.wait_active(seconds + 1)
-            return True
-        return False
-
-    async def stop(self, how: signal.Signals) -> None:
-        if self.process.returncode is None:
-            self.process.send_signal(how)
-        with trio.fail_after(20):
-            await self.process.wait()
-        self.errors.close()
 
 
 async def _active_and_standby(tg: TelegramEmulator, kie: KieEmulator, db: str, folder: Path) -> tuple[Bot, Bot]:
     """``bot-a``, active, and ``bot-b``, started after it on the same log, standing by."""
-    first = await Bot.start(_env(tg, kie, db, "bot-a"), folder)
+    first = await Bot.start(bot_env(tg, kie, db, "bot-a"), folder)
     await first.wait_active(30)
-    return first, await Bot.start(_env(tg, kie, db, "bot-b"), folder)
+    return first, await Bot.start(bot_env(tg, kie, db, "bot-b"), folder)
 
 
 async def _hang_outside_a_transaction(process: trio.Process, db: str) -> None:
@@ -209,7 +153,7 @@ async def test_a_passive_instance_answers_every_tap_and_message_and_tap_again_ru
 
         def webhook(instance: str) -> dict[str, str]:
             url = f"http://127.0.0.1:{ports[instance]}/telegram/webhook"
-            return {**_env(tg, kie, db, instance), "HTTP_PORT": str(ports[instance]), "WEBHOOK_URL": url,
+            return {**bot_env(tg, kie, db, instance), "HTTP_PORT": str(ports[instance]), "WEBHOOK_URL": url,
                     "WEBHOOK_SECRET": secret}
 
         first = await Bot.start(webhook("bot-a"), tmp_path)

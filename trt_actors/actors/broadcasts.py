@@ -174,6 +174,13 @@ class Broadcasts:
                     if isinstance(recorded.event, BroadcastStarted):
                         self._launch(recorded)
                 task_status.started()
+                # A broadcast an admin started through another instance's desk (several instances share the
+                # chats) is conducted here too: every start is followed, and one still open is launched.
+                async for recorded in self._log.subscribe(types=(BroadcastStarted.type_name(),)):
+                    started = recorded.event
+                    if (isinstance(started, BroadcastStarted) and started.broadcast_id not in self._conducting
+                            and any(item.item == recorded.stream for item in await self._log.open_items(recorded.stream))):
+                        self._launch(recorded)
                 await trio.sleep_forever()
         finally:
             self._nursery = None

@@ -60,7 +60,7 @@ import httpx
 import msgspec
 import trio
 
-from eventlog import EventStore
+from eventlog import EventStore, NotLeaseHolder
 from registry import Registry
 from trt_actors.actors.throttle import Throttle
 from trt_actors.http import Request, Response
@@ -556,6 +556,12 @@ class JobRunner:
             return None
         return f"{base}{CALLBACK_PATH}/{job_id}/{callback_token(self.limits.callback_secret, job_id)}"
 
+    def runs(self, request: Request) -> bool:
+        """Whether the job a ``/kie/callback/<job_id>/...`` request names runs here (several instances: the one
+        whose runner drives the job is the one to wake)."""
+        job_id = request.path.removeprefix(CALLBACK_PATH + "/").partition("/")[0]
+        return job_id in self._live
+
     async def handle_callback(self, request: Request) -> Response:
         """``POST /kie/callback/<job_id>/<token>``: a hint to ask recordInfo now. Forged ones change nothing."""
         job_id, _, token = request.path.removeprefix(CALLBACK_PATH + "/").rstrip("/").partition("/")
@@ -606,6 +612,8 @@ class JobRunner:
                               meta)
         except CommandRejected as refused:
             log.info("late callback for job %s: %s", job_id, refused)
+        except NotLeaseHolder:  # several instances: the job's chat is another's; its owner hears KIE next time
+            log.info("late callback for job %s: its chat is served by another instance", job_id)
 
     def statistics(self) -> JobRunnerStatistics:
         return JobRunnerStatistics(open=len(self._live), submitted=self.submitted, delivered=self.delivered,

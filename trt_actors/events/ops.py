@@ -32,19 +32,25 @@ class AdminAlerted(Event, frozen=True):
 
 
 class LeaseLost(Event, frozen=True):
-    """``holder`` no longer holds epoch ``epoch`` of the lease: it ``expired`` (a crash, a hang) or was ``released``."""
+    """``holder`` no longer holds epoch ``epoch`` of the lease: it ``expired`` (a crash, a hang) or was ``released``.
+
+    ``lease`` names it: ``active`` (the active instance's), or a unit's when several instances share the chats
+    (``shard:2/8``)."""
 
     holder: str
     epoch: int
     reason: str
+    lease: str = "active"
 
 
 class LeaseAcquired(Event, frozen=True):
-    """``holder`` took the lease: it alone writes, under ``epoch``, while it renews it (until ``expires_at``)."""
+    """``holder`` took the lease ``lease``: it alone writes under it, with ``epoch``, while it renews it (until
+    ``expires_at``)."""
 
     holder: str
     epoch: int
     expires_at: float
+    lease: str = "active"
 
 
 class ModeChanged(Event, frozen=True):

@@ -46,7 +46,9 @@ WEBHOOK_PATH = "/telegram/webhook"
 KIE_CALLBACK_PATH = "/kie/callback"
 
 
-class _Running(Protocol):
+class Running(Protocol):
+    """A part ``/ready`` asks whether it runs."""
+
     @property
     def running(self) -> bool: ...
 
@@ -56,7 +58,7 @@ class _Healthy(Protocol):
     def healthy(self) -> bool: ...
 
 
-def readiness(log: _Healthy, *parts: tuple[str, _Running]) -> dict[str, Callable[[], bool]]:
+def readiness(log: _Healthy, *parts: tuple[str, Running]) -> dict[str, Callable[[], bool]]:
     """The standard readiness checks: the log is open with a working writer, and each named part is running.
 
     >>> checks = readiness(log, ("receiver", receiver), ("outbox", outbox))
