@@ -3,6 +3,7 @@
     python bench/pipeline.py                  # 3 pairs: bursts of 20,000 updates, 15 s at 200 updates/s
     python bench/pipeline.py --quick          # 1 pair: bursts of 2,000, 5 s at 200/s (a minute or two)
     python bench/pipeline.py --json out.json  # results also as JSON (default bench/pipeline-results.json)
+    python bench/pipeline.py --instances 1,2,3 --postgres URL --quick   # instances sharing a log (see below)
 
 Both bots long-poll ``bench/fake_botapi.py``, a lean asyncio Bot API run as its
 own process pinned to the second core; each bot runs pinned to the first core.
@@ -34,6 +35,10 @@ CPU use during every burst is reported, so a saturated fake would show.
 Its parts, in order: the fake's control client, process handling, the two
 bots, the scenarios, the fake's capacity; the records and the printed report
 are in ``bench/pipeline_report.py``.
+
+``--instances 1,2,3 --postgres URL`` measures something else with the same
+parts: our bot's bursts with several instances sharing one PostgreSQL log
+(``bench/pipeline_instances.py`` says how).
 """
 
 from __future__ import annotations
@@ -56,7 +61,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -217,6 +222,15 @@ class Processes:
         if process in self._running:
             self._running.remove(process)
 
+    def stop_many(self, processes: list[subprocess.Popen[bytes]], grace: float = 10.0) -> None:
+        """SIGTERM to all of ``processes`` at once, then :meth:`stop` each: they stop together, and none
+        spends its grace taking over the work of another that stops first."""
+        for process in processes:
+            if process.poll() is None:
+                _signal_group(process, signal.SIGTERM)
+        for process in processes:
+            self.stop(process, grace)
+
     def stop_all(self) -> None:
         for process in list(self._running):
             try:
@@ -251,7 +265,7 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def _tail(path: Path, lines: int = 15) -> str:
+def log_tail(path: Path, lines: int = 15) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
@@ -341,6 +355,33 @@ def ensure_aiogram(venv: Path, say: Callable[[str], None]) -> str:
 # -- one scenario ----------------------------------------------------------------
 
 
+class Target(Protocol):
+    """What a burst is measured on: one bot process (:class:`Scenario`) or several sharing a log."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def control(self) -> Control: ...
+
+    @property
+    def pids(self) -> list[int]:
+        """The bot's processes, whose CPU and RSS are summed."""
+        ...
+
+    def start(self, timeout: float) -> float:
+        """Start the bot; the seconds until it is ready for updates."""
+        ...
+
+    def check_alive(self) -> None: ...
+
+    def cpu_parts(self) -> dict[str, float]:
+        """CPU seconds so far of each part worth telling apart (each instance, a database server); may be empty."""
+        ...
+
+    def stop(self) -> None: ...
+
+
 class Scenario:
     """One fresh bot process against the reset fake: started, measured, stopped."""
 
@@ -352,9 +393,20 @@ class Scenario:
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
+    def name(self) -> str:
+        return self.bot.name
+
+    @property
     def pid(self) -> int:
         assert self.process is not None
         return self.process.pid
+
+    @property
+    def pids(self) -> list[int]:
+        return [self.pid]
+
+    def cpu_parts(self) -> dict[str, float]:
+        return {}
 
     def start(self, timeout: float) -> float:
         """Spawn the bot; return the seconds until its first getUpdates reached the fake."""
@@ -373,14 +425,14 @@ class Scenario:
                 return float(first) - spawned
             self.check_alive()
             if time.monotonic() - spawned > timeout:
-                raise BenchmarkError(f"{self.bot.name} did not poll within {timeout:.0f} s:\n{_tail(self.log)}")
+                raise BenchmarkError(f"{self.bot.name} did not poll within {timeout:.0f} s:\n{log_tail(self.log)}")
             time.sleep(0.02)
 
     def check_alive(self) -> None:
         assert self.process is not None
         if self.process.poll() is not None:
             raise BenchmarkError(
-                f"{self.bot.name} exited with status {self.process.returncode}:\n{_tail(self.log)}"
+                f"{self.bot.name} exited with status {self.process.returncode}:\n{log_tail(self.log)}"
             )
 
     def stop(self) -> None:
@@ -390,30 +442,39 @@ class Scenario:
             leftover.unlink(missing_ok=True)
 
 
-def run_burst(scenario: Scenario, plan: Plan, chats: int, chat_base: int) -> Burst:
+def run_burst(scenario: Target, plan: Plan, chats: int, chat_base: int) -> Burst:
+    """Start ``scenario``, warm it up, offer the burst, measure it, stop it (CPU and RSS summed over its pids)."""
     try:
         burst = Burst(updates=plan.burst, chats=chats, startup_s=scenario.start(plan.scenario_timeout))
         warm_up(scenario, plan)
-        pid, control = scenario.pid, scenario.control
-        burst.rss_idle_mb = rss_mb(pid)
+        pids, control = scenario.pids, scenario.control
+
+        def cpu() -> float:
+            return sum(cpu_seconds(pid) for pid in pids)
+
+        def rss() -> float:
+            return sum(rss_mb(pid) for pid in pids)
+
+        burst.rss_idle_mb = rss()
         before = control.stats()
-        cpu_before = cpu_seconds(pid)
+        cpu_before, parts_before = cpu(), scenario.cpu_parts()
         control.enqueue(plan.burst, chats, chat_base)
         deadline = time.monotonic() + plan.scenario_timeout
         peak = burst.rss_idle_mb
         while True:
             stats = control.stats()
-            rss = rss_mb(pid)
-            peak = max(peak, rss)
-            burst.rss_samples.append((int(stats["answers"]), round(rss, 1)))
+            now_rss = rss()
+            peak = max(peak, now_rss)
+            burst.rss_samples.append((int(stats["answers"]), round(now_rss, 1)))
             if stats["answers"] >= plan.burst:
                 break
             scenario.check_alive()
             if time.monotonic() > deadline:
                 break
             time.sleep(0.1)
-        cpu_after = cpu_seconds(pid)
-        burst.rss_end_mb, burst.rss_max_mb = rss_mb(pid), max(peak, rss_mb(pid))
+        cpu_after, parts_after = cpu(), scenario.cpu_parts()
+        burst.rss_end_mb = rss()
+        burst.rss_max_mb = max(peak, burst.rss_end_mb)
         burst.answered = int(stats["answers"])
         burst.completed = burst.answered >= plan.burst
         started, last = stats["first_delivery_at"], stats["last_answer_at"]
@@ -421,13 +482,15 @@ def run_burst(scenario: Scenario, plan: Plan, chats: int, chat_base: int) -> Bur
             burst.seconds = float(last) - float(started)
             burst.updates_per_s = burst.answered / burst.seconds if burst.seconds > 0 else 0.0
         burst.cpu_ms_per_update = (cpu_after - cpu_before) * 1000 / max(1, burst.answered)
+        burst.cpu_ms_by_part = {part: (parts_after[part] - spent) * 1000 / max(1, burst.answered)
+                                for part, spent in parts_before.items() if part in parts_after}
         wall = float(stats["now"]) - float(before["now"])
         burst.fake_cpu_percent = 100 * (float(stats["cpu_s"]) - float(before["cpu_s"])) / wall if wall > 0 else 0.0
         time.sleep(0.5)
         burst.extra_sends = int(control.stats()["sends"]) - burst.answered
         if not burst.completed:
             raise BenchmarkError(
-                f"{scenario.bot.name} answered {burst.answered:,} of {plan.burst:,} updates "
+                f"{scenario.name} answered {burst.answered:,} of {plan.burst:,} updates "
                 f"within {plan.scenario_timeout:.0f} s"
             )
         return burst
@@ -461,7 +524,7 @@ def run_latency(scenario: Scenario, plan: Plan) -> Latency:
         scenario.stop()
 
 
-def warm_up(scenario: Scenario, plan: Plan) -> None:
+def warm_up(scenario: Target, plan: Plan) -> None:
     """Let the started bot settle, answer ``plan.warmup`` updates from chats of their own, and settle again.
 
     Both bots pay first-use costs (lazy imports, connection pools, first
@@ -473,12 +536,12 @@ def warm_up(scenario: Scenario, plan: Plan) -> None:
     scenario.control.enqueue(plan.warmup, plan.warmup, 9_000_000)
     stats = _wait_answers(scenario, plan.warmup, plan.scenario_timeout)
     if stats["answers"] < plan.warmup:
-        raise BenchmarkError(f"{scenario.bot.name} answered {stats['answers']} of {plan.warmup} warm-up updates")
+        raise BenchmarkError(f"{scenario.name} answered {stats['answers']} of {plan.warmup} warm-up updates")
     time.sleep(plan.settle / 2)
     scenario.control.reset()
 
 
-def _wait_answers(scenario: Scenario, count: int, timeout: float) -> dict[str, Any]:
+def _wait_answers(scenario: Target, count: int, timeout: float) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         stats = scenario.control.stats()
@@ -534,7 +597,7 @@ def start_fake(
     deadline, seen = time.monotonic() + timeout, b""
     while b"\n" not in seen:
         if process.poll() is not None or time.monotonic() > deadline:
-            raise BenchmarkError(f"the fake Bot API did not start (python bench/fake_botapi.py):\n{_tail(log)}")
+            raise BenchmarkError(f"the fake Bot API did not start (python bench/fake_botapi.py):\n{log_tail(log)}")
         seen += process.stdout.read() or b""
         time.sleep(0.02)
     return process, seen.split(b"\n")[0].decode().split()[-1]
@@ -630,13 +693,33 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--burst", type=int, help="updates per burst (default 20,000; quick 2,000)")
     parser.add_argument("--seconds", type=float, help="length of the steady-rate phase (default 15; quick 5)")
     parser.add_argument("--rate", type=int, default=200, help="updates per second in the steady phase")
-    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "pipeline-results.json", help="write results here")
+    parser.add_argument("--json", type=Path, help="write results here (default bench/pipeline-results.json; "
+                        "with --instances bench/out/pipeline-instances.json)")
     parser.add_argument("--aiogram-venv", type=Path, default=default_venv(), help="venv with aiogram 3 (made if missing)")
     parser.add_argument("--no-aiogram", action="store_true", help="measure our bot alone")
     parser.add_argument("--workdir", type=Path, default=None, help="scratch folder for logs and the bot's SQLite log")
     parser.add_argument("--deadline", type=float, help="stop everything after this many seconds (default 3600; quick 900)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (bot logs) afterwards")
-    return parser.parse_args(argv)
+    several = parser.add_argument_group("several instances on one PostgreSQL log (no aiogram, no latency phase)")
+    several.add_argument("--instances", type=_counts, help="instance counts to measure, e.g. 1,2,3")
+    several.add_argument("--postgres", help="PostgreSQL URL; each burst gets a fresh schema there (dropped after)")
+    several.add_argument("--shards", type=int, default=8, help="SHARDS for every instance (default 8)")
+    args = parser.parse_args(argv)
+    if args.instances is not None and not args.postgres:
+        parser.error("--instances needs --postgres URL (the log the instances share)")
+    if args.instances is not None and args.shards < 2:
+        parser.error("--shards must be 2 or more: with SHARDS=1 one instance does everything")
+    return args
+
+
+def _counts(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of instance counts like 1,2,3: {text!r}") from None
+    if not counts or any(count < 1 for count in counts):
+        raise argparse.ArgumentTypeError(f"instance counts must be 1 or more, like 1,2,3: {text!r}")
+    return counts
 
 
 def plan_from(args: argparse.Namespace) -> Plan:
@@ -655,6 +738,12 @@ def plan_from(args: argparse.Namespace) -> Plan:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.instances is not None:
+        # Imported here: that module imports this one (as ``bench.pipeline``), and runs everything from there.
+        from bench.pipeline_instances import main as several_instances
+
+        return several_instances(args)
+    args.json = args.json or ROOT / "bench" / "pipeline-results.json"
     plan = plan_from(args)
 
     def say(text: str) -> None:

@@ -36,7 +36,12 @@ class Plan:
 
 @dataclass
 class Burst:
-    """One burst's figures; ``rss_samples`` are (answers so far, RSS MiB) every 0.1 s."""
+    """One burst's figures; ``rss_samples`` are (answers so far, RSS MiB) every 0.1 s.
+
+    CPU and RSS are summed over the bot's processes (one, or each instance
+    sharing a log); ``cpu_ms_by_part`` splits the CPU per update among the
+    parts its target tells apart (each instance, the database server), if any.
+    """
 
     updates: int
     chats: int
@@ -46,6 +51,7 @@ class Burst:
     seconds: float = 0.0
     updates_per_s: float = 0.0
     cpu_ms_per_update: float = 0.0
+    cpu_ms_by_part: dict[str, float] = field(default_factory=dict)
     rss_idle_mb: float = 0.0
     rss_max_mb: float = 0.0
     rss_end_mb: float = 0.0
@@ -183,7 +189,8 @@ def summarise(runs: list[Run], plan: Plan) -> list[dict[str, Any]]:
     return rows
 
 
-def _number(value: float | None, digits: int) -> str:
+def format_number(value: float | None, digits: int) -> str:
+    """``value`` with thousands separators and ``digits`` decimals; "—" when there is none."""
     if value is None or math.isnan(value):
         return "—"
     return f"{value:,.{digits}f}"
@@ -200,29 +207,32 @@ def print_runs(runs: list[Run], plan: Plan) -> None:
         for index in range(len(plan.burst_chats)):
             if index < len(run.bursts):
                 b = run.bursts[index]
-                row += [_number(b.updates_per_s, 0) + ("" if b.completed else "!"), _number(b.cpu_ms_per_update, 2),
-                        f"{b.rss_max_mb:.0f}/{b.rss_end_mb:.0f}"]
+                row += [format_number(b.updates_per_s, 0) + ("" if b.completed else "!"),
+                        format_number(b.cpu_ms_per_update, 2), f"{b.rss_max_mb:.0f}/{b.rss_end_mb:.0f}"]
             else:
                 row += ["failed", "—", "—"]
         lat = run.latency
-        row += [_number(run.startup_s, 2), _number(lat.p50_ms if lat else None, 1), _number(lat.p99_ms if lat else None, 1)]
+        row += [format_number(run.startup_s, 2), format_number(lat.p50_ms if lat else None, 1),
+                format_number(lat.p99_ms if lat else None, 1)]
         rows.append(row)
-    _table(heads, rows, left=2)
+    print_table(heads, rows, left=2)
 
 
 def print_summary(summary: list[dict[str, Any]], with_aiogram: bool) -> None:
     heads = ["metric (median over runs)", OURS] + ([AIOGRAM, "ours/aiogram", "better if"] if with_aiogram else [])
     rows = []
     for row in summary:
-        line = [row["metric"], _number(row["ours"], row["digits"])]
+        line = [row["metric"], format_number(row["ours"], row["digits"])]
         if with_aiogram:
             ratio = row["ratio"]
-            line += [_number(row["aiogram"], row["digits"]), "—" if ratio is None else f"{ratio:.2f}x", row["better"]]
+            line += [format_number(row["aiogram"], row["digits"]), "—" if ratio is None else f"{ratio:.2f}x",
+                     row["better"]]
         rows.append(line)
-    _table(heads, rows)
+    print_table(heads, rows)
 
 
-def _table(heads: list[str], rows: list[list[str]], left: int = 1) -> None:
+def print_table(heads: list[str], rows: list[list[str]], left: int = 1) -> None:
+    """Print ``rows`` under ``heads`` in aligned columns, the first ``left`` of them left-aligned."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(heads)]
 
     def line(cells: list[str]) -> str:
