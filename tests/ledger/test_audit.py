@@ -12,7 +12,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from eventlog import RecordedEvent, SQLiteEventLog
+from eventlog import NewEvent, RecordedEvent, SQLiteEventLog
 from tests.ledger.support import job_ended, payment, quote, read_all
 from trt_actors.actors.ledger import Ledger
 from trt_actors.events import CODEC, Event
@@ -315,3 +315,22 @@ def test_a_referral_bonus_not_caused_by_a_top_up_is_a_violation() -> None:
                      recorded(2, "ledger:7", 1, Credited(credit_id="referral:8:inviter", amount=20, reason="referral",
                                                          available=20, held=0), causation="e1")], now=NOW, user=7)
     assert not [v for v in inviter.violations if v.check == "referral_without_top_up"]  # one user's audit too
+
+
+async def test_a_payment_without_a_charge_id_or_of_no_stars_took_nothing_and_asks_for_no_credit(
+    good_log: Path,
+) -> None:
+    """A ``successful_payment`` Telegram could not have sent (no charge id, 0 Stars: a fuzzer's, a forger's) is
+    rejected by the session and credits nothing; the books still close. A real one never credited still fails."""
+    events = await read(good_log)
+    last = events[-1]
+
+    def recorded(offset: int, new: NewEvent) -> RecordedEvent:
+        return RecordedEvent(last.seq + offset, new.event_id, new.stream, offset, "UpdateReceived", new.ts, new.cid,
+                             None, new.chat_id, new.user_id, new.event)
+
+    bogus = [recorded(1, payment(ANN, 9001, "", 0)), recorded(2, payment(ANN, 9002, "", 50)),
+             recorded(3, payment(ANN, 9003, "ch-zero", 0))]
+    assert audit([*events, *bogus], now=NOW).passed
+    real = recorded(4, payment(ANN, 9004, "ch-real", 50))
+    assert ("charge_not_credited", "") in findings(audit([*events, *bogus, real], now=NOW))

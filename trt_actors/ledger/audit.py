@@ -33,7 +33,8 @@ The **closure checks**, one :class:`Violation` per finding (``check`` codes):
 * ``charge_credited_twice``, ``charge_not_credited``, ``credit_without_payment``,
   ``stars_mismatch``, ``payment_unreadable``: every Stars payment (a
   ``successful_payment`` in a recorded update) is credited exactly once, for
-  what was paid;
+  what was paid (one without a charge id or of no Stars took nothing, and
+  asks for nothing);
 * ``referral_without_top_up``: a referral bonus is credited only because of
   a top-up (the invited user's first; its ``Credited`` is the bonus's causation);
 * ``promo_without_redemption``: a promo credit is caused by a ``PromoRedeemed``
@@ -228,9 +229,11 @@ class _Book:
             return
         if message is None or message.successful_payment is None:
             return
+        payment = message.successful_payment
+        if not payment.telegram_payment_charge_id or payment.total_amount <= 0:
+            return  # no charge to credit or refund: no Stars were taken (the session rejects it, `no_charge_id`)
         payer = message.sender.id if message.sender is not None else recorded.user_id
         if self.user is None or payer == self.user:
-            payment = message.successful_payment
             self.paid[payment.telegram_payment_charge_id] = payment.total_amount
 
     def _ledger(self, recorded: RecordedEvent) -> None:
