@@ -702,7 +702,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (bot logs) afterwards")
     several = parser.add_argument_group("several instances on one PostgreSQL log (no aiogram, no latency phase)")
     several.add_argument("--instances", type=_counts, help="instance counts to measure, e.g. 1,2,3")
-    several.add_argument("--postgres", help="PostgreSQL URL; each burst gets a fresh schema there (dropped after)")
+    several.add_argument("--postgres", help="PostgreSQL URL; each burst gets a fresh schema there (dropped after, unless --keep)")
     several.add_argument("--shards", type=int, default=8, help="SHARDS for every instance (default 8)")
     args = parser.parse_args(argv)
     if args.instances is not None and not args.postgres:

@@ -570,6 +570,8 @@ def main(args: argparse.Namespace) -> int:
     errors = failed or any(sample.error for sample in samples)
     if args.keep or errors:
         say(f"instance logs kept in {scratch}")
+    if args.keep:
+        say(f"schemas kept at {redacted(args.postgres)}: bench_{os.getpid()}_* (DROP SCHEMA … CASCADE when done)")
     else:
         shutil.rmtree(scratch, ignore_errors=True)
     return 1 if errors else 0
