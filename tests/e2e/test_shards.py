@@ -110,6 +110,7 @@ async def test_three_instances_share_the_chats_and_a_killed_ones_units_move_with
             survivors = set(bots) - {victim}
             moved = await _fair_shares(db, survivors, timeout=LEASE * 6)
             took = time.monotonic() - killed
+            print(f"{victim} killed; its units {its_units} moved to {sorted(survivors)} in {took:.2f} s")
             assert took < LEASE + LEASE / 3 + 2.0, (took, its_units)  # expiry, one turn of the others, slack
             assert all(moved[unit] in survivors for unit in its_units)
 
