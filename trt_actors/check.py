@@ -31,11 +31,12 @@ from dataclasses import dataclass
 import httpx
 import trio
 
-from eventlog import EventLogError, Lease, open_log, redacted
+from eventlog import ACTIVE_LEASE, EventLogError, Lease, open_log, redacted
 from registry import RegistryError, load_valid_registry
 from trt_actors.config import Settings
 from trt_actors.events import CODEC
 from trt_actors.kie import KieApiError, KieError, open_kie_client
+from trt_actors.shards import MEMBER_PREFIX
 from trt_actors.telegram import NotFound, TelegramClient, TelegramError, Unauthorized
 
 __all__ = ["WEBHOOK_ERROR_WINDOW", "Finding", "run_checks"]
@@ -168,11 +169,24 @@ async def _postgres_log(settings: Settings, clock: Callable[[], float]) -> tuple
     try:
         async with open_log(settings.db, codec=CODEC, readonly=True) as log:
             lease = await log.lease()
+            units = [held for held in await log.leases() if not held.name.startswith(MEMBER_PREFIX)
+                     and held.name != ACTIVE_LEASE and held.expires_at > clock()]
     except EventLogError as error:
         if "holds no event log" in str(error):
             return True, f"{where} answers and holds no log yet: `run` creates it"
         return False, str(error)
-    return True, f"{where} is an event log; {_held(lease, clock)}"
+    if units and lease is not None and lease.expires_at > clock():
+        units.append(lease)
+    return True, f"{where} is an event log; {_shared(units, clock) if units else _held(lease, clock)}"
+
+
+def _shared(units: list[Lease], clock: Callable[[], float]) -> str:
+    """Who owns which unit of a log whose chats several instances share (``SHARDS``)."""
+    owners: dict[str, list[str]] = {}
+    for held in sorted(units, key=lambda held: (held.name != ACTIVE_LEASE, held.name)):
+        owners.setdefault(held.holder, []).append(held.name)
+    listed = "; ".join(f"{holder}: {', '.join(names)}" for holder, names in sorted(owners.items()))
+    return f"shared by {len(owners)} instance(s) ({listed})"
 
 
 def _held(lease: Lease | None, clock: Callable[[], float]) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -23,7 +24,7 @@ import trio
 from eventlog import open_log
 from tests.e2e.books import books_close, read_log, replays_identical
 from tests.e2e.conftest import TOKEN, kie_emulator
-from tests.e2e.instances import LEASE, Bot, bot_env
+from tests.e2e.instances import LEASE, ROOT, Bot, bot_env
 from tests.e2e.orders import walk
 from tests.e2e.support import REGISTRY, free_port
 from trt_actors.config import Settings
@@ -87,6 +88,10 @@ async def test_three_instances_share_the_chats_and_a_killed_ones_units_move_with
             about = await _ready(ports["bot-a"])
             assert about["ready"] is True and about["shards"] == SHARDS
             assert about["units"] == [unit for unit in UNITS if owners[unit] == "bot-a"]
+            checked = await trio.run_process([sys.executable, "main.py", "check"], cwd=ROOT, capture_stdout=True,
+                                             env=bot_env(tg, kie, db, "check"), check=False)
+            [line] = [line for line in checked.stdout.decode().splitlines() if line.startswith("✓ event log")]
+            assert "shared by 3 instance(s) (bot-a: " in line and all(unit in line for unit in UNITS), line
 
             # Twelve users, three in each shard; the first six order a generation.
             users = [ScriptedUser(tg.user(8100 + n, first_name=f"U{n}", language_code="en")) for n in range(12)]
@@ -214,9 +219,9 @@ async def test_with_a_webhook_any_instance_receives_and_the_shard_owner_answers_
             with trio.fail_after(20):
                 while await _undecided(db):
                     await trio.sleep(0.2)
-            started = time.monotonic()  # a clean stop drains what is in flight, then gives its units up
+            asked = time.monotonic()  # a clean stop drains what is in flight, then gives its units up
             await bots["bot-b"].stop(signal.SIGTERM)
-            stopping = time.monotonic() - started
+            stopping = time.monotonic() - asked
             assert bots["bot-b"].process.returncode == 0 and stopping < 4, stopping
         finally:
             for bot in bots.values():
