@@ -3,13 +3,16 @@
     python bench/chaos.py                              # seeds 1-5, 120 s each, 12 users, 6 kills
     python bench/chaos.py --seed 7 --duration 600 --users 30 --kills 20
     python bench/chaos.py --webhook                    # updates by webhook through a failover proxy
+    python bench/chaos.py --postgres URL --shards 4 --instances 3   # three instances sharing the chats
 
 Each world (see ``tests/e2e/chaos.py``) runs two ``python main.py run``
 processes on one SQLite log against the Telegram and KIE emulators, kills the
 active one at random moments, injects Telegram's 429s (with their bans) and
 5xx, KIE's 429s, 5xx, failed tasks and duplicate, late, lost and forged
 callbacks, then stops the faults, lets the bot settle and checks every
-invariant. Prints the counts of each world and what broke; writes JSON to
+invariant. With ``--shards`` the instances share the chats of a PostgreSQL
+log (each world on a fresh schema of ``--postgres``) and any one of them may
+be the one killed. Prints the counts of each world and what broke; writes JSON to
 ``bench/out/chaos.json``; exits 1 if any world broke a promise.
 """
 
@@ -21,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import trio
 
@@ -31,10 +35,22 @@ from tests.e2e.chaos import Chaos, chaos_run, judge  # noqa: E402
 OUT = Path(__file__).resolve().parent / "out" / "chaos.json"
 
 
-async def main(seeds: list[int], duration: float, users: int, kills: int, webhook: bool) -> int:
+def fresh_schema(url: str, seed: int) -> str:
+    """A URL of ``url``'s server whose ``search_path`` is a new, empty schema for one world."""
+    import psycopg
+
+    schema = f"chaos_{seed}_{int(time.time())}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    return f"{url}{'&' if '?' in url else '?'}options={quote(f'-csearch_path={schema}')}"
+
+
+async def main(seeds: list[int], duration: float, users: int, kills: int, webhook: bool, shards: int,
+               instances: int, postgres: str | None) -> int:
     worlds = []
     for seed in seeds:
-        chaos = Chaos(seed=seed, duration=duration, users=users, kills=kills, webhook=webhook)
+        chaos = Chaos(seed=seed, duration=duration, users=users, kills=kills, webhook=webhook, shards=shards,
+                      instances=instances, postgres=fresh_schema(postgres, seed) if postgres else None)
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="trt-chaos-") as folder:
             outcome = await chaos_run(Path(folder), chaos)
@@ -46,7 +62,8 @@ async def main(seeds: list[int], duration: float, users: int, kills: int, webhoo
             print(f"    {name}: {count}")
         for problem in problems:
             print(f"  BROKEN {problem}")
-        worlds.append({"seed": seed, "webhook": webhook, "duration": duration, "users": users, "kills": kills, "seconds": round(took),
+        worlds.append({"seed": seed, "webhook": webhook, "shards": shards, "instances": instances,
+                       "store": "postgresql" if postgres else "sqlite", "duration": duration, "users": users, "kills": kills, "seconds": round(took),
                        "counts": dict(sorted(outcome.counts.items())), "problems": problems})
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(json.dumps({"worlds": worlds}, indent=2, ensure_ascii=False) + "\n")
@@ -62,5 +79,11 @@ if __name__ == "__main__":
     parser.add_argument("--users", type=int, default=12)
     parser.add_argument("--kills", type=int, default=6, help="how many times the active instance dies")
     parser.add_argument("--webhook", action="store_true", help="webhook through a failover proxy, not long polling")
+    parser.add_argument("--shards", type=int, default=1, help="SHARDS: above 1 the instances share the chats")
+    parser.add_argument("--instances", type=int, default=2, help="bot processes at once")
+    parser.add_argument("--postgres", help="the log on this PostgreSQL server (a fresh schema per world)")
     args = parser.parse_args()
-    sys.exit(trio.run(main, args.seed or [1, 2, 3, 4, 5], args.duration, args.users, args.kills, args.webhook))
+    if args.shards > 1 and not args.postgres:
+        parser.error("--shards above 1 needs --postgres URL: instances share the chats through PostgreSQL")
+    sys.exit(trio.run(main, args.seed or [1, 2, 3, 4, 5], args.duration, args.users, args.kills, args.webhook,
+                      args.shards, args.instances, args.postgres))

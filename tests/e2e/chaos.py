@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import msgspec
 import trio
 
 from eventlog import RecordedEvent
@@ -48,7 +49,7 @@ from tests.e2e.conftest import KIE_KEY, TOKEN, kie_emulator
 from tests.e2e.orders import walk
 from tests.e2e.support import REGISTRY, WEBHOOK_PATH, audit_log, audit_requests, free_port
 from trt_actors.config import Settings
-from trt_actors.events import PassiveRejected, UiRendered, UpdateReceived
+from trt_actors.events import CODEC, PassiveRejected, UiRendered, UpdateReceived
 from trt_actors.events.jobs import JobFailed, ResultDelivered
 from trt_actors.events.ledger import Credited, HoldCaptured, HoldPlaced, HoldVoided
 from trt_actors.events.session import GenerationRequested
@@ -93,13 +94,18 @@ class Chaos:
     kills: int = 3
     webhook: bool = False
     """Updates by webhook through a failover proxy (and duplicate deliveries), instead of long polling."""
+    shards: int = 1
+    """``SHARDS``: above 1, ``instances`` processes share the chats (on ``postgres``) and any one of them dies."""
+    instances: int = 2
+    postgres: str | None = None
+    """The log's PostgreSQL URL (an empty schema); None: an SQLite file in the run's folder."""
 
 
 @dataclass
 class ChaosOutcome:
     """What a chaos run left: the log, what happened (counts), and what the emulators saw."""
 
-    db: Path
+    db: str
     chaos: Chaos
     env: dict[str, str]
     counts: Counter[str] = field(default_factory=Counter)
@@ -125,7 +131,7 @@ class _Instance:
 class _World:
     """The emulators, the bot's instances and the counts, shared by the users, the monkey and the faults."""
 
-    def __init__(self, chaos: Chaos, folder: Path, tg: TelegramEmulator, kie: KieEmulator, db: Path) -> None:
+    def __init__(self, chaos: Chaos, folder: Path, tg: TelegramEmulator, kie: KieEmulator, db: str) -> None:
         self.chaos = chaos
         self.rng = random.Random(chaos.seed)
         self.folder = folder
@@ -171,7 +177,7 @@ class _World:
             HTTP_PORT=str(port), KIE_WEBHOOK_HMAC_KEY=HMAC_KEY,
             WELCOME_CREDITS="10000", ADMIN_IDS=str(ADMIN), SEND_RATE_PER_CHAT="100", SEND_RATE_GLOBAL="1000",
             RATE_MESSAGES="10000/60", RATE_TAPS="10000/60", RATE_GENERATIONS="10/1", LEASE_SECONDS="1",
-            SESSION_IDLE_SECONDS=str(IDLE), INSTANCE_ID=name, PYTHONPATH=str(ROOT),
+            SESSION_IDLE_SECONDS=str(IDLE), INSTANCE_ID=name, PYTHONPATH=str(ROOT), SHARDS=str(self.chaos.shards),
         )
         return env
 
@@ -189,15 +195,19 @@ class _World:
         return instance
 
     async def active(self) -> _Instance | None:
-        """The instance holding the lease (its ``/ready`` says so), if any answers."""
+        """The instance holding the lease (its ``/ready`` says so), if any answers. Sharing the chats: the owner
+        of the global unit, once every unit has an owner."""
+        found, owned = None, 0
         for instance in self.instances:
             try:
                 about = (await self.http.get(f"http://127.0.0.1:{instance.port}/ready")).json()
             except (httpx.HTTPError, ValueError):
                 continue
-            if about.get("mode") == "active":
-                return instance
-        return None
+            units = about.get("units") or []
+            owned += len(units)
+            if about.get("mode") == "active" or "active" in units:
+                found = instance
+        return found if self.chaos.shards == 1 or owned == self.chaos.shards + 1 else None
 
     async def wait_active(self, timeout: float = 30.0) -> _Instance:
         with trio.fail_after(timeout):
@@ -218,7 +228,7 @@ class _World:
 
 async def chaos_run(folder: Path, chaos: Chaos) -> ChaosOutcome:
     """Run one world in ``folder`` (the log and the bots' output go there); what is left, judged in part."""
-    db = folder / "bot.sqlite3"
+    db = chaos.postgres or str(folder / "bot.sqlite3")
     async with TelegramEmulator.serve(token=TOKEN, webhook_policy=WebhookPolicy(max_retry=3.0)) as tg, kie_emulator(
         callback_secret=HMAC_KEY, balance=1e9, callback_retry_interval=1.0
     ) as kie, trio.open_nursery() as proxying:
@@ -232,7 +242,8 @@ async def chaos_run(folder: Path, chaos: Chaos) -> ChaosOutcome:
         try:
             await world.start()
             await world.wait_active()
-            await world.start()  # the standby
+            for _ in range(chaos.instances - 1):
+                await world.start()  # the standby, or the others sharing the chats
             admin = ScriptedUser(tg.user(ADMIN, first_name="admin", language_code="en"))
             await admin.say(f"/admin promo {PROMO} 25 100000 30")
             tg.faults.enforce_bans()
@@ -381,7 +392,8 @@ async def _monkey(world: _World) -> None:
     began = trio.current_time()
     for moment in moments:
         await trio.sleep_until(began + moment)
-        victim = await world.active() or rng.choice(world.instances)
+        victim = (rng.choice(world.instances) if world.chaos.shards > 1 and rng.random() < 0.5
+                  else await world.active() or rng.choice(world.instances))
         how = signal.SIGTERM if rng.random() < 0.25 else signal.SIGKILL
         world.kills.append(world.tg.clock.now())
         await world.stop(victim, how)
@@ -560,13 +572,18 @@ async def judge(outcome: ChaosOutcome) -> list[str]:
     problems.extend(f"audit: {line}" for line in await books_close(outcome.db))
     settings = Settings.from_env(outcome.env, dotenv=None)
     problems.extend(f"replay: {line}" for line in await replays_identical(outcome.db, settings, load_valid_registry()))
-    with sqlite3.connect(f"file:{outcome.db}?mode=ro", uri=True) as conn:
-        (integrity,), = conn.execute("PRAGMA integrity_check").fetchall()
-    if integrity != "ok":
-        problems.append(f"PRAGMA integrity_check: {integrity}")
+    if outcome.chaos.postgres is None:
+        with sqlite3.connect(f"file:{outcome.db}?mode=ro", uri=True) as conn:
+            (integrity,), = conn.execute("PRAGMA integrity_check").fetchall()
+        if integrity != "ok":
+            problems.append(f"PRAGMA integrity_check: {integrity}")
     if outcome.counts["forged KIE callbacks accepted"]:
         problems.append(f"{outcome.counts['forged KIE callbacks accepted']} forged KIE callbacks were accepted")
-    stored = b"".join(path.read_bytes() for path in outcome.db.parent.glob(outcome.db.name + "*"))
+    if outcome.chaos.postgres is None:
+        stored = b"".join(path.read_bytes() for path in Path(outcome.db).parent.glob(Path(outcome.db).name + "*"))
+    else:  # what the server holds of the log: every envelope and payload
+        stored = b"".join(msgspec.json.encode([r.event_id, r.stream, r.cid, r.causation]) + CODEC.encode(r.event)
+                          for r in events)
     secrets = (("the bot token", TOKEN), ("the KIE key", KIE_KEY), ("the KIE HMAC key", HMAC_KEY),
                ("the webhook secret", WEBHOOK_SECRET))
     for name, secret in secrets:
