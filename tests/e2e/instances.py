@@ -35,18 +35,20 @@ def bot_env(tg: TelegramEmulator, kie: KieEmulator, db: str, instance: str, **ex
 class Bot:
     """One ``python main.py run`` child; ``active`` once it printed that it runs (it holds the lease)."""
 
-    def __init__(self, process: trio.Process, errors: BinaryIO) -> None:
+    def __init__(self, process: trio.Process, errors: BinaryIO, log_file: Path) -> None:
         self.process = process
         self.errors = errors  # its log lines, kept in the test's folder for a failing run
+        self.log_file = log_file
         self.out = b""
 
     @classmethod
     async def start(cls, env: dict[str, str], folder: Path) -> Bot:
         """Start the bot of ``env``; its log lines go to ``<INSTANCE_ID>.log`` in ``folder``."""
-        errors = open(folder / f"{env['INSTANCE_ID']}.log", "wb")  # noqa: SIM115
+        log_file = folder / f"{env['INSTANCE_ID']}.log"
+        errors = open(log_file, "wb")  # noqa: SIM115
         process = await trio.lowlevel.open_process([sys.executable, "main.py", "run"], cwd=ROOT, env=env,
                                                    stdout=subprocess.PIPE, stderr=errors)
-        return cls(process, errors)
+        return cls(process, errors, log_file)
 
     async def wait_active(self, timeout: float) -> float:
         """Wait until the bot says it runs; the seconds it took from now."""
@@ -58,6 +60,13 @@ class Bot:
                 assert chunk, "the bot ended before it became active"
                 self.out += chunk
         return time.monotonic() - started
+
+    async def wait_standing_by(self, timeout: float) -> None:
+        """Wait until the bot logs that another instance holds the lease: it runs, and handles its signals."""
+        with trio.fail_after(timeout):
+            while b"passive: the lease is held by" not in self.log_file.read_bytes():
+                assert self.process.returncode is None, "the bot ended before it stood by"
+                await trio.sleep(0.05)
 
     async def is_active_within(self, seconds: float) -> bool:
         with trio.move_on_after(seconds):

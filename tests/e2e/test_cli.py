@@ -119,7 +119,7 @@ def test_demo_runs_the_whole_bot_and_exits_zero(tmp_path: Path) -> None:
         "2 delivered and charged, 1 failed and refunded", "after CaptureAsked", "generation_failed; after VoidAsked",
         # A deploy: Dana's picture is made across the handover from demo-1 to demo-2, and delivered once.
         "── what Dana saw", "bot › [photo] 🎨 Nano Banana · 1:1", "── a deploy",
-        "LeaseLost(holder='demo-1', epoch=1, reason='released')", "LeaseAcquired(holder='demo-2', epoch=2",
+        "LeaseLost(holder='demo-1', epoch=1, reason='released', lease='active')", "LeaseAcquired(holder='demo-2', epoch=2",
         # Each order's whole chain, from the tap to the capture or the refund.
         "── the chain of Анна's Confirm", "ledger:1001          HoldCaptured(",
         "── the chain of Carla's Confirm", "ledger:1003          HoldVoided(", "│ KIE: failed (generation_failed",

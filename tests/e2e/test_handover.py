@@ -253,6 +253,7 @@ async def test_a_standby_stops_at_once_on_sigterm(tmp_path: Path, log_target: st
     async with TelegramEmulator.serve(token=TOKEN) as tg, kie_emulator() as kie:
         first, second = await _active_and_standby(tg, kie, db, tmp_path)
         try:
+            await second.wait_standing_by(30)  # a loaded machine may take seconds to start it
             assert not await second.is_active_within(1.0)
             started = time.monotonic()
             await second.stop(signal.SIGTERM)
