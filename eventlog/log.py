@@ -118,7 +118,7 @@ class EventLog:
         self._waiting = 0
         self._subscribers = 0
         self._committed = trio.Event()
-        self._parked: set[Subscription] = set()
+        self._parked: dict[Subscription, trio.Event] = {}  # each caught-up follower, and what wakes it
         self._delivered_seq = 0
         self._foreign_seq = 0
         self._foreign_feeding = False
@@ -398,7 +398,7 @@ class EventLog:
             self._feed(batch)
             for request in batch:
                 request.release()
-            self._signal_commit()
+            self._advance()
 
         self._into_trio(release)
 
@@ -447,12 +447,22 @@ class EventLog:
         return self._delivered_seq
 
     async def wait_fed(self, subscription: Subscription, signal: trio.Event) -> None:
-        """Park ``subscription`` until ``signal``; a commit meanwhile hands it the new events in memory."""
-        self._parked.add(subscription)
+        """Park ``subscription`` until a commit hands it events of its own in memory, or it must read the log.
+
+        ``signal`` (taken before the subscription's last read) set already means a commit landed during that
+        read: return at once. A commit with none of its events only moves it on, without waking it, so a
+        follower of rare events costs nothing per commit.
+        """
+        if signal.is_set():
+            return
+        wake = self._parked[subscription] = trio.Event()
+        self._subscribers += 1
         try:
-            await self.wait_commit(signal)
+            await wake.wait()
         finally:
-            self._parked.discard(subscription)
+            self._subscribers -= 1
+            if self._parked.get(subscription) is wake:
+                del self._parked[subscription]
 
     def _feed(self, batch: list[Request]) -> None:
         """Give the events of a commit to the parked subscriptions, as read from the log they would be.
@@ -466,8 +476,13 @@ class EventLog:
         if self._parked:
             committed = committed_events(batch)
             if committed:
-                for subscription in list(self._parked):
-                    subscription.feed(committed)
+                self._feed_parked(committed)
+
+    def _feed_parked(self, committed: list[RecordedEvent]) -> None:
+        """Feed every parked subscription; wake the ones that took an event or could not be fed."""
+        for subscription, wake in list(self._parked.items()):
+            if subscription.feed(committed):
+                wake.set()
 
     def _foreign_commit(self, head: int) -> None:
         """In trio: another process committed the log up to ``head`` (told by the engine, e.g. a notification).
@@ -495,10 +510,9 @@ class EventLog:
                 page = await self.read_from(self._delivered_seq + 1, _FOREIGN_PAGE)
                 if not page:
                     break
-                for subscription in list(self._parked):
-                    subscription.feed(page)
                 self._delivered_seq = max(self._delivered_seq, page[-1].seq)
-                self._signal_commit()
+                self._feed_parked(page)
+                self._advance()
         except Exception:  # noqa: BLE001 - closed meanwhile, or a read failed: the followers read for themselves
             pass
         finally:
@@ -508,6 +522,13 @@ class EventLog:
                 self._signal_commit()
 
     def _signal_commit(self) -> None:
+        """A commit (or the close): tell :meth:`commit_signal`'s waiters and wake every parked subscription."""
+        self._advance()
+        for wake in self._parked.values():
+            wake.set()
+
+    def _advance(self) -> None:
+        """Tell :meth:`commit_signal`'s waiters; parked subscriptions were fed (and woken if need be) already."""
         self._committed.set()
         self._committed = trio.Event()
 

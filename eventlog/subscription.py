@@ -39,8 +39,8 @@ class Subscription:
 
     It reads pages from SQLite (never holding more than one page in memory) and,
     once caught up, sleeps until the writer reports the next commit. With
-    ``types`` it yields only those events, yet still wakes on every commit:
-    one cheap indexed read per commit, never a busy loop. ``where`` narrows
+    ``types`` it yields only those events, and once caught up it wakes only
+    for a commit that holds one of them. ``where`` narrows
     further (a shard's owner keeps its own chats' events); what it leaves out
     counts as skipped, like the other types.
 
@@ -73,16 +73,23 @@ class Subscription:
     def __aiter__(self) -> Subscription:
         return self
 
-    def feed(self, committed: list[RecordedEvent]) -> None:
+    def feed(self, committed: list[RecordedEvent]) -> bool:
         """Take one commit's events (ascending seq, no gap) if what comes next is among them: from ``next_seq``
-        on (what is before it was read already)."""
+        on (what is before it was read already).
+
+        Whether the subscription has to wake: it took an event of its own, or it missed some (they come after
+        ``next_seq``, so it must read them). Events of other types only move it on.
+        """
         first = committed[0].seq
         if first != self.next_seq:
             skip = self.next_seq - first
+            if skip >= len(committed) and committed[-1].seq < self.next_seq:
+                return False  # read already, all of it
             if not 0 < skip < len(committed) or committed[skip].seq != self.next_seq:
-                return
+                return True  # a gap: read the log
             committed = committed[skip:]
         types, where = self._types, self._where
+        before = len(self._buffer)
         if types is None and where is None:
             self._buffer.extend(committed)
         else:
@@ -90,6 +97,7 @@ class Subscription:
         self.next_seq = committed[-1].seq + 1
         self._fed = True
         self.feeds += 1
+        return len(self._buffer) > before
 
     async def __anext__(self) -> RecordedEvent:
         log = self._log

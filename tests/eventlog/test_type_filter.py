@@ -130,3 +130,48 @@ async def test_a_filtered_subscription_yields_only_its_types_and_is_fed_every_co
         nursery.cancel_scope.cancel()
     assert [(r.seq, r.type) for r in received] == [(12, ACCEPTED)]
     assert reads == 1  # the event came in memory, from the commit
+
+
+class _Steps(trio.abc.Instrument):
+    """Counts the scheduling steps of the tasks with one name."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.steps = 0
+
+    def before_task_step(self, task: trio.lowlevel.Task) -> None:
+        if task.name == self.name:
+            self.steps += 1
+
+
+async def test_a_caught_up_filtered_subscription_sleeps_through_commits_of_other_types(log: EventLog) -> None:
+    """A follower of rare events costs nothing per commit: it is moved on in memory, not woken."""
+    received: list[RecordedEvent] = []
+    subscription = log.subscribe(types=[ACCEPTED])
+
+    async def follow() -> None:
+        async for recorded in subscription:
+            received.append(recorded)
+
+    steps = _Steps("rare-follower")
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(follow, name="rare-follower")
+        with trio.fail_after(5):
+            while log.statistics().subscribers != 1:
+                await trio.sleep(0.01)
+        trio.lowlevel.add_instrument(steps)
+        try:
+            for n in range(20):
+                await log.append([typed(REJECTED, n), typed(ROUTED, n)])
+            await trio.sleep(0.05)
+            assert steps.steps == 0  # twenty commits, none of its type: it never ran
+            assert subscription.position == 40 and subscription.next_seq == 41  # yet it has looked through them
+            await log.append([typed(ACCEPTED, 1)])
+            with trio.fail_after(5):
+                while not received:
+                    await trio.sleep(0.001)
+            assert steps.steps >= 1
+        finally:
+            trio.lowlevel.remove_instrument(steps)
+        nursery.cancel_scope.cancel()
+    assert [(r.seq, r.type) for r in received] == [(41, ACCEPTED)]
