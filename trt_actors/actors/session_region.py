@@ -46,6 +46,7 @@ from trt_actors.session.decider import SessionDecider
 from trt_actors.session.state import SessionState
 from trt_actors.limits import Kind, RateLimiter
 from trt_actors.telegram import Message, Update, User
+from trt_actors.uncontended import held
 
 __all__ = ["Sessions", "SessionsStatistics", "command_for", "session_stream"]
 
@@ -307,7 +308,7 @@ class Sessions:
             self._live.move_to_end(chat)
         live.busy += 1
         try:
-            async with live.lock:
+            async with held(live.lock):  # a chat's commands run one at a time; the handle awaits its commit
                 if not live.recovered:
                     if not new:
                         await live.shell.recover()

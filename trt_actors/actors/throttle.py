@@ -23,6 +23,8 @@ from typing import ClassVar
 import msgspec
 import trio
 
+from trt_actors.uncontended import held
+
 __all__ = ["Throttle", "ThrottleStatistics", "TokenBucket"]
 
 
@@ -110,12 +112,12 @@ class Throttle:
         if lock is None:
             lock = self._locks[chat_id] = trio.Lock()
         try:
-            async with lock:
+            async with held(lock):  # the block holds an HTTP call: that is where others run
                 await self.wait_turn(chat_id)
                 yield
         finally:
-            held = lock.statistics()
-            if not held.locked and not held.tasks_waiting and self._locks.get(chat_id) is lock:
+            now_held = lock.statistics()
+            if not now_held.locked and not now_held.tasks_waiting and self._locks.get(chat_id) is lock:
                 del self._locks[chat_id]  # only chats being sent to keep a lock
 
     async def wait_turn(self, chat_id: int) -> None:

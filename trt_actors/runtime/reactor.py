@@ -61,6 +61,7 @@ import trio
 from eventlog import EventLogError, EventStore, NewEvent, RecordedEvent, Subscription
 from trt_actors.events import ReactionAbandoned
 from trt_actors.runtime.command import CommandMeta
+from trt_actors.uncontended import next_item
 
 __all__ = ["Handle", "Reacting", "Reactor", "ReactorStatistics", "reaction_id", "reaction_meta"]
 
@@ -243,7 +244,11 @@ class Reactor:
             self._read_seq = recorded.seq
 
     async def _work(self) -> None:
-        async for key in self._ready_receive:
+        while True:
+            try:
+                key = await next_item(self._ready_receive)  # no yield when a lane is waiting: the hand-over awaits
+            except trio.EndOfChannel:
+                return
             lane = self._lanes[key]
             while lane.events:
                 taken = [lane.events.popleft() for _ in range(min(self._batch, len(lane.events)))]

@@ -49,6 +49,7 @@ from trt_actors.telegram.errors import TelegramAPIError, TelegramNetworkError, U
 from trt_actors.telegram.http11 import HTTP11Transport
 from trt_actors.telegram.transport import TOKEN_MARK, HTTPRequest, HTTPResponse, Transport
 from trt_actors.telegram.wire import decode_result, encode_params
+from trt_actors.uncontended import held
 
 __all__ = ["BotAPI", "BotAPIStatistics", "HTTPBotAPI"]
 
@@ -188,7 +189,7 @@ class HTTPBotAPI:
         raise UnexpectedResponse("download", response.status, "an ok answer without the file")
 
     async def _send(self, request: HTTPRequest) -> HTTPResponse:
-        async with self._limiter:
+        async with held(self._limiter):  # the exchange below is where other tasks run
             self._in_flight += 1
             self._requests += 1
             try:
