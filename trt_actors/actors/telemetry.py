@@ -124,12 +124,20 @@ class Telemetry:
         task_status.started()
         try:
             async for recorded in self._log.subscribe(from_seq=head + 1):
-                self.see(recorded)
+                latency = self._count(recorded)
+                if self._out is not None or self._clients:  # a line is made only for someone to read
+                    self._publish(line_of(recorded, latency))
         finally:
             self._running = False
 
     def see(self, recorded: RecordedEvent) -> TelemetryLine:
         """Count, time and publish one event; the line it made."""
+        line = line_of(recorded, self._count(recorded))
+        self._publish(line)
+        return line
+
+    def _count(self, recorded: RecordedEvent) -> float | None:
+        """Count one event for ``/metrics``; an update's latency when this event delivered its first answer."""
         self._events[recorded.type] += 1
         latency: float | None = None
         event = recorded.event
@@ -142,7 +150,9 @@ class Telemetry:
             if started is not None:
                 latency = max(0.0, recorded.ts - started)
                 self._observe(latency)
-        line = line_of(recorded, latency)
+        return latency
+
+    def _publish(self, line: TelemetryLine) -> None:
         data = self._encoder.encode(line)
         if self._out is not None:
             self._out.write(data.decode() + "\n")
@@ -152,7 +162,6 @@ class Telemetry:
                     client.send.send_nowait(data)
                 except trio.WouldBlock:
                     self._dropped += 1
-        return line
 
     def _observe(self, latency: float) -> None:
         self._latency_sum += latency
