@@ -133,14 +133,14 @@ def _wait(control: Control, scenario: Scenario, count: int, timeout: float) -> d
 def one_run(bot: Bot, control: Control, processes: Processes, scratch: Path, core: int | None,
             args: argparse.Namespace, *, steps: bool = False, py_spy: Path | None = None) -> Figures:
     plan = plan_from(pipeline_args(["--quick"]))
+    steps_out = scratch / "steps.json"
     if steps:
-        inner = bot.command
-        bot = Bot(bot.name, lambda where: [inner(where)[0], str(ROOT / "bench" / "task_steps.py"), *inner(where)[1:]],
-                  bot.environment)
+        command, environment = bot.command, bot.environment
+        bot = Bot(bot.name,
+                  lambda where: [command(where)[0], str(ROOT / "bench" / "task_steps.py"), *command(where)[1:]],
+                  lambda where: environment(where) | {"TASK_STEPS_OUT": str(steps_out)})
     scenario = Scenario(bot, control, processes, scratch, core)
     figures = Figures(updates=args.burst)
-    steps_out = scratch / "steps.json"
-    os.environ["TASK_STEPS_OUT"] = str(steps_out)  # the bot's environment is built from this one
     try:
         scenario.start(plan.scenario_timeout)
         warm_up(scenario, plan)

@@ -101,10 +101,10 @@ class RateLimiter:
         if window is None:
             window = self._windows[(user_id, kind)] = _Window()
         times = window.times
-        if len(times) >= rate.limit and at - times[-rate.limit] < rate.seconds:
+        if len(times) == rate.limit and at - times[0] < rate.seconds:
             first, window.refused = not window.refused, True
             self.refused += 1
-            return Verdict(False, times[-rate.limit] + rate.seconds, first)
+            return Verdict(False, times[0] + rate.seconds, first)
         times.append(at)
         if len(times) > rate.limit:
             del times[0]

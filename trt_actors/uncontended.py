@@ -5,7 +5,7 @@ free or an item is waiting they yield once, so every other ready task runs
 before the caller goes on. On the hot path that costs a whole scheduling round
 each time and waits for nothing: in a burst, the reactors' hand-over of a lane,
 a session's lock, the chat's send turn and the Bot API's connection limiter
-were four of the ten task steps per update (``docs/benchmarks.md``).
+were five of the twelve task steps per update (``docs/benchmarks.md``).
 
 These helpers take what is free at once (``acquire_nowait``,
 ``receive_nowait``) and wait only when they must, exactly as trio would then.
